@@ -1,0 +1,65 @@
+"""Tables, enums and invariants. Imports nothing else of ours."""
+
+from .base import Base, as_utc, db, utcnow
+from .enums import (
+    ANNOUNCEABLE_OUTCOMES,
+    DECIDED_OUTCOMES,
+    OPEN_STATES,
+    STAFF_ROLES,
+    AnnouncementState,
+    OrganisationKind,
+    Outcome,
+    OutboxState,
+    PanelVote,
+    ReviewKind,
+    Role,
+    SourceKind,
+    Stage,
+    State,
+)
+from .infra import Counter, MailLog, OutboxMessage
+from .panel import AgendaItem, PanelMember, PanelOpinion, PanelSession, Recusal
+from .people import Organisation, User
+from .proposal import Announcement, Campaign, Decision, Proposal, ProposalEvent, Review
+from .reference import Channel, DeclineReason, RegulationType, Sector
+
+__all__ = [
+    "ANNOUNCEABLE_OUTCOMES",
+    "DECIDED_OUTCOMES",
+    "OPEN_STATES",
+    "STAFF_ROLES",
+    "AgendaItem",
+    "Announcement",
+    "AnnouncementState",
+    "Base",
+    "Campaign",
+    "Channel",
+    "Counter",
+    "Decision",
+    "MailLog",
+    "DeclineReason",
+    "Organisation",
+    "OrganisationKind",
+    "Outcome",
+    "OutboxMessage",
+    "OutboxState",
+    "PanelMember",
+    "PanelOpinion",
+    "PanelSession",
+    "PanelVote",
+    "Proposal",
+    "ProposalEvent",
+    "Recusal",
+    "RegulationType",
+    "Review",
+    "ReviewKind",
+    "Role",
+    "Sector",
+    "SourceKind",
+    "Stage",
+    "State",
+    "User",
+    "as_utc",
+    "db",
+    "utcnow",
+]

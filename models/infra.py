@@ -1,0 +1,64 @@
+"""Infrastructure tables: gap-free counters and the transactional outbox of background jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import db, enum_column, utcnow
+from .enums import OutboxState
+
+
+class Counter(db.Model):
+    """A named counter (receipt numbers per year, repeal numbers) bumped inside the transaction
+    that uses the value, so a rollback returns it and no number is skipped or issued twice."""
+
+    __tablename__ = "counter"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class OutboxMessage(db.Model):
+    """A background job recorded in the transaction that caused it and delivered after commit."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        CheckConstraint(
+            "(state = 'done') = (done_at IS NOT NULL)", name="done_at_iff_done"
+        ),
+        Index("ix_outbox_message_state_available_at", "state", "available_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    queue: Mapped[str] = mapped_column(String(40), default="default")
+    state: Mapped[OutboxState] = mapped_column(
+        enum_column(OutboxState, "outbox_state"), default=OutboxState.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    available_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dispatched_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+
+
+class MailLog(db.Model):
+    """One e-mail sent about a proposal; the unique key makes a re-run job send nothing twice."""
+
+    __tablename__ = "mail_log"
+    __table_args__ = (UniqueConstraint("event_id", "recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("proposal_event.id"))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    template: Mapped[str] = mapped_column(String(100))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

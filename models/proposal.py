@@ -1,0 +1,293 @@
+"""Campaigns, proposals, their append-only event trail, reviews, decisions and announcements."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import db, enum_column, utcnow
+from .enums import AnnouncementState, Outcome, ReviewKind, SourceKind, Stage, State
+from .people import Organisation, User
+
+
+def _in(values: list[str]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+_OPEN = _in(["submitted", "info_requested", "in_review", "in_deliberation"])
+_DECIDED = _in(["repeal", "relax", "long_term", "forward_central", "not_accepted"])
+_ANNOUNCEABLE = _in(["repeal", "relax"])
+
+
+class Campaign(db.Model):
+    """A period of intensive intake (the 100-day campaign); intake continues between campaigns."""
+
+    __tablename__ = "campaign"
+    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="period_in_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+
+    def covers(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+class Announcement(db.Model):
+    """A dated public batch of decisions (a weekly briefing, a task-force report)."""
+
+    __tablename__ = "announcement"
+    __table_args__ = (
+        CheckConstraint(
+            "(state = 'published' AND published_at IS NOT NULL)"
+            " OR (state = 'draft' AND published_at IS NULL)",
+            name="published_at_iff_published",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    announced_on: Mapped[date]
+    summary: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[AnnouncementState] = mapped_column(
+        enum_column(AnnouncementState, "announcement_state"), default=AnnouncementState.DRAFT
+    )
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    proposals: Mapped[list[Proposal]] = relationship(
+        back_populates="announcement", order_by="Proposal.repeal_no, Proposal.id"
+    )
+
+
+class Proposal(db.Model):
+    """One request to repeal or relax a regulation, with every field of the office's form."""
+
+    __tablename__ = "proposal"
+    __table_args__ = (
+        CheckConstraint(
+            "(state = 'draft' AND receipt_no IS NULL AND submitted_at IS NULL)"
+            " OR (state <> 'draft' AND receipt_no IS NOT NULL AND submitted_at IS NOT NULL)",
+            name="receipt_iff_submitted",
+        ),
+        CheckConstraint(
+            "(state = 'draft' AND stage = 'intake')"
+            " OR (state = 'submitted' AND stage = 'intake')"
+            " OR (state = 'info_requested' AND stage IN ('intake', 'review'))"
+            " OR (state = 'in_review' AND stage = 'review')"
+            " OR (state = 'in_deliberation' AND stage = 'deliberation')"
+            " OR (state IN ('decided', 'announced') AND stage = 'decision')"
+            " OR (state IN ('withdrawn', 'merged'))",
+            name="state_matches_stage",
+        ),
+        CheckConstraint(
+            f"(state IN ('draft', 'submitted', 'info_requested', 'in_review', 'in_deliberation')"
+            f" AND outcome IS NULL)"
+            f" OR (state = 'decided' AND outcome IN {_DECIDED})"
+            f" OR (state = 'announced' AND outcome IN {_ANNOUNCEABLE})"
+            f" OR (state = 'withdrawn' AND outcome = 'withdrawn')"
+            f" OR (state = 'merged' AND outcome = 'merged')",
+            name="outcome_matches_state",
+        ),
+        CheckConstraint(
+            "(state = 'announced' AND repeal_no IS NOT NULL AND announcement_id IS NOT NULL)"
+            " OR (state <> 'announced' AND repeal_no IS NULL)",
+            name="repeal_no_iff_announced",
+        ),
+        CheckConstraint(
+            f"announcement_id IS NULL OR outcome IN {_ANNOUNCEABLE}",
+            name="only_repeals_in_announcements",
+        ),
+        CheckConstraint("repeal_no IS NULL OR repeal_no > 0", name="repeal_no_positive"),
+        CheckConstraint(
+            "(state = 'merged' AND merged_into_id IS NOT NULL AND merged_into_id <> id)"
+            " OR (state <> 'merged' AND merged_into_id IS NULL)",
+            name="merged_iff_pointer",
+        ),
+        CheckConstraint(
+            "(info_requested_at IS NULL) = (state <> 'info_requested')",
+            name="clock_paused_iff_info_requested",
+        ),
+        CheckConstraint(
+            "consent_at IS NOT NULL OR state = 'draft'", name="consent_before_submission"
+        ),
+        Index("ix_proposal_state_stage", "state", "stage"),
+        Index("ix_proposal_submitted_at_id", "submitted_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receipt_no: Mapped[str | None] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    current_regulation: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    problem: Mapped[str] = mapped_column(Text)
+    proposed_change: Mapped[str] = mapped_column(Text)
+    expected_effect: Mapped[str] = mapped_column(Text)
+
+    # The proposer's contact: private, shown only to the staff who need it.
+    contact_name: Mapped[str] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    consent_version: Mapped[str | None] = mapped_column(String(20))
+    consent_at: Mapped[datetime | None]
+
+    source_kind: Mapped[SourceKind] = mapped_column(enum_column(SourceKind, "source_kind"))
+    channel_code: Mapped[str] = mapped_column(ForeignKey("channel.code"), index=True)
+    sector_code: Mapped[str | None] = mapped_column(ForeignKey("sector.code"), index=True)
+    regulation_type_code: Mapped[str | None] = mapped_column(
+        ForeignKey("regulation_type.code"), index=True
+    )
+    classification_confirmed: Mapped[bool] = mapped_column(default=False)
+
+    proposer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # Staff who typed it in for the proposer (assisted intake), when not the proposer.
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
+    assigned_reviewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id"), index=True
+    )
+
+    state: Mapped[State] = mapped_column(enum_column(State, "state"), default=State.DRAFT)
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, "stage"), default=Stage.INTAKE)
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "outcome"))
+    info_requested_at: Mapped[datetime | None]
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"), index=True)
+    external_ref: Mapped[str | None] = mapped_column(String(100))
+    announcement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("announcement.id"), index=True
+    )
+    repeal_no: Mapped[int | None] = mapped_column(unique=True)
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    proposer: Mapped[User] = relationship(foreign_keys=[proposer_id])
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+    assigned_reviewer: Mapped[User | None] = relationship(foreign_keys=[assigned_reviewer_id])
+    organisation: Mapped[Organisation | None] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
+    merged_into: Mapped[Proposal | None] = relationship(remote_side=[id])
+    announcement: Mapped[Announcement | None] = relationship(back_populates="proposals")
+    events: Mapped[list[ProposalEvent]] = relationship(
+        back_populates="proposal", order_by="ProposalEvent.id"
+    )
+    decisions: Mapped[list[Decision]] = relationship(
+        back_populates="proposal", order_by="Decision.id"
+    )
+    reviews: Mapped[list[Review]] = relationship(back_populates="proposal", order_by="Review.id")
+
+    @property
+    def current_decision(self) -> Decision | None:
+        return self.decisions[-1] if self.decisions else None
+
+    def __repr__(self) -> str:
+        return f"<Proposal {self.id} {self.receipt_no} {self.state}>"
+
+
+class ProposalEvent(db.Model):
+    """One change to a proposal: who, when, from which state and stage to which, and why.
+
+    Append-only: the ORM refuses updates and deletes, and the migration installs triggers that
+    refuse them in the database too.
+    """
+
+    __tablename__ = "proposal_event"
+    __table_args__ = (Index("ix_proposal_event_proposal_id_id", "proposal_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    from_state: Mapped[State | None] = mapped_column(enum_column(State, "event_from_state"))
+    to_state: Mapped[State] = mapped_column(enum_column(State, "event_to_state"))
+    from_stage: Mapped[Stage | None] = mapped_column(enum_column(Stage, "event_from_stage"))
+    to_stage: Mapped[Stage] = mapped_column(enum_column(Stage, "event_to_stage"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    visible_to_proposer: Mapped[bool] = mapped_column(default=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+@event.listens_for(ProposalEvent, "before_update")
+@event.listens_for(ProposalEvent, "before_delete")
+def _events_are_append_only(mapper: Any, connection: Any, target: ProposalEvent) -> None:
+    raise ValueError("proposal events are append-only")
+
+
+class Review(db.Model):
+    """A reviewer's or the owning department's opinion on a proposal."""
+
+    __tablename__ = "review"
+    __table_args__ = (
+        CheckConstraint(
+            f"recommendation IS NULL OR recommendation IN {_DECIDED}",
+            name="recommendation_is_an_outcome",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[ReviewKind] = mapped_column(enum_column(ReviewKind, "review_kind"))
+    opinion: Mapped[str] = mapped_column(Text)
+    recommendation: Mapped[str | None] = mapped_column(String(32))
+    # The department's justification to keep a regulation (the burden of proof lies with it).
+    keep_purpose: Mapped[str | None] = mapped_column(Text)
+    keep_evidence: Mapped[str | None] = mapped_column(Text)
+    keep_harm_if_repealed: Mapped[str | None] = mapped_column(Text)
+    keep_alternatives: Mapped[str | None] = mapped_column(Text)
+    keep_responsible_official: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="reviews")
+    author: Mapped[User] = relationship()
+
+
+class Decision(db.Model):
+    """The recorded outcome of a proposal with its reasons; a re-examination adds a new one."""
+
+    __tablename__ = "decision"
+    __table_args__ = (
+        CheckConstraint(
+            "outcome <> 'not_accepted' OR reason_code IS NOT NULL",
+            name="decline_needs_reason_code",
+        ),
+        UniqueConstraint("proposal_id", "sequence"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), index=True)
+    sequence: Mapped[int] = mapped_column(default=1)
+    outcome: Mapped[Outcome] = mapped_column(enum_column(Outcome, "decision_outcome"))
+    reasons: Mapped[str] = mapped_column(Text)
+    reason_code: Mapped[str | None] = mapped_column(ForeignKey("decline_reason.code"))
+    responsible_official: Mapped[str] = mapped_column(String(100), default="")
+    external_ref: Mapped[str | None] = mapped_column(String(100))
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="decisions")
+    decided_by: Mapped[User] = relationship()

@@ -1,0 +1,122 @@
+"""Fixtures: the app built from a config mapping, on SQLite by default or on the real PostgreSQL
+when TEST_DATABASE_URL is set; the schema is always built by the Alembic migrations."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from models import db
+from webapp import create_app
+from webapp.config import normalise_database_url
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+# Tables kept between tests: the schema version and the reference data seeded by migrations.
+KEEP = {"alembic_version", "sector", "regulation_type", "channel", "decline_reason"}
+
+
+@pytest.fixture(autouse=True)
+def _servers_present(request: pytest.FixtureRequest) -> None:
+    """A test that needs a server fails loudly when the server is not configured; never skips."""
+    if request.node.get_closest_marker("postgres") and not PG_URL:
+        pytest.fail("this test needs PostgreSQL: set TEST_DATABASE_URL (see README, 'Tests')")
+    if request.node.get_closest_marker("redis") and not REDIS_URL:
+        pytest.fail("this test needs Redis: set TEST_REDIS_URL (see README, 'Tests')")
+
+
+def _migrate(url: str, instance: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app({"APP_ENV": "testing", "SECRET_KEY": "t", "DATABASE_URL": url,
+                      "MAIL_FILE": str(instance / "mail.mbox")})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The migrated database every test starts from (a file to copy, or the PostgreSQL URL)."""
+    base = tmp_path_factory.mktemp("db")
+    if PG_URL:
+        engine = create_engine(normalise_database_url(PG_URL))
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        _migrate(PG_URL, base)
+        return PG_URL
+    path = base / "template.sqlite3"
+    _migrate(f"sqlite:///{path}", base)
+    return str(path)
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_engine(normalise_database_url(url))
+    with engine.begin() as connection:
+        tables = [
+            row[0]
+            for row in connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            )
+            if row[0] not in KEEP
+        ]
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        connection.execute(text("INSERT INTO counter (name, value) VALUES ('repeal_no', 0)"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config(database_template: str, tmp_path: Path) -> dict[str, object]:
+    if PG_URL:
+        url = PG_URL
+    else:
+        copy = tmp_path / "test.sqlite3"
+        shutil.copyfile(database_template, copy)
+        url = f"sqlite:///{copy}"
+    return {
+        "APP_ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": url,
+        "MAIL_FILE": str(tmp_path / "mail" / "outbox.mbox"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        "DEMO_PASSWORD": "demo-password-2025",
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, object]) -> Iterator[Flask]:
+    application = create_app(app_config)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if PG_URL:
+        _truncate_postgres(PG_URL)
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[Flask]:
+    """An application context, for tests that call operations directly."""
+    with app.app_context():
+        yield app
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()

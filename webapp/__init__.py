@@ -1,0 +1,128 @@
+"""The HTTP layer: the application factory, blueprints, forms, CLI commands and error handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, request, session
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from models import db
+from workflows.dispatch import InlineDispatcher, RQDispatcher, dispatch_ready
+from workflows.mail import FileMailer, SMTPMailer
+
+from .config import build_config
+from .extensions import babel, csrf, login_manager, migrate
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="static",
+        instance_relative_config=True,
+    )
+    app.config.update(build_config(app.instance_path, config))
+    register_extensions(app)
+    register_jobs(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_cli(app)
+    register_template_helpers(app)
+    return app
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "로그인이 필요한 페이지입니다."
+    login_manager.session_protection = "strong"
+
+    def select_locale() -> str:
+        chosen = request.args.get("lang") or session.get("lang")
+        if chosen in app.config["LANGUAGES"]:
+            return str(chosen)
+        return "ko"
+
+    babel.init_app(app, locale_selector=select_locale)
+
+    with app.app_context():
+        engine: Engine = db.engine
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+
+
+def register_jobs(app: Flask) -> None:
+    """Jobs go to RQ when REDIS_URL is set, otherwise run in-process after each commit."""
+    if app.config["REDIS_URL"]:
+        app.extensions["regrepeal.dispatcher"] = RQDispatcher(app.config["REDIS_URL"])
+    else:
+        app.extensions["regrepeal.dispatcher"] = InlineDispatcher()
+    if app.config["SMTP_HOST"]:
+        app.extensions["regrepeal.mailer"] = SMTPMailer(
+            host=app.config["SMTP_HOST"], port=app.config["SMTP_PORT"],
+            username=app.config["SMTP_USERNAME"], password=app.config["SMTP_PASSWORD"],
+            starttls=app.config["SMTP_STARTTLS"],
+        )
+    else:
+        from pathlib import Path
+
+        app.extensions["regrepeal.mailer"] = FileMailer(Path(app.config["MAIL_FILE"]))
+
+    @app.teardown_request
+    def _dispatch_after_commit(_exc: BaseException | None) -> None:
+        # Side effects of the request's committed transaction, after the response is built.
+        try:
+            dispatch_ready(db.session)
+        except Exception:
+            logging.getLogger(__name__).exception("dispatching jobs after the request failed")
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .helpers import register
+
+    register(app)
+
+    @app.before_request
+    def _remember_language() -> None:
+        chosen = request.args.get("lang")
+        if chosen in app.config["LANGUAGES"]:
+            session["lang"] = chosen
+        g.lang = session.get("lang", "ko")

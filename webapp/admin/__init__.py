@@ -1,0 +1,63 @@
+"""The administrator's area: background jobs (the outbox and the RQ queues)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from sqlalchemy import func, select
+
+from models import OutboxMessage, OutboxState, Role, db, utcnow
+from workflows.dispatch import RQDispatcher, commit, deliver_due
+
+from ..guards import require_roles
+
+bp = Blueprint("admin", __name__)
+require_roles(bp, [Role.ADMIN])
+
+
+def _queue_overview() -> list[dict[str, object]]:
+    dispatcher = current_app.extensions["regrepeal.dispatcher"]
+    if not isinstance(dispatcher, RQDispatcher):
+        return []
+    from redis.exceptions import RedisError
+
+    rows = []
+    for name in current_app.config["WORKER_QUEUES"]:
+        try:
+            queue = dispatcher.queue(name)
+            rows.append({"name": name, "queued": queue.count,
+                         "failed": queue.failed_job_registry.count,
+                         "scheduled": queue.scheduled_job_registry.count,
+                         "started": queue.started_job_registry.count})
+        except RedisError as exc:
+            rows.append({"name": name, "error": str(exc)})
+    return rows
+
+
+@bp.route("/jobs")
+def jobs():  # type: ignore[no-untyped-def]
+    counts = dict(db.session.execute(
+        select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    ).tuples().all())
+    attention = list(db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.state != OutboxState.DONE)
+        .order_by(OutboxMessage.id.desc())
+        .limit(100)
+    ))
+    return render_template("admin/jobs.html", counts=counts, attention=attention,
+                           queues=_queue_overview(), states=list(OutboxState))
+
+
+@bp.route("/jobs/<int:message_id>/retry", methods=["POST"])
+def retry_job(message_id: int):  # type: ignore[no-untyped-def]
+    message = db.get_or_404(OutboxMessage, message_id)
+    if message.state is OutboxState.DONE:
+        flash("이미 완료된 작업입니다.", "error")
+        return redirect(url_for(".jobs"), 303)
+    message.state = OutboxState.PENDING
+    message.available_at = utcnow()
+    message.dispatched_at = None
+    commit(db.session)
+    deliver_due(db.session)
+    flash(f"작업 {message_id}을(를) 다시 실행하도록 넘겼습니다.", "success")
+    return redirect(url_for(".jobs"), 303)

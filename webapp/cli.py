@@ -1,0 +1,113 @@
+"""Command-line entry points: ``flask --app wsgi <command>``."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from models import Organisation, Role, User, db
+from workflows.dispatch import RQDispatcher, commit, deliver_due
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(demo_data)
+    app.cli.add_command(worker)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(users_cli)
+
+
+@click.command("demo-data")
+@click.option("--reset", is_flag=True, help="Drop every table, rebuild the schema, then load.")
+@with_appcontext
+def demo_data(reset: bool) -> None:
+    """Load the deterministic replay of the 2025 campaign (2,507 proposals, 123 repeals)."""
+    from .demo.loader import DemoAlreadyLoaded, load_demo_data, reset_database
+
+    if reset:
+        reset_database()
+    try:
+        summary = load_demo_data(db.session, password=current_app.config["DEMO_PASSWORD"])
+    except DemoAlreadyLoaded as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(summary)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--queues", default=None, help="Comma-separated queues (default: WORKER_QUEUES).")
+@with_appcontext
+def worker(burst: bool, queues: str | None) -> None:
+    """Run an RQ worker (with its retry scheduler) inside the application context."""
+    from .worker import AppWorker, start_sweeper, sweep_once
+
+    dispatcher = current_app.extensions["regrepeal.dispatcher"]
+    if not isinstance(dispatcher, RQDispatcher):
+        raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker needed.")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    names = (queues or ",".join(current_app.config["WORKER_QUEUES"])).split(",")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    sweep_once(app, grace=timedelta(0))
+    db.session.remove()
+    stop = start_sweeper(app)
+    try:
+        AppWorker(names, connection=dispatcher.connection).work(
+            burst=burst, with_scheduler=True
+        )
+    finally:
+        stop.set()
+
+
+@click.group("outbox")
+def outbox_cli() -> None:
+    """The queue of background jobs recorded by committed changes."""
+
+
+@outbox_cli.command("drain")
+@with_appcontext
+def outbox_drain() -> None:
+    """Hand every due pending job to the runner (in-process, or RQ when REDIS_URL is set)."""
+    handed = deliver_due(db.session, limit=10_000)
+    click.echo(f"{handed} job(s) handed over")
+
+
+@click.group("users")
+def users_cli() -> None:
+    """User accounts."""
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(Role.values()), required=True)
+@click.option("--organisation", "organisation_code", default=None,
+              help="Organisation code (required for staff roles).")
+@click.password_option(help="Password (asked for when omitted).")
+@with_appcontext
+def users_create(email: str, name: str, role: str, organisation_code: str | None,
+                 password: str) -> None:
+    """Create an account (staff accounts are tied to an organisation)."""
+    email = email.strip().lower()
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise click.ClickException(f"이미 있는 계정입니다 / account exists: {email}")
+    organisation = None
+    if organisation_code:
+        organisation = db.session.scalar(
+            select(Organisation).where(Organisation.code == organisation_code)
+        )
+        if organisation is None:
+            raise click.ClickException(f"알 수 없는 기관 코드 / unknown organisation: {organisation_code}")
+    if Role(role) is not Role.CITIZEN and organisation is None:
+        raise click.ClickException("직원 계정에는 기관이 필요합니다 / staff accounts need --organisation")
+    if len(password) < 10:
+        raise click.ClickException("비밀번호는 10자 이상이어야 합니다 / at least 10 characters")
+    db.session.add(User(email=email, name=name.strip(), role=Role(role),
+                        organisation_id=organisation.id if organisation else None,
+                        password_hash=generate_password_hash(password)))
+    commit(db.session)
+    click.echo(f"created {role} {email}")

@@ -1,0 +1,96 @@
+"""Configuration: defaults for the embedded mode, overridden by the environment, overridden by
+the mapping given to ``create_app`` (tests). Documented as a table in the README."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_KEYS = (
+    "APP_ENV",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SEARCH_INDEX_DIR",
+    "MAIL_SENDER",
+    "MAIL_FILE",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+    "SMTP_STARTTLS",
+    "PUBLIC_BASE_URL",
+    "DEMO_PASSWORD",
+    "WORKER_QUEUES",
+)
+
+
+class ConfigurationError(RuntimeError):
+    """The application refuses to start with this configuration."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual ``postgresql://`` / ``postgres://`` and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _persistent_dev_secret(instance: Path) -> str:
+    """Embedded mode keeps its own random key in the instance folder so sessions survive restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def build_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    instance = Path(instance_path)
+    settings: dict[str, Any] = {key: os.environ[key] for key in ENV_KEYS if os.environ.get(key)}
+    settings.update(overrides or {})
+    env = settings.get("APP_ENV", "development")
+    if env not in ("development", "production", "testing"):
+        raise ConfigurationError(f"APP_ENV must be development, production or testing, not {env!r}")
+    production = env == "production"
+    if production and not settings.get("SECRET_KEY"):
+        raise ConfigurationError("SECRET_KEY must be set in production (APP_ENV=production)")
+    if not production:
+        instance.mkdir(parents=True, exist_ok=True)
+    database_url = settings.get("DATABASE_URL") or f"sqlite:///{instance / 'regrepeal.sqlite3'}"
+    config: dict[str, Any] = {
+        "APP_ENV": env,
+        "TESTING": env == "testing",
+        "SECRET_KEY": settings.get("SECRET_KEY") or _persistent_dev_secret(instance),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": settings.get("REDIS_URL") or None,
+        "SEARCH_INDEX_DIR": settings.get("SEARCH_INDEX_DIR") or str(instance / "search-index"),
+        "MAIL_SENDER": settings.get("MAIL_SENDER") or "규제철폐 제안센터 <no-reply@regrepeal.example>",
+        "MAIL_FILE": settings.get("MAIL_FILE") or str(instance / "mail" / "outbox.mbox"),
+        "SMTP_HOST": settings.get("SMTP_HOST") or None,
+        "SMTP_PORT": int(settings.get("SMTP_PORT") or 587),
+        "SMTP_USERNAME": settings.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": settings.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": str(settings.get("SMTP_STARTTLS", "1")).lower() not in ("0", "false", "no"),
+        "PUBLIC_BASE_URL": settings.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000",
+        "DEMO_PASSWORD": settings.get("DEMO_PASSWORD") or "demo-password-2025",
+        "WORKER_QUEUES": (settings.get("WORKER_QUEUES") or "default,mail,search").split(","),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "ko",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Seoul",
+        "LANGUAGES": ("ko", "en"),
+        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+    }
+    for key, value in (overrides or {}).items():
+        if key not in ENV_KEYS:
+            config[key] = value
+    return config

@@ -1,0 +1,75 @@
+"""Generic error pages (HTML, or JSON under /api) with a request id and no internals."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask, g, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
+
+from models import db
+from workflows.errors import WorkflowError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "요청을 처리할 수 없습니다. 입력 내용을 확인해 주십시오.",
+    403: "이 페이지를 볼 권한이 없습니다.",
+    404: "찾으시는 페이지가 없습니다.",
+    405: "허용되지 않는 요청 방식입니다.",
+    409: "현재 상태에서는 할 수 없는 작업입니다.",
+    413: "보낸 내용이 너무 큽니다.",
+    422: "입력 내용을 확인해 주십시오.",
+    429: "요청이 너무 많습니다. 잠시 후 다시 시도해 주십시오.",
+    500: "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주십시오.",
+    503: "서비스를 잠시 사용할 수 없습니다. 잠시 후 다시 시도해 주십시오.",
+}
+
+
+def request_id() -> str:
+    if "request_id" not in g:
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+    return str(g.request_id)
+
+
+def _respond(status: int, message: str | None = None, extra: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    text = message or MESSAGES.get(status, MESSAGES[500])
+    if request.path.startswith("/api/"):
+        body = {"error": str(status), "message": text, "request_id": request_id()}
+        body.update(extra or {})
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, message=text,
+                           request_id=request_id()), status
+
+
+def register(app: Flask) -> None:
+    @app.after_request
+    def _tag(response):  # type: ignore[no-untyped-def]
+        response.headers["X-Request-Id"] = request_id()
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if exc.code in (301, 302, 303, 307, 308):
+            return exc
+        return _respond(exc.code or 500)
+
+    @app.errorhandler(WorkflowError)
+    def _workflow(exc: WorkflowError):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        return _respond(exc.status, f"{exc.message_ko} / {exc.message_en}",
+                        {"rule": exc.rule, "message_en": exc.message_en})
+
+    @app.errorhandler(OperationalError)
+    def _database_down(exc: OperationalError):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        log.error("database unavailable [%s]: %s", request_id(), exc.orig)
+        return _respond(ServiceUnavailable.code)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        log.exception("unhandled error [%s]", request_id())
+        return _respond(500)

@@ -1,0 +1,45 @@
+"""Template filters and globals: Seoul time, labels in the current language, number format."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, g
+from markupsafe import Markup, escape
+
+from models import as_utc
+from workflows.numbering import SEOUL
+
+
+def seoul(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return as_utc(value).astimezone(SEOUL).strftime(fmt)
+
+
+def label(value: Any) -> str:
+    """The label of an enum member or a reference row in the current language."""
+    if value is None:
+        return ""
+    english = getattr(g, "lang", "ko") == "en"
+    if hasattr(value, "label_en") and hasattr(value, "label"):
+        return str(value.label_en if english else value.label)
+    if hasattr(value, "label_ko"):
+        return str(value.label_en if english else value.label_ko)
+    return str(value)
+
+
+def number(value: int | None) -> str:
+    return f"{value or 0:,}"
+
+
+def nl2br(value: str | None) -> Markup:
+    return Markup("<br>").join(escape(value or "").splitlines())
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(seoul)
+    app.add_template_filter(label)
+    app.add_template_filter(number)
+    app.add_template_filter(nl2br)

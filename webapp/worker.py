@@ -1,0 +1,51 @@
+"""RQ workers inside the application context, plus the outbox sweeper that re-delivers pending
+messages (after a Redis outage, a crashed work-horse, a back-off)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from rq import Worker
+
+from models import db
+from workflows.dispatch import deliver_due
+
+log = logging.getLogger(__name__)
+
+
+class AppWorker(Worker):
+    """Forks a work-horse per job; the horse must not reuse the parent's database connections."""
+
+    def main_work_horse(self, job: Any, queue: Any) -> None:
+        db.engine.dispose(close=False)
+        db.session.remove()
+        super().main_work_horse(job, queue)
+
+
+def sweep_once(app: Flask, grace: timedelta = timedelta(seconds=60)) -> int:
+    with app.app_context():
+        try:
+            return deliver_due(db.session, grace=grace)
+        finally:
+            db.session.remove()
+
+
+def start_sweeper(app: Flask, interval: float = 15.0) -> threading.Event:
+    """Hand over due outbox messages every ``interval`` seconds until the returned event is set."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            try:
+                handed = sweep_once(app)
+                if handed:
+                    log.info("outbox sweeper re-delivered %s messages", handed)
+            except Exception:
+                log.exception("outbox sweep failed; will try again")
+
+    threading.Thread(target=loop, name="outbox-sweeper", daemon=True).start()
+    return stop

@@ -1,0 +1,6 @@
+"""The rules of the process: the transition table, permission checks, one operation per state
+change, read-side queries, background jobs and notifications.
+
+Operations take ``actor=`` and plain values, never a request or a form, and never commit: the
+caller (a view, a CLI command, a job, a test) ends the unit of work with ``dispatch.commit``.
+"""

@@ -1,0 +1,130 @@
+"""Who runs committed outbox messages: in-process right after the commit (embedded mode), or RQ
+workers on Redis (production). Both go through ``dispatch_ready`` after each commit."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from models import OutboxMessage, utcnow
+
+from . import outbox
+from .jobs import run_outbox_message
+
+log = logging.getLogger(__name__)
+
+JOB_ENTRY = "workflows.jobs.run_outbox_message"
+QUEUES = ("default", "mail", "search")
+RETRY_INTERVALS = [10, 60, 300, 900, 3600]
+
+
+class InlineDispatcher:
+    """Runs each message in this process, after the commit, with the same runner RQ uses.
+
+    A failing job does not fail the request that caused it (that request has committed): the
+    failure is recorded on the message and retried with back-off by ``deliver_due``.
+    """
+
+    def dispatch(self, messages: list[tuple[int, str]]) -> None:
+        for message_id, _queue in messages:
+            try:
+                run_outbox_message(message_id)
+            except Exception:
+                log.exception("inline job for outbox message %s failed; it will be retried",
+                              message_id)
+
+
+class RQDispatcher:
+    """Enqueues each message on its RQ queue; the job id is derived from the message id."""
+
+    def __init__(self, redis_url: str) -> None:
+        from redis import Redis
+
+        self.connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+
+    def queue(self, name: str):  # type: ignore[no-untyped-def]
+        from rq import Queue
+
+        return Queue(name, connection=self.connection)
+
+    def dispatch(self, messages: list[tuple[int, str]]) -> None:
+        from redis.exceptions import RedisError
+        from rq import Retry
+
+        for message_id, queue_name in messages:
+            try:
+                self.queue(queue_name).enqueue(
+                    JOB_ENTRY, message_id, job_id=f"outbox-{message_id}",
+                    retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                    failure_ttl=int(timedelta(days=30).total_seconds()),
+                    result_ttl=3600,
+                )
+            except RedisError as exc:
+                # The message stays pending in the database; deliver_due hands it over later.
+                log.warning("could not enqueue outbox message %s: %s", message_id, exc)
+                return
+
+    def in_flight(self, message_id: int) -> bool:
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job, JobStatus
+
+        try:
+            status = Job.fetch(f"outbox-{message_id}", connection=self.connection).get_status()
+        except NoSuchJobError:
+            return False
+        return status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED,
+                          JobStatus.DEFERRED)
+
+
+def dispatcher() -> InlineDispatcher | RQDispatcher:
+    return current_app.extensions["regrepeal.dispatcher"]  # type: ignore[no-any-return]
+
+
+def dispatch_ready(session: Session) -> None:
+    """Hand over the messages of the transactions this session has committed."""
+    ready = outbox.take_ready(session)
+    if ready:
+        dispatcher().dispatch(ready)
+
+
+def commit(session: Session) -> None:
+    """End a unit of work: commit, then hand its side effects to the job runner."""
+    session.commit()
+    dispatch_ready(session)
+
+
+def deliver_due(session: Session, *, grace: timedelta = timedelta(0), limit: int = 200) -> int:
+    """Hand over pending messages that nobody is running (after an outage, a crash, a back-off)."""
+    active = dispatcher()
+    due = outbox.due_messages(session, now=utcnow() - grace, limit=limit)
+    handed: list[tuple[int, str]] = []
+    for message in due:
+        if isinstance(active, RQDispatcher):
+            from redis.exceptions import RedisError
+
+            try:
+                if active.in_flight(message.id):
+                    continue
+            except RedisError as exc:
+                log.warning("queue unreachable, %s messages stay pending: %s", len(due), exc)
+                session.rollback()
+                return 0
+        message.dispatched_at = utcnow()
+        handed.append((message.id, message.queue))
+    session.commit()
+    if handed:
+        active.dispatch(handed)
+    return len(handed)
+
+
+def pending_count(session: Session) -> int:
+    from sqlalchemy import func, select
+
+    from models import OutboxState
+
+    return session.scalar(
+        select(func.count(OutboxMessage.id)).where(OutboxMessage.state == OutboxState.PENDING)
+    ) or 0

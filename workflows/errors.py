@@ -1,0 +1,42 @@
+"""Refusals raised by the workflow operations; each names the rule in Korean and English."""
+
+from __future__ import annotations
+
+
+class WorkflowError(Exception):
+    """An operation was refused; nothing was changed."""
+
+    status = 409
+
+    def __init__(self, rule: str, message_ko: str, message_en: str) -> None:
+        super().__init__(f"{message_ko} / {message_en}")
+        self.rule = rule
+        self.message_ko = message_ko
+        self.message_en = message_en
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "message": self.message_ko, "message_en": self.message_en}
+
+
+class PermissionDenied(WorkflowError):
+    """The actor's role or relation to the object does not allow the operation."""
+
+    status = 403
+
+
+class TransitionNotAllowed(WorkflowError):
+    """The object's current state does not allow the operation."""
+
+    status = 409
+
+
+class InvalidInput(WorkflowError):
+    """A value given to the operation breaks a rule (missing reason, unknown code, ...)."""
+
+    status = 422
+
+
+class ConcurrentChange(WorkflowError):
+    """Someone else changed the object since the actor loaded it."""
+
+    status = 409

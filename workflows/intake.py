@@ -1,0 +1,205 @@
+"""Intake: a proposal is written, submitted and gets its receipt number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import Campaign, Channel, Proposal, RegulationType, Role, Sector, SourceKind, User, utcnow
+
+from .engine import check_permission, flush, transition
+from .errors import InvalidInput, PermissionDenied
+from .numbering import SEOUL, next_receipt_no
+
+CONSENT_VERSION = "2025-01"
+
+SOURCE_OF_ROLE = {
+    Role.CITIZEN: SourceKind.CITIZEN,
+    Role.OFFICIAL: SourceKind.OFFICIAL,
+    Role.AGENCY_STAFF: SourceKind.AGENCY,
+}
+
+# Fields of the office's form, with their Korean names for messages.
+REQUIRED_TEXT = {
+    "title": "제목",
+    "current_regulation": "현행 규제",
+    "problem": "문제점",
+    "proposed_change": "개선안",
+    "expected_effect": "기대효과",
+}
+MAX_LENGTH = {"title": 200, "contact_name": 100, "contact_phone": 30, "contact_email": 254}
+MAX_TEXT = 10_000
+
+
+@dataclass(frozen=True)
+class ProposalFields:
+    title: str
+    current_regulation: str
+    problem: str
+    proposed_change: str
+    expected_effect: str
+    legal_basis: str | None = None
+    sector_code: str | None = None
+    regulation_type_code: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def validate_fields(session: Session, fields: ProposalFields) -> dict[str, str | None]:
+    """Check the form's rules; refuse with one message naming every field that breaks one."""
+    values = {name: _clean(getattr(fields, name)) for name in ProposalFields.__dataclass_fields__}
+    errors: dict[str, str] = {}
+    for name, label in REQUIRED_TEXT.items():
+        if not values[name]:
+            errors[name] = f"{label}을(를) 입력해 주십시오"
+    for name, value in values.items():
+        limit = MAX_LENGTH.get(name, MAX_TEXT)
+        if value and len(value) > limit:
+            errors[name] = f"{limit:,}자 이내로 입력해 주십시오 (현재 {len(value):,}자)"
+    if values["sector_code"] and session.get(Sector, values["sector_code"]) is None:
+        errors["sector_code"] = f"알 수 없는 분야 코드입니다: {values['sector_code']}"
+    if values["regulation_type_code"] and session.get(
+        RegulationType, values["regulation_type_code"]
+    ) is None:
+        errors["regulation_type_code"] = (
+            f"알 수 없는 규제 유형 코드입니다: {values['regulation_type_code']}"
+        )
+    if errors:
+        raise FieldErrors(errors)
+    return values
+
+
+class FieldErrors(InvalidInput):
+    """Invalid form input: one Korean message per field."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(
+            "fields",
+            "입력 내용을 확인해 주십시오: " + ", ".join(sorted(errors)),
+            "Check the input: " + ", ".join(sorted(errors)),
+        )
+        self.errors = errors
+
+
+def campaign_on(session: Session, when: datetime) -> Campaign | None:
+    day = when.astimezone(SEOUL).date()
+    return session.scalars(
+        select(Campaign).where(Campaign.starts_on <= day, Campaign.ends_on >= day)
+        .order_by(Campaign.starts_on.desc())
+    ).first()
+
+
+def create_draft(
+    session: Session,
+    actor: User,
+    fields: ProposalFields,
+    *,
+    channel_code: str,
+    proposer: User | None = None,
+    at: datetime | None = None,
+) -> Proposal:
+    """Save a proposal as a draft; staff entering one for a citizen name the citizen as proposer."""
+    check_permission("submit_proposal", actor)
+    proposer = proposer or actor
+    if proposer.id != actor.id and actor.role is not Role.REVIEWER:
+        raise PermissionDenied(
+            "assisted_intake",
+            "다른 사람을 대신한 접수는 검토 담당 직원만 할 수 있습니다",
+            "Only office staff may enter a proposal on someone else's behalf",
+        )
+    if proposer.role not in SOURCE_OF_ROLE:
+        raise InvalidInput(
+            "proposer_role", "제안자는 시민, 공무원 또는 기관 담당자여야 합니다",
+            "The proposer must be a citizen, an official or agency staff",
+        )
+    source = SOURCE_OF_ROLE[proposer.role]
+    channel = session.get(Channel, channel_code)
+    if channel is None or not channel.active:
+        raise FieldErrors({"channel_code": f"알 수 없는 접수 경로입니다: {channel_code}"})
+    if channel.source_kind is not None and channel.source_kind != source:
+        raise FieldErrors(
+            {"channel_code": f"{channel.label_ko} 경로는 {source.label} 제안에 쓸 수 없습니다"}
+        )
+    values = validate_fields(session, fields)
+    proposal = Proposal(
+        title=values["title"],
+        current_regulation=values["current_regulation"],
+        legal_basis=values["legal_basis"],
+        problem=values["problem"],
+        proposed_change=values["proposed_change"],
+        expected_effect=values["expected_effect"],
+        sector_code=values["sector_code"],
+        regulation_type_code=values["regulation_type_code"],
+        contact_name=values["contact_name"] or proposer.name,
+        contact_phone=values["contact_phone"] or proposer.phone,
+        contact_email=values["contact_email"] or proposer.email,
+        source_kind=source,
+        channel_code=channel.code,
+        proposer_id=proposer.id,
+        entered_by_id=actor.id if actor.id != proposer.id else None,
+        organisation_id=proposer.organisation_id if source is not SourceKind.CITIZEN else None,
+        created_at=at or utcnow(),
+    )
+    session.add(proposal)
+    flush(session)
+    return proposal
+
+
+def submit_proposal(
+    session: Session,
+    actor: User,
+    proposal: Proposal,
+    *,
+    consent: bool,
+    at: datetime | None = None,
+) -> Proposal:
+    """Submit a draft: record consent, give it a receipt number and put it in the intake queue."""
+    if not consent:
+        raise FieldErrors(
+            {"consent": "개인정보 수집·이용에 동의해야 제안을 제출할 수 있습니다"}
+        )
+    at = at or utcnow()
+    campaign = campaign_on(session, at)
+    transition(
+        session, "submit_proposal", actor, proposal, at=at,
+        note="제안이 접수되었습니다",
+        receipt_no=next_receipt_no(session, at),
+        submitted_at=at,
+        consent_at=at,
+        consent_version=CONSENT_VERSION,
+        campaign_id=campaign.id if campaign else None,
+        notify=True,
+    )
+    return proposal
+
+
+def submit_new_proposal(
+    session: Session,
+    actor: User,
+    fields: ProposalFields,
+    *,
+    channel_code: str,
+    consent: bool,
+    proposer: User | None = None,
+    at: datetime | None = None,
+) -> Proposal:
+    """Create and submit in one step (API, bulk intake, assisted intake)."""
+    if not consent:
+        raise FieldErrors(
+            {"consent": "개인정보 수집·이용에 동의해야 제안을 제출할 수 있습니다"}
+        )
+    proposal = create_draft(
+        session, actor, fields, channel_code=channel_code, proposer=proposer, at=at
+    )
+    return submit_proposal(session, actor, proposal, consent=consent, at=at)

@@ -1,0 +1,124 @@
+"""Background jobs. Each is a module-level function that takes ids, reloads, re-checks and does
+nothing when its work is already done, so a retry or a duplicate delivery is harmless.
+
+``run_outbox_message`` is the only entry point the queue sees: it runs one outbox message and
+marks it done in the same transaction as the job's own writes.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, render_template
+from sqlalchemy import select
+
+from models import MailLog, OutboxMessage, OutboxState, ProposalEvent, db, utcnow
+
+from .mail import Mailer, build_message
+from .outbox import retry_delay
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+JOBS: dict[str, Callable[..., None]] = {}
+
+
+def job(func: Callable[..., None]) -> Callable[..., None]:
+    JOBS[func.__name__] = func
+    return func
+
+
+def run_outbox_message(message_id: int) -> str:
+    """Run outbox message ``message_id`` once; failures are recorded and re-raised for retry."""
+    session = db.session
+    message = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
+    ).one_or_none()
+    if message is None or message.state is not OutboxState.PENDING:
+        session.rollback()
+        return "skipped"
+    func = JOBS.get(message.job)
+    try:
+        if func is None:
+            raise LookupError(f"unknown job {message.job!r}")
+        func(**message.payload)
+        message.attempts += 1
+        message.state = OutboxState.DONE
+        message.done_at = utcnow()
+        session.commit()
+    except Exception as exc:
+        session.rollback()
+        _record_failure(message_id, exc)
+        raise
+    return "done"
+
+
+def _record_failure(message_id: int, exc: BaseException) -> None:
+    session = db.session
+    message = session.get(OutboxMessage, message_id)
+    if message is None:  # pragma: no cover - the row is never deleted
+        return
+    message.attempts += 1
+    message.last_error = "".join(traceback.format_exception(exc))[-4000:]
+    now = utcnow()
+    message.available_at = now + retry_delay(message.attempts)
+    message.dispatched_at = now
+    if message.attempts >= MAX_ATTEMPTS:
+        message.state = OutboxState.FAILED
+    session.commit()
+    log.warning("job %s (outbox %s) failed, attempt %s: %s", message.job, message_id,
+                message.attempts, exc)
+
+
+def mailer() -> Mailer:
+    return current_app.extensions["regrepeal.mailer"]  # type: ignore[no-any-return]
+
+
+@job
+def notify_proposer(event_id: int) -> None:
+    """E-mail the proposer about an event that matters to them (logged, sent at most once)."""
+    event = db.session.get(ProposalEvent, event_id)
+    if event is None or not event.visible_to_proposer:
+        return
+    proposal = event.proposal
+    recipient = proposal.contact_email or proposal.proposer.email
+    if not recipient:
+        return
+    already = db.session.scalar(
+        select(MailLog.id).where(MailLog.event_id == event.id, MailLog.recipient == recipient)
+    )
+    if already:
+        return
+    context: dict[str, Any] = {
+        "proposal": proposal, "event": event, "base_url": current_app.config["PUBLIC_BASE_URL"],
+    }
+    subject = f"[규제철폐 제안 {proposal.receipt_no}] {event_subject(event)}"
+    message = build_message(
+        sender=current_app.config["MAIL_SENDER"], to=recipient, subject=subject,
+        text=render_template("email/proposal_event.txt", subject=subject, **context),
+        html=render_template("email/proposal_event.html", subject=subject, **context),
+    )
+    db.session.add(MailLog(proposal_id=proposal.id, event_id=event.id, recipient=recipient,
+                           subject=subject, template="proposal_event"))
+    db.session.flush()
+    mailer().send(message)
+
+
+EVENT_SUBJECTS = {
+    "submit_proposal": "제안이 접수되었습니다",
+    "request_information": "제안 보완을 요청드립니다",
+    "merge_proposal": "제안이 먼저 접수된 같은 내용의 제안과 병합되었습니다",
+    "withdraw_proposal": "제안이 철회되었습니다",
+    "forward_to_central": "제안이 중앙정부에 건의되었습니다",
+    "decline_proposal": "제안 검토 결과를 알려드립니다",
+    "send_to_deliberation": "제안이 전문가 심의에 회부되었습니다",
+    "decide_proposal": "제안 심의 결과를 알려드립니다",
+    "publish_announcement": "제안이 규제철폐 과제로 발표되었습니다",
+}
+
+
+def event_subject(event: ProposalEvent) -> str:
+    return EVENT_SUBJECTS.get(event.kind, "제안 처리 상황이 바뀌었습니다")
