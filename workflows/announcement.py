@@ -20,7 +20,7 @@ from models import (
     utcnow,
 )
 
-from .engine import authorise, check_permission, transition
+from .engine import authorise, transition
 from .errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 from .numbering import next_repeal_no
 
@@ -56,7 +56,7 @@ def add_to_announcement(
     *, at: datetime | None = None,
 ) -> Proposal:
     """Put a decided repeal or relaxation into a draft announcement."""
-    check_permission("add_to_announcement", actor, proposal)
+    authorise(session, "add_to_announcement", actor, proposal)
     _require_draft(announcement)
     if proposal.outcome not in ANNOUNCEABLE_OUTCOMES:
         raise InvalidInput("only_repeals_announced", "철폐·완화 결정만 발표에 포함할 수 있습니다",

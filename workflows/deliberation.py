@@ -25,7 +25,7 @@ from models import (
     utcnow,
 )
 
-from .engine import check_permission, transition
+from .engine import authorise, transition
 from .errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 
 PANEL_OUTCOMES = frozenset({Outcome.REPEAL, Outcome.RELAX, Outcome.LONG_TERM,
@@ -97,7 +97,7 @@ def declare_conflict(
     at: datetime | None = None,
 ) -> Recusal:
     """A member declares a conflict of interest and is recused from this item."""
-    check_permission("declare_conflict", actor, item.proposal)
+    authorise(session, "declare_conflict", actor, item.proposal)
     _member_item(session, actor, item)
     if session.scalar(select(PanelOpinion.id).where(PanelOpinion.item_id == item.id,
                                                     PanelOpinion.member_id == actor.id)):
@@ -120,7 +120,7 @@ def record_opinion(
     comment: str = "", at: datetime | None = None,
 ) -> PanelOpinion:
     """A member records an opinion on an agenda item, once."""
-    check_permission("record_opinion", actor, item.proposal)
+    authorise(session, "record_opinion", actor, item.proposal)
     _member_item(session, actor, item)
     if is_recused(session, item, actor):
         raise PermissionDenied("recused", "이해충돌로 회피한 안건에는 의견을 낼 수 없습니다",
@@ -173,7 +173,7 @@ def decide_proposal(
     at: datetime | None = None, expected_version: int | None = None,
 ) -> Decision:
     """The chair records the decision after deliberation; it becomes public only when announced."""
-    check_permission("decide_proposal", actor, proposal)
+    authorise(session, "decide_proposal", actor, proposal, expected_version)
     try:
         chosen = Outcome(outcome)
     except ValueError:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from models import Campaign, Channel, Proposal, RegulationType, Role, Sector, SourceKind, User, utcnow
 
-from .engine import check_permission, flush, transition
+from .engine import authorise, check_permission, flush, transition
 from .errors import InvalidInput, PermissionDenied
 from .numbering import SEOUL, next_receipt_no
 
@@ -165,6 +165,7 @@ def submit_proposal(
     at: datetime | None = None,
 ) -> Proposal:
     """Submit a draft: record consent, give it a receipt number and put it in the intake queue."""
+    authorise(session, "submit_proposal", actor, proposal)
     if not consent:
         raise FieldErrors(
             {"consent": "개인정보 수집·이용에 동의해야 제안을 제출할 수 있습니다"}

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from models import DECIDED_OUTCOMES, Proposal, Review, ReviewKind, Role, User, utcnow
 
-from .engine import check_permission, transition
+from .engine import authorise, transition
 from .errors import InvalidInput
 
 
@@ -20,7 +20,7 @@ def record_review(
     at: datetime | None = None, expected_version: int | None = None,
 ) -> Review:
     """Record a review opinion: officials write the owning department's, the office its own."""
-    check_permission("record_review", actor, proposal)
+    authorise(session, "record_review", actor, proposal, expected_version)
     if not opinion.strip():
         raise InvalidInput("opinion_required", "검토 의견을 입력해 주십시오", "Write the opinion")
     if recommendation is not None and recommendation not in {o.value for o in DECIDED_OUTCOMES}:

@@ -21,7 +21,7 @@ from models import (
     utcnow,
 )
 
-from .engine import check_permission, transition
+from .engine import authorise, transition
 from .errors import InvalidInput
 
 
@@ -30,6 +30,7 @@ def start_review(
     expected_version: int | None = None,
 ) -> Proposal:
     """Take a submitted proposal into review; the actor becomes its reviewer if none is set."""
+    authorise(session, "start_review", actor, proposal, expected_version)
     changes = {} if proposal.assigned_reviewer_id else {"assigned_reviewer_id": actor.id}
     transition(session, "start_review", actor, proposal, at=at,
                expected_version=expected_version, note="검토를 시작했습니다", **changes)
@@ -41,7 +42,7 @@ def classify_proposal(
     regulation_type_code: str, at: datetime | None = None, expected_version: int | None = None,
 ) -> Proposal:
     """Confirm or change the sector and regulation type the proposer suggested."""
-    check_permission("classify_proposal", actor, proposal)
+    authorise(session, "classify_proposal", actor, proposal, expected_version)
     if session.get(Sector, sector_code) is None:
         raise InvalidInput("sector", f"알 수 없는 분야 코드입니다: {sector_code}",
                            f"Unknown sector code: {sector_code}")
@@ -64,7 +65,7 @@ def assign_reviewer(
     at: datetime | None = None, expected_version: int | None = None,
 ) -> Proposal:
     """Make ``reviewer`` responsible for the proposal."""
-    check_permission("assign_reviewer", actor, proposal)
+    authorise(session, "assign_reviewer", actor, proposal, expected_version)
     if reviewer.role not in (Role.REVIEWER, Role.CHAIR) or not reviewer.active:
         raise InvalidInput("reviewer_role", "검토 담당 직원에게만 배정할 수 있습니다",
                            "Only office reviewers can be assigned")
@@ -80,7 +81,7 @@ def request_information(
     at: datetime | None = None, expected_version: int | None = None,
 ) -> Proposal:
     """Send the proposal back to the proposer with a question; the deadline clock pauses."""
-    check_permission("request_information", actor, proposal)
+    authorise(session, "request_information", actor, proposal, expected_version)
     if not question.strip():
         raise InvalidInput("question_required", "보완 요청 내용을 입력해 주십시오",
                            "Say what information is needed")
@@ -97,7 +98,7 @@ def answer_information_request(
     at: datetime | None = None, expected_version: int | None = None,
 ) -> Proposal:
     """The proposer answers; the proposal returns to review and the clock runs again."""
-    check_permission("answer_information_request", actor, proposal)
+    authorise(session, "answer_information_request", actor, proposal, expected_version)
     if not answer.strip():
         raise InvalidInput("answer_required", "보완 답변을 입력해 주십시오", "Write an answer")
     transition(session, "answer_information_request", actor, proposal, at=at,
@@ -110,7 +111,7 @@ def merge_proposal(
     at: datetime | None = None, expected_version: int | None = None,
 ) -> Proposal:
     """Merge a duplicate into an earlier proposal; the duplicate stays, pointing at the survivor."""
-    check_permission("merge_proposal", actor, proposal)
+    authorise(session, "merge_proposal", actor, proposal, expected_version)
     if into.id == proposal.id:
         raise InvalidInput("merge_self", "제안을 자기 자신에 병합할 수 없습니다",
                            "A proposal cannot be merged into itself")
@@ -167,7 +168,7 @@ def forward_to_central(
     at: datetime | None = None, expected_version: int | None = None,
 ) -> Proposal:
     """The rule is national law: recommend it to the central government, keeping its reference."""
-    check_permission("forward_to_central", actor, proposal)
+    authorise(session, "forward_to_central", actor, proposal, expected_version)
     if not reasons.strip():
         raise InvalidInput("reasons_required", "건의 사유를 입력해 주십시오", "Give the reasons")
     return _decide_now(session, "forward_to_central", actor, proposal,
@@ -181,7 +182,7 @@ def decline_proposal(
     at: datetime | None = None, expected_version: int | None = None,
 ) -> Proposal:
     """Decline at triage or review, with a reason code and text the proposer can read."""
-    check_permission("decline_proposal", actor, proposal)
+    authorise(session, "decline_proposal", actor, proposal, expected_version)
     reason = session.get(DeclineReason, reason_code) if reason_code else None
     if reason is None or not reason.active:
         raise InvalidInput("reason_code_required", "불수용 사유 코드를 선택해 주십시오",
