@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -102,6 +102,23 @@ def app(app_config: dict[str, object]) -> Iterator[Flask]:
         db.engine.dispose()
     if PG_URL:
         _truncate_postgres(PG_URL)
+
+
+@pytest.fixture
+def make_app(app: Flask, app_config: dict[str, object]) -> Iterator[Callable[..., Flask]]:
+    """Another app on the same database with some settings changed (a queue, a pool size)."""
+    made: list[Flask] = []
+
+    def build(**overrides: object) -> Flask:
+        other = create_app({**app_config, **overrides})
+        made.append(other)
+        return other
+
+    yield build
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture

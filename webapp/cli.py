@@ -24,8 +24,9 @@ def register(app: Flask) -> None:
 
 @click.command("demo-data")
 @click.option("--reset", is_flag=True, help="Drop every table, rebuild the schema, then load.")
+@click.option("--if-empty", is_flag=True, help="Load only into an empty database; else do nothing.")
 @with_appcontext
-def demo_data(reset: bool) -> None:
+def demo_data(reset: bool, if_empty: bool) -> None:
     """Load the deterministic replay of the 2025 campaign (2,507 proposals, 123 repeals)."""
     from .demo.loader import DemoAlreadyLoaded, load_demo_data, reset_database
 
@@ -34,6 +35,9 @@ def demo_data(reset: bool) -> None:
     try:
         summary = load_demo_data(db.session, password=current_app.config["DEMO_PASSWORD"])
     except DemoAlreadyLoaded as exc:
+        if if_empty:
+            click.echo("the database already holds data; demo data not loaded")
+            return
         raise click.ClickException(str(exc)) from None
     click.echo(summary)
 

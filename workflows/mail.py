@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import mailbox
 import smtplib
+import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Protocol
+
+
+_FILE_LOCK = threading.Lock()
 
 
 class Mailer(Protocol):
@@ -36,14 +41,24 @@ class FileMailer:
 
     def send(self, message: EmailMessage) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        box = mailbox.mbox(self.path)
-        box.lock()
-        try:
-            box.add(message)
-            box.flush()
-        finally:
-            box.unlock()
-            box.close()
+        with _FILE_LOCK:
+            box = mailbox.mbox(self.path)
+            try:
+                for attempt in range(50):
+                    try:
+                        box.lock()  # also guards against other processes (workers)
+                        break
+                    except mailbox.ExternalClashError:
+                        if attempt == 49:
+                            raise
+                        time.sleep(0.1)
+                try:
+                    box.add(message)
+                    box.flush()
+                finally:
+                    box.unlock()
+            finally:
+                box.close()
 
     def messages(self) -> list[EmailMessage]:
         if not self.path.exists():

@@ -37,7 +37,7 @@ def _queue_overview() -> list[dict[str, object]]:
 def jobs():  # type: ignore[no-untyped-def]
     counts = dict(db.session.execute(
         select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
-    ).tuples().all())
+    ).all())
     attention = list(db.session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.state != OutboxState.DONE)

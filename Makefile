@@ -1,0 +1,49 @@
+# The two commands: `make run` (set up, migrate, load the demo data, serve on :5000) and
+# `make test` (set up, lint, type-check, run the suite embedded and on PostgreSQL + Redis).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+TEST_DATABASE_URL ?= postgresql://127.0.0.1:5432/test
+TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
+
+.PHONY: setup run test test-embedded test-services lint worker translations
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+run: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo-data --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# Embedded: SQLite and jobs in-process. The tests that need the real servers are left to the
+# second run, which talks to PostgreSQL, Redis and real RQ worker processes (and fails loudly
+# when one of them is missing).
+test-embedded: setup
+	$(BIN)/pytest -p no:cacheprovider -m "not postgres and not redis"
+
+test-services: setup
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/pytest -p no:cacheprovider
+
+test: lint test-embedded test-services
+
+worker: setup
+	$(FLASK) worker
+
+translations: setup
+	$(BIN)/pybabel extract -F webapp/babel.cfg -k _l -k lazy_gettext --no-location --omit-header \
+		-o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations
+	$(BIN)/pybabel compile -d webapp/translations

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import re
+
+from models import Role, State, db
+from tests import factories
+from workflows.dispatch import commit
+
+
+def _figure(page: str, attribute: str, code: str) -> int:
+    match = re.search(rf'data-{attribute}="{code}">[^<]*<strong>([\d,]+)</strong>', page)
+    assert match, f"{attribute}={code} not on the page"
+    return int(match.group(1).replace(",", ""))
+
+
+def test_home_page_counts_what_the_database_holds(app, client):
+    with app.app_context():
+        office = factories.Office()
+        factories.proposal_in(State.ANNOUNCED, office=office)
+        factories.proposal_in(State.SUBMITTED, proposer=factories.user(Role.OFFICIAL),
+                              office=office)
+        factories.proposal_in(State.DRAFT, office=office)  # drafts are not received
+        commit(db.session)
+    page = client.get("/").get_data(as_text=True)
+    assert re.search(r'id="received-total">2<', page)
+    assert re.search(r'id="repeals-total">1<', page)
+    assert _figure(page, "source", "citizen") == 1
+    assert _figure(page, "source", "official") == 1
+    assert _figure(page, "sector", "construction_housing") == 1
+    assert '<html lang="ko">' in page
+
+
+def test_unknown_campaign_gets_a_clear_message(app, client):
+    response = client.get("/?campaign=nope")
+    assert response.status_code == 400
+    assert "알 수 없는 캠페인 코드입니다" in response.get_data(as_text=True)
+
+
+def test_english_through_the_translation_layer(app, client):
+    page = client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "Proposals received" in page and "Citizen" in page
+    # The choice sticks for the session.
+    assert "Proposals received" in client.get("/").get_data(as_text=True)
+
+
+def test_unknown_page_is_a_korean_404_with_a_request_id(app, client):
+    response = client.get("/no-such-page")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "찾으시는 페이지가 없습니다." in page
+    assert response.headers["X-Request-Id"] in page

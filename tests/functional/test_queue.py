@@ -1,0 +1,98 @@
+"""Jobs through the real Redis and real RQ worker processes (`flask --app wsgi worker`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from sqlalchemy import select
+
+from models import OutboxMessage, OutboxState, Proposal, db
+from tests import factories
+from tests.conftest import REDIS_URL
+from workflows import outbox
+from workflows.dispatch import commit, deliver_due
+from workflows.mail import FileMailer
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def redis_db() -> Redis:
+    connection = Redis.from_url(REDIS_URL or "redis://127.0.0.1:6379/15")
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+def run_worker(config: dict[str, object], redis_url: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
+    env.update({
+        "APP_ENV": "testing", "SECRET_KEY": "test-secret", "DATABASE_URL": str(config["DATABASE_URL"]),
+        "REDIS_URL": redis_url, "MAIL_FILE": str(config["MAIL_FILE"]),
+    })
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_a_submission_e_mail_goes_through_redis_and_a_worker(app, app_config, make_app, redis_db):
+    queued = make_app(REDIS_URL=REDIS_URL)
+    with queued.app_context():
+        proposal = factories.submitted()
+        receipt = proposal.receipt_no
+        commit(db.session)
+        message = db.session.scalars(select(OutboxMessage)).one()
+        assert message.state is OutboxState.PENDING  # handed to Redis, not run here
+        assert redis_db.exists(f"rq:job:outbox-{message.id}")
+    result = run_worker(app_config, REDIS_URL or "")
+    assert result.returncode == 0, result.stderr[-2000:]
+    with app.app_context():
+        assert db.session.scalars(select(OutboxMessage)).one().state is OutboxState.DONE
+    mails = FileMailer(Path(str(app_config["MAIL_FILE"]))).messages()
+    assert len(mails) == 1 and receipt in mails[0]["Subject"]
+
+
+def test_redis_down_loses_nothing_and_the_outbox_drains_when_it_returns(
+    app, app_config, make_app, redis_db
+):
+    broken = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    with broken.app_context():
+        receipts = [factories.submitted().receipt_no for _ in range(3)]
+        commit(db.session)  # acknowledged: stored, even though the queue is unreachable
+    with app.app_context():
+        stored = set(db.session.scalars(select(Proposal.receipt_no)))
+        assert set(receipts) <= stored
+        assert {m.state for m in db.session.scalars(select(OutboxMessage))} == {OutboxState.PENDING}
+    healthy = make_app(REDIS_URL=REDIS_URL)
+    with healthy.app_context():
+        assert deliver_due(db.session) == 3
+        assert deliver_due(db.session) == 0  # already handed over, not sent twice
+    result = run_worker(app_config, REDIS_URL or "")
+    assert result.returncode == 0, result.stderr[-2000:]
+    mails = FileMailer(Path(str(app_config["MAIL_FILE"]))).messages()
+    assert sorted(m["Subject"].split("]")[0][-11:] for m in mails) == sorted(receipts)
+
+
+def test_a_failing_job_is_retried_with_back_off_and_stays_visible(app, app_config, make_app, redis_db):
+    queued = make_app(REDIS_URL=REDIS_URL)
+    with queued.app_context():
+        outbox.enqueue(db.session, "no_such_job")
+        commit(db.session)
+        message_id = db.session.scalars(select(OutboxMessage.id)).one()
+    result = run_worker(app_config, REDIS_URL or "")
+    assert result.returncode == 0, result.stderr[-2000:]
+    with queued.app_context():
+        message = db.session.get(OutboxMessage, message_id)
+        assert message.attempts == 1 and "unknown job" in message.last_error
+        assert message.state is OutboxState.PENDING
+        from rq import Queue
+
+        queue = Queue("default", connection=redis_db)
+        assert f"outbox-{message_id}" in queue.scheduled_job_registry.get_job_ids()
