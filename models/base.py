@@ -41,17 +41,15 @@ def as_utc(value: datetime) -> datetime:
 
 
 class LabelledEnum(enum.StrEnum):
-    """A code stored by value, with a Korean label (and an English one for the translation layer)."""
-
-    _labels: dict[str, tuple[str, str]]
+    """A code stored by value, with a Korean label and an English one for the translation layer."""
 
     @property
     def label(self) -> str:
-        return type(self)._labels_map()[self.value][0]
+        return type(self)._labels_map()[str(self.value)][0]
 
     @property
     def label_en(self) -> str:
-        return type(self)._labels_map()[self.value][1]
+        return type(self)._labels_map()[str(self.value)][1]
 
     @classmethod
     def _labels_map(cls) -> dict[str, tuple[str, str]]:
@@ -59,7 +57,7 @@ class LabelledEnum(enum.StrEnum):
 
     @classmethod
     def values(cls) -> list[str]:
-        return [m.value for m in cls]
+        return [str(m.value) for m in cls]
 
 
 # Filled by models.enums; kept outside the enum bodies because StrEnum members cannot carry dicts.

@@ -158,7 +158,13 @@ OPEN_STATES = frozenset(
     {State.SUBMITTED, State.INFO_REQUESTED, State.IN_REVIEW, State.IN_DELIBERATION}
 )
 DECIDED_OUTCOMES = frozenset(
-    {Outcome.REPEAL, Outcome.RELAX, Outcome.LONG_TERM, Outcome.FORWARD_CENTRAL, Outcome.NOT_ACCEPTED}
+    {
+        Outcome.REPEAL,
+        Outcome.RELAX,
+        Outcome.LONG_TERM,
+        Outcome.FORWARD_CENTRAL,
+        Outcome.NOT_ACCEPTED,
+    }
 )
 ANNOUNCEABLE_OUTCOMES = frozenset({Outcome.REPEAL, Outcome.RELAX})
 STAFF_ROLES = frozenset(set(Role) - {Role.CITIZEN})

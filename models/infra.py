@@ -5,14 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import db, enum_column, utcnow
+from .base import Base, enum_column, utcnow
 from .enums import OutboxState
 
 
-class Counter(db.Model):
+class Counter(Base):
     """A named counter (receipt numbers per year, repeal numbers) bumped inside the transaction
     that uses the value, so a rollback returns it and no number is skipped or issued twice."""
 
@@ -22,15 +30,13 @@ class Counter(db.Model):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Base):
     """A background job recorded in the transaction that caused it and delivered after commit."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
-        CheckConstraint(
-            "(state = 'done') = (done_at IS NOT NULL)", name="done_at_iff_done"
-        ),
+        CheckConstraint("(state = 'done') = (done_at IS NOT NULL)", name="done_at_iff_done"),
         Index("ix_outbox_message_state_available_at", "state", "available_at"),
     )
 
@@ -49,7 +55,7 @@ class OutboxMessage(db.Model):
     done_at: Mapped[datetime | None]
 
 
-class MailLog(db.Model):
+class MailLog(Base):
     """One e-mail sent about a proposal; the unique key makes a re-run job send nothing twice."""
 
     __tablename__ = "mail_log"

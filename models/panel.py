@@ -7,13 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import db, enum_column, utcnow
+from .base import Base, enum_column, utcnow
 from .enums import PanelVote
 from .people import User
 from .proposal import Proposal
 
 
-class PanelSession(db.Model):
+class PanelSession(Base):
     __tablename__ = "panel_session"
     __table_args__ = (CheckConstraint("quorum >= 1", name="quorum_positive"),)
 
@@ -30,7 +30,7 @@ class PanelSession(db.Model):
     )
 
 
-class PanelMember(db.Model):
+class PanelMember(Base):
     __tablename__ = "panel_member"
     __table_args__ = (UniqueConstraint("session_id", "user_id"),)
 
@@ -42,7 +42,7 @@ class PanelMember(db.Model):
     user: Mapped[User] = relationship()
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Base):
     __tablename__ = "agenda_item"
     __table_args__ = (
         UniqueConstraint("session_id", "proposal_id"),
@@ -60,7 +60,7 @@ class AgendaItem(db.Model):
     recusals: Mapped[list[Recusal]] = relationship(back_populates="item")
 
 
-class PanelOpinion(db.Model):
+class PanelOpinion(Base):
     """One member's opinion on one agenda item: one per member and item."""
 
     __tablename__ = "panel_opinion"
@@ -81,7 +81,7 @@ class PanelOpinion(db.Model):
     member: Mapped[User] = relationship()
 
 
-class Recusal(db.Model):
+class Recusal(Base):
     """A member's declared conflict of interest on one agenda item."""
 
     __tablename__ = "recusal"

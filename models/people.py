@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import db, enum_column, utcnow
+from .base import Base, enum_column, utcnow
 from .enums import STAFF_ROLES, OrganisationKind, Role
 
 
@@ -16,7 +16,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Organisation(db.Model):
+class Organisation(Base):
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,7 +29,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.code}>"
 
 
-class User(db.Model):
+class User(Base):
     __tablename__ = "user_account"
     __table_args__ = (
         CheckConstraint(

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import db, enum_column, utcnow
+from .base import Base, enum_column, utcnow
 from .enums import AnnouncementState, Outcome, ReviewKind, SourceKind, Stage, State
 from .people import Organisation, User
 
@@ -30,7 +30,7 @@ _DECIDED = _in(["repeal", "relax", "long_term", "forward_central", "not_accepted
 _ANNOUNCEABLE = _in(["repeal", "relax"])
 
 
-class Campaign(db.Model):
+class Campaign(Base):
     """A period of intensive intake (the 100-day campaign); intake continues between campaigns."""
 
     __tablename__ = "campaign"
@@ -46,7 +46,7 @@ class Campaign(db.Model):
         return self.starts_on <= day <= self.ends_on
 
 
-class Announcement(db.Model):
+class Announcement(Base):
     """A dated public batch of decisions (a weekly briefing, a task-force report)."""
 
     __tablename__ = "announcement"
@@ -75,7 +75,7 @@ class Announcement(db.Model):
     )
 
 
-class Proposal(db.Model):
+class Proposal(Base):
     """One request to repeal or relax a regulation, with every field of the office's form."""
 
     __tablename__ = "proposal"
@@ -169,9 +169,7 @@ class Proposal(db.Model):
     info_requested_at: Mapped[datetime | None]
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"), index=True)
     external_ref: Mapped[str | None] = mapped_column(String(100))
-    announcement_id: Mapped[int | None] = mapped_column(
-        ForeignKey("announcement.id"), index=True
-    )
+    announcement_id: Mapped[int | None] = mapped_column(ForeignKey("announcement.id"), index=True)
     repeal_no: Mapped[int | None] = mapped_column(unique=True)
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -179,7 +177,7 @@ class Proposal(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it here
 
     proposer: Mapped[User] = relationship(foreign_keys=[proposer_id])
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
@@ -204,7 +202,7 @@ class Proposal(db.Model):
         return f"<Proposal {self.id} {self.receipt_no} {self.state}>"
 
 
-class ProposalEvent(db.Model):
+class ProposalEvent(Base):
     """One change to a proposal: who, when, from which state and stage to which, and why.
 
     Append-only: the ORM refuses updates and deletes, and the migration installs triggers that
@@ -237,7 +235,7 @@ def _events_are_append_only(mapper: Any, connection: Any, target: ProposalEvent)
     raise ValueError("proposal events are append-only")
 
 
-class Review(db.Model):
+class Review(Base):
     """A reviewer's or the owning department's opinion on a proposal."""
 
     __tablename__ = "review"
@@ -266,7 +264,7 @@ class Review(db.Model):
     author: Mapped[User] = relationship()
 
 
-class Decision(db.Model):
+class Decision(Base):
     """The recorded outcome of a proposal with its reasons; a re-examination adds a new one."""
 
     __tablename__ = "decision"

@@ -1,11 +1,11 @@
-"""Reference data an administrator can extend: sectors, regulation types, channels, decline reasons."""
+"""Reference data an administrator can extend: sectors, regulation types, channels, reasons."""
 
 from __future__ import annotations
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import db, enum_column
+from .base import Base, enum_column
 from .enums import SourceKind
 
 
@@ -20,16 +20,16 @@ class _Reference:
         return f"<{type(self).__name__} {self.code}>"
 
 
-class Sector(_Reference, db.Model):
+class Sector(_Reference, Base):
     __tablename__ = "sector"
 
 
-class RegulationType(_Reference, db.Model):
+class RegulationType(_Reference, Base):
     __tablename__ = "regulation_type"
 
 
-class Channel(_Reference, db.Model):
-    """A way a proposal reaches the office; ``source_kind`` is None for channels open to every kind."""
+class Channel(_Reference, Base):
+    """A way a proposal reaches the office; ``source_kind`` None means open to every kind."""
 
     __tablename__ = "channel"
     source_kind: Mapped[SourceKind | None] = mapped_column(
@@ -37,7 +37,7 @@ class Channel(_Reference, db.Model):
     )
 
 
-class DeclineReason(_Reference, db.Model):
+class DeclineReason(_Reference, Base):
     """Reason codes a reviewer must pick when a proposal is not accepted."""
 
     __tablename__ = "decline_reason"

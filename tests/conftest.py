@@ -36,8 +36,14 @@ def _servers_present(request: pytest.FixtureRequest) -> None:
 def _migrate(url: str, instance: Path) -> None:
     from flask_migrate import upgrade
 
-    app = create_app({"APP_ENV": "testing", "SECRET_KEY": "t", "DATABASE_URL": url,
-                      "MAIL_FILE": str(instance / "mail.mbox")})
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "SECRET_KEY": "t",
+            "DATABASE_URL": url,
+            "MAIL_FILE": str(instance / "mail.mbox"),
+        }
+    )
     with app.app_context():
         upgrade()
         db.engine.dispose()

@@ -48,8 +48,13 @@ def organisation(code: str, kind: OrganisationKind) -> Organisation:
     return org
 
 
-def user(role: Role = Role.CITIZEN, *, name: str | None = None, email: str | None = None,
-         password_hash: str | None = None) -> User:
+def user(
+    role: Role = Role.CITIZEN,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    password_hash: str | None = None,
+) -> User:
     n = next(_serial)
     org = organisation(*ORG_OF_ROLE[role]) if role in ORG_OF_ROLE else None
     account = User(
@@ -91,19 +96,28 @@ class Office:
 def submitted(proposer: User | None = None, **field_overrides: str | None) -> Proposal:
     proposer = proposer or user(Role.CITIZEN)
     return intake.submit_new_proposal(
-        db.session, proposer, fields(**field_overrides),
-        channel_code=CHANNEL_OF_ROLE[proposer.role], consent=True,
+        db.session,
+        proposer,
+        fields(**field_overrides),
+        channel_code=CHANNEL_OF_ROLE[proposer.role],
+        consent=True,
     )
 
 
-def proposal_in(state: State, *, proposer: User | None = None, office: Office | None = None,
-                panel: list[User] | None = None) -> Proposal:
+def proposal_in(
+    state: State,
+    *,
+    proposer: User | None = None,
+    office: Office | None = None,
+    panel: list[User] | None = None,
+) -> Proposal:
     """A proposal that has reached ``state`` the way a real one would."""
     office = office or Office()
     proposer = proposer or user(Role.CITIZEN)
     if state is State.DRAFT:
-        return intake.create_draft(db.session, proposer, fields(),
-                                   channel_code=CHANNEL_OF_ROLE[proposer.role])
+        return intake.create_draft(
+            db.session, proposer, fields(), channel_code=CHANNEL_OF_ROLE[proposer.role]
+        )
     if state is State.MERGED:
         survivor = submitted()
         duplicate = submitted(proposer)
@@ -115,8 +129,9 @@ def proposal_in(state: State, *, proposer: User | None = None, office: Office | 
         return triage.withdraw_proposal(db.session, proposer, proposal)
     triage.start_review(db.session, office.reviewer, proposal)
     if state is State.INFO_REQUESTED:
-        return triage.request_information(db.session, office.reviewer, proposal,
-                                          question="근거 조문을 알려 주십시오")
+        return triage.request_information(
+            db.session, office.reviewer, proposal, question="근거 조문을 알려 주십시오"
+        )
     if state is State.IN_REVIEW:
         return proposal
     review.send_to_deliberation(db.session, office.reviewer, proposal)
@@ -124,12 +139,19 @@ def proposal_in(state: State, *, proposer: User | None = None, office: Office | 
         if panel is not None:
             panel_session(office, panel, [proposal])
         return proposal
-    deliberation.decide_proposal(db.session, office.chair, proposal, outcome="repeal",
-                                 reasons="불합리한 규제입니다", responsible_official="김담당")
+    deliberation.decide_proposal(
+        db.session,
+        office.chair,
+        proposal,
+        outcome="repeal",
+        reasons="불합리한 규제입니다",
+        responsible_official="김담당",
+    )
     if state is State.DECIDED:
         return proposal
-    notice = announcement.create_announcement(db.session, office.chair, title="주간 발표",
-                                              announced_on=date(2025, 2, 6))
+    notice = announcement.create_announcement(
+        db.session, office.chair, title="주간 발표", announced_on=date(2025, 2, 6)
+    )
     announcement.add_to_announcement(db.session, office.chair, notice, proposal)
     announcement.publish_announcement(db.session, office.chair, notice)
     assert state is State.ANNOUNCED
@@ -138,14 +160,22 @@ def proposal_in(state: State, *, proposer: User | None = None, office: Office | 
 
 def panel_session(office: Office, members: list[User], agenda: list[Proposal]) -> PanelSession:
     return deliberation.create_panel_session(
-        db.session, office.chair, title="심사위원회", held_on=date(2025, 2, 4),
-        members=members, quorum=2, agenda=agenda,
+        db.session,
+        office.chair,
+        title="심사위원회",
+        held_on=date(2025, 2, 4),
+        members=members,
+        quorum=2,
+        agenda=agenda,
     )
 
 
-def draft_announcement(office: Office, proposals: list[Proposal], title: str = "발표") -> Announcement:
-    notice = announcement.create_announcement(db.session, office.chair, title=title,
-                                              announced_on=date(2025, 3, 13))
+def draft_announcement(
+    office: Office, proposals: list[Proposal], title: str = "발표"
+) -> Announcement:
+    notice = announcement.create_announcement(
+        db.session, office.chair, title=title, announced_on=date(2025, 3, 13)
+    )
     for proposal in proposals:
         announcement.add_to_announcement(db.session, office.chair, notice, proposal)
     return notice

@@ -77,8 +77,10 @@ def register_jobs(app: Flask) -> None:
         app.extensions["regrepeal.dispatcher"] = InlineDispatcher()
     if app.config["SMTP_HOST"]:
         app.extensions["regrepeal.mailer"] = SMTPMailer(
-            host=app.config["SMTP_HOST"], port=app.config["SMTP_PORT"],
-            username=app.config["SMTP_USERNAME"], password=app.config["SMTP_PASSWORD"],
+            host=app.config["SMTP_HOST"],
+            port=app.config["SMTP_PORT"],
+            username=app.config["SMTP_USERNAME"],
+            password=app.config["SMTP_PASSWORD"],
             starttls=app.config["SMTP_STARTTLS"],
         )
     else:

@@ -60,9 +60,7 @@ def worker(burst: bool, queues: str | None) -> None:
     db.session.remove()
     stop = start_sweeper(app)
     try:
-        AppWorker(names, connection=dispatcher.connection).work(
-            burst=burst, with_scheduler=True
-        )
+        AppWorker(names, connection=dispatcher.connection).work(burst=burst, with_scheduler=True)
     finally:
         stop.set()
 
@@ -89,12 +87,17 @@ def users_cli() -> None:
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice(Role.values()), required=True)
-@click.option("--organisation", "organisation_code", default=None,
-              help="Organisation code (required for staff roles).")
+@click.option(
+    "--organisation",
+    "organisation_code",
+    default=None,
+    help="Organisation code (required for staff roles).",
+)
 @click.password_option(help="Password (asked for when omitted).")
 @with_appcontext
-def users_create(email: str, name: str, role: str, organisation_code: str | None,
-                 password: str) -> None:
+def users_create(
+    email: str, name: str, role: str, organisation_code: str | None, password: str
+) -> None:
     """Create an account (staff accounts are tied to an organisation)."""
     email = email.strip().lower()
     if db.session.scalar(select(User.id).where(User.email == email)):
@@ -105,13 +108,23 @@ def users_create(email: str, name: str, role: str, organisation_code: str | None
             select(Organisation).where(Organisation.code == organisation_code)
         )
         if organisation is None:
-            raise click.ClickException(f"알 수 없는 기관 코드 / unknown organisation: {organisation_code}")
+            raise click.ClickException(
+                f"알 수 없는 기관 코드 / unknown organisation: {organisation_code}"
+            )
     if Role(role) is not Role.CITIZEN and organisation is None:
-        raise click.ClickException("직원 계정에는 기관이 필요합니다 / staff accounts need --organisation")
+        raise click.ClickException(
+            "직원 계정에는 기관이 필요합니다 / staff accounts need --organisation"
+        )
     if len(password) < 10:
         raise click.ClickException("비밀번호는 10자 이상이어야 합니다 / at least 10 characters")
-    db.session.add(User(email=email, name=name.strip(), role=Role(role),
-                        organisation_id=organisation.id if organisation else None,
-                        password_hash=generate_password_hash(password)))
+    db.session.add(
+        User(
+            email=email,
+            name=name.strip(),
+            role=Role(role),
+            organisation_id=organisation.id if organisation else None,
+            password_hash=generate_password_hash(password),
+        )
+    )
     commit(db.session)
     click.echo(f"created {role} {email}")

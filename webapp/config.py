@@ -35,12 +35,12 @@ def normalise_database_url(url: str) -> str:
     """Accept the usual ``postgresql://`` / ``postgres://`` and use the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
 def _persistent_dev_secret(instance: Path) -> str:
-    """Embedded mode keeps its own random key in the instance folder so sessions survive restarts."""
+    """Embedded mode keeps a random key in the instance folder so sessions survive restarts."""
     path = instance / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(48))
@@ -69,13 +69,15 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": settings.get("REDIS_URL") or None,
         "SEARCH_INDEX_DIR": settings.get("SEARCH_INDEX_DIR") or str(instance / "search-index"),
-        "MAIL_SENDER": settings.get("MAIL_SENDER") or "규제철폐 제안센터 <no-reply@regrepeal.example>",
+        "MAIL_SENDER": settings.get("MAIL_SENDER")
+        or "규제철폐 제안센터 <no-reply@regrepeal.example>",
         "MAIL_FILE": settings.get("MAIL_FILE") or str(instance / "mail" / "outbox.mbox"),
         "SMTP_HOST": settings.get("SMTP_HOST") or None,
         "SMTP_PORT": int(settings.get("SMTP_PORT") or 587),
         "SMTP_USERNAME": settings.get("SMTP_USERNAME") or None,
         "SMTP_PASSWORD": settings.get("SMTP_PASSWORD") or None,
-        "SMTP_STARTTLS": str(settings.get("SMTP_STARTTLS", "1")).lower() not in ("0", "false", "no"),
+        "SMTP_STARTTLS": str(settings.get("SMTP_STARTTLS", "1")).lower()
+        not in ("0", "false", "no"),
         "PUBLIC_BASE_URL": settings.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000",
         "DEMO_PASSWORD": settings.get("DEMO_PASSWORD") or "demo-password-2025",
         "WORKER_QUEUES": (settings.get("WORKER_QUEUES") or "default,mail,search").split(","),

@@ -40,8 +40,9 @@ def _respond(status: int, message: str | None = None, extra: dict[str, str] | No
         body = {"error": str(status), "message": text, "request_id": request_id()}
         body.update(extra or {})
         return jsonify(body), status
-    return render_template("errors/error.html", status=status, message=text,
-                           request_id=request_id()), status
+    return render_template(
+        "errors/error.html", status=status, message=text, request_id=request_id()
+    ), status
 
 
 def register(app: Flask) -> None:
@@ -59,8 +60,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(WorkflowError)
     def _workflow(exc: WorkflowError):  # type: ignore[no-untyped-def]
         db.session.rollback()
-        return _respond(exc.status, f"{exc.message_ko} / {exc.message_en}",
-                        {"rule": exc.rule, "message_en": exc.message_en})
+        return _respond(
+            exc.status,
+            f"{exc.message_ko} / {exc.message_en}",
+            {"rule": exc.rule, "message_en": exc.message_en},
+        )
 
     @app.errorhandler(OperationalError)
     def _database_down(exc: OperationalError):  # type: ignore[no-untyped-def]

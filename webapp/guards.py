@@ -23,4 +23,3 @@ def require_roles(bp: Blueprint, roles: Iterable[Role]) -> None:
         if current_user.role not in allowed:
             abort(403)
         return None
-

@@ -15,7 +15,6 @@ from models import (
     Decision,
     Proposal,
     Role,
-    State,
     User,
     utcnow,
 )
@@ -27,19 +26,33 @@ from .numbering import next_repeal_no
 
 def _require_chair(actor: User | None, action: str) -> None:
     if actor is None or actor.role is not Role.CHAIR or not actor.active:
-        raise PermissionDenied(f"role.{action}", "발표는 위원장(규제총괄관)만 할 수 있습니다",
-                               "Only the chair may manage announcements")
+        raise PermissionDenied(
+            f"role.{action}",
+            "발표는 위원장(규제총괄관)만 할 수 있습니다",
+            "Only the chair may manage announcements",
+        )
 
 
 def create_announcement(
-    session: Session, actor: User, *, title: str, announced_on: date, summary: str = "",
+    session: Session,
+    actor: User,
+    *,
+    title: str,
+    announced_on: date,
+    summary: str = "",
 ) -> Announcement:
     """Start a draft announcement (a weekly briefing, a task-force report)."""
     _require_chair(actor, "create_announcement")
     if not title.strip():
-        raise InvalidInput("title_required", "발표 제목을 입력해 주십시오", "Give the announcement a title")
-    announcement = Announcement(title=title.strip(), announced_on=announced_on,
-                                summary=summary.strip(), created_by_id=actor.id)
+        raise InvalidInput(
+            "title_required", "발표 제목을 입력해 주십시오", "Give the announcement a title"
+        )
+    announcement = Announcement(
+        title=title.strip(),
+        announced_on=announced_on,
+        summary=summary.strip(),
+        created_by_id=actor.id,
+    )
     session.add(announcement)
     session.flush()
     return announcement
@@ -47,54 +60,91 @@ def create_announcement(
 
 def _require_draft(announcement: Announcement) -> None:
     if announcement.state is not AnnouncementState.DRAFT:
-        raise TransitionNotAllowed("announcement_published", "이미 발표된 발표문은 바꿀 수 없습니다",
-                                   "A published announcement cannot be changed")
+        raise TransitionNotAllowed(
+            "announcement_published",
+            "이미 발표된 발표문은 바꿀 수 없습니다",
+            "A published announcement cannot be changed",
+        )
 
 
 def add_to_announcement(
-    session: Session, actor: User, announcement: Announcement, proposal: Proposal,
-    *, at: datetime | None = None,
+    session: Session,
+    actor: User,
+    announcement: Announcement,
+    proposal: Proposal,
+    *,
+    at: datetime | None = None,
 ) -> Proposal:
     """Put a decided repeal or relaxation into a draft announcement."""
     authorise(session, "add_to_announcement", actor, proposal)
     _require_draft(announcement)
     if proposal.outcome not in ANNOUNCEABLE_OUTCOMES:
-        raise InvalidInput("only_repeals_announced", "철폐·완화 결정만 발표에 포함할 수 있습니다",
-                           "Only repeal and relax decisions are announced")
+        raise InvalidInput(
+            "only_repeals_announced",
+            "철폐·완화 결정만 발표에 포함할 수 있습니다",
+            "Only repeal and relax decisions are announced",
+        )
     if proposal.announcement_id not in (None, announcement.id):
-        raise TransitionNotAllowed("already_in_announcement", "이미 다른 발표에 포함된 제안입니다",
-                                   "The proposal is already in another announcement")
-    transition(session, "add_to_announcement", actor, proposal, at=at,
-               visible_to_proposer=False, note=announcement.title,
-               data={"announcement_id": announcement.id}, announcement_id=announcement.id)
+        raise TransitionNotAllowed(
+            "already_in_announcement",
+            "이미 다른 발표에 포함된 제안입니다",
+            "The proposal is already in another announcement",
+        )
+    transition(
+        session,
+        "add_to_announcement",
+        actor,
+        proposal,
+        at=at,
+        visible_to_proposer=False,
+        note=announcement.title,
+        data={"announcement_id": announcement.id},
+        announcement_id=announcement.id,
+    )
     return proposal
 
 
 def publish_announcement(
-    session: Session, actor: User, announcement: Announcement, *, at: datetime | None = None,
+    session: Session,
+    actor: User,
+    announcement: Announcement,
+    *,
+    at: datetime | None = None,
 ) -> list[Proposal]:
     """Publish: every included decision is announced and numbered, in decision order, at once."""
     _require_chair(actor, "publish_announcement")
     _require_draft(announcement)
-    proposals = list(session.scalars(
-        select(Proposal)
-        .join(Decision, Decision.proposal_id == Proposal.id)
-        .where(Proposal.announcement_id == announcement.id)
-        .order_by(Decision.decided_at, Proposal.id)
-    ).unique())
+    proposals = list(
+        session.scalars(
+            select(Proposal)
+            .join(Decision, Decision.proposal_id == Proposal.id)
+            .where(Proposal.announcement_id == announcement.id)
+            .order_by(Decision.decided_at, Proposal.id)
+        ).unique()
+    )
     if not proposals:
-        raise InvalidInput("announcement_empty", "발표할 결정이 없습니다",
-                           "The announcement has no decisions in it")
+        raise InvalidInput(
+            "announcement_empty",
+            "발표할 결정이 없습니다",
+            "The announcement has no decisions in it",
+        )
     # Every item is checked before any number is drawn, so a refusal leaves the counter alone.
     for proposal in proposals:
         authorise(session, "publish_announcement", actor, proposal)
     at = at or utcnow()
     for proposal in proposals:
         repeal_no = next_repeal_no(session)
-        transition(session, "publish_announcement", actor, proposal, at=at, notify=True,
-                   note=f"규제철폐 {repeal_no}호 발표: {announcement.title}",
-                   data={"announcement_id": announcement.id, "repeal_no": repeal_no},
-                   repeal_no=repeal_no)
+        transition(
+            session,
+            "publish_announcement",
+            actor,
+            proposal,
+            at=at,
+            notify=True,
+            note=f"규제철폐 {repeal_no}호 발표: {announcement.title}",
+            data={"announcement_id": announcement.id, "repeal_no": repeal_no},
+            repeal_no=repeal_no,
+        )
     announcement.state = AnnouncementState.PUBLISHED
     announcement.published_at = at
     announcement.published_by_id = actor.id

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -33,8 +34,9 @@ class InlineDispatcher:
             try:
                 run_outbox_message(message_id)
             except Exception:
-                log.exception("inline job for outbox message %s failed; it will be retried",
-                              message_id)
+                log.exception(
+                    "inline job for outbox message %s failed; it will be retried", message_id
+                )
 
 
 class RQDispatcher:
@@ -45,7 +47,7 @@ class RQDispatcher:
 
         self.connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
 
-    def queue(self, name: str):  # type: ignore[no-untyped-def]
+    def queue(self, name: str) -> Any:
         from rq import Queue
 
         return Queue(name, connection=self.connection)
@@ -57,7 +59,9 @@ class RQDispatcher:
         for message_id, queue_name in messages:
             try:
                 self.queue(queue_name).enqueue(
-                    JOB_ENTRY, message_id, job_id=f"outbox-{message_id}",
+                    JOB_ENTRY,
+                    message_id,
+                    job_id=f"outbox-{message_id}",
                     retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
                     failure_ttl=int(timedelta(days=30).total_seconds()),
                     result_ttl=3600,
@@ -75,12 +79,16 @@ class RQDispatcher:
             status = Job.fetch(f"outbox-{message_id}", connection=self.connection).get_status()
         except NoSuchJobError:
             return False
-        return status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED,
-                          JobStatus.DEFERRED)
+        return status in (
+            JobStatus.QUEUED,
+            JobStatus.STARTED,
+            JobStatus.SCHEDULED,
+            JobStatus.DEFERRED,
+        )
 
 
 def dispatcher() -> InlineDispatcher | RQDispatcher:
-    return current_app.extensions["regrepeal.dispatcher"]  # type: ignore[no-any-return]
+    return current_app.extensions["regrepeal.dispatcher"]
 
 
 def dispatch_ready(session: Session) -> None:
@@ -125,6 +133,9 @@ def pending_count(session: Session) -> int:
 
     from models import OutboxState
 
-    return session.scalar(
-        select(func.count(OutboxMessage.id)).where(OutboxMessage.state == OutboxState.PENDING)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count(OutboxMessage.id)).where(OutboxMessage.state == OutboxState.PENDING)
+        )
+        or 0
+    )

@@ -147,8 +147,17 @@ def transition(
         move(proposal, operation.to_state, stage)
     flush(session)
     return record_event(
-        session, proposal, name, actor, from_state=from_state, from_stage=from_stage, at=at,
-        note=note, data=data, notify=notify, visible_to_proposer=visible_to_proposer,
+        session,
+        proposal,
+        name,
+        actor,
+        from_state=from_state,
+        from_stage=from_stage,
+        at=at,
+        note=note,
+        data=data,
+        notify=notify,
+        visible_to_proposer=visible_to_proposer,
     )
 
 

@@ -8,7 +8,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Campaign, Channel, Proposal, RegulationType, Role, Sector, SourceKind, User, utcnow
+from models import (
+    Campaign,
+    Channel,
+    Proposal,
+    RegulationType,
+    Role,
+    Sector,
+    SourceKind,
+    User,
+    utcnow,
+)
 
 from .engine import authorise, check_permission, flush, transition
 from .errors import InvalidInput, PermissionDenied
@@ -69,9 +79,10 @@ def validate_fields(session: Session, fields: ProposalFields) -> dict[str, str |
             errors[name] = f"{limit:,}자 이내로 입력해 주십시오 (현재 {len(value):,}자)"
     if values["sector_code"] and session.get(Sector, values["sector_code"]) is None:
         errors["sector_code"] = f"알 수 없는 분야 코드입니다: {values['sector_code']}"
-    if values["regulation_type_code"] and session.get(
-        RegulationType, values["regulation_type_code"]
-    ) is None:
+    if (
+        values["regulation_type_code"]
+        and session.get(RegulationType, values["regulation_type_code"]) is None
+    ):
         errors["regulation_type_code"] = (
             f"알 수 없는 규제 유형 코드입니다: {values['regulation_type_code']}"
         )
@@ -95,7 +106,8 @@ class FieldErrors(InvalidInput):
 def campaign_on(session: Session, when: datetime) -> Campaign | None:
     day = when.astimezone(SEOUL).date()
     return session.scalars(
-        select(Campaign).where(Campaign.starts_on <= day, Campaign.ends_on >= day)
+        select(Campaign)
+        .where(Campaign.starts_on <= day, Campaign.ends_on >= day)
         .order_by(Campaign.starts_on.desc())
     ).first()
 
@@ -120,7 +132,8 @@ def create_draft(
         )
     if proposer.role not in SOURCE_OF_ROLE:
         raise InvalidInput(
-            "proposer_role", "제안자는 시민, 공무원 또는 기관 담당자여야 합니다",
+            "proposer_role",
+            "제안자는 시민, 공무원 또는 기관 담당자여야 합니다",
             "The proposer must be a citizen, an official or agency staff",
         )
     source = SOURCE_OF_ROLE[proposer.role]
@@ -167,13 +180,15 @@ def submit_proposal(
     """Submit a draft: record consent, give it a receipt number and put it in the intake queue."""
     authorise(session, "submit_proposal", actor, proposal)
     if not consent:
-        raise FieldErrors(
-            {"consent": "개인정보 수집·이용에 동의해야 제안을 제출할 수 있습니다"}
-        )
+        raise FieldErrors({"consent": "개인정보 수집·이용에 동의해야 제안을 제출할 수 있습니다"})
     at = at or utcnow()
     campaign = campaign_on(session, at)
     transition(
-        session, "submit_proposal", actor, proposal, at=at,
+        session,
+        "submit_proposal",
+        actor,
+        proposal,
+        at=at,
         note="제안이 접수되었습니다",
         receipt_no=next_receipt_no(session, at),
         submitted_at=at,
@@ -197,9 +212,7 @@ def submit_new_proposal(
 ) -> Proposal:
     """Create and submit in one step (API, bulk intake, assisted intake)."""
     if not consent:
-        raise FieldErrors(
-            {"consent": "개인정보 수집·이용에 동의해야 제안을 제출할 수 있습니다"}
-        )
+        raise FieldErrors({"consent": "개인정보 수집·이용에 동의해야 제안을 제출할 수 있습니다"})
     proposal = create_draft(
         session, actor, fields, channel_code=channel_code, proposer=proposer, at=at
     )

@@ -69,12 +69,13 @@ def _record_failure(message_id: int, exc: BaseException) -> None:
     if message.attempts >= MAX_ATTEMPTS:
         message.state = OutboxState.FAILED
     session.commit()
-    log.warning("job %s (outbox %s) failed, attempt %s: %s", message.job, message_id,
-                message.attempts, exc)
+    log.warning(
+        "job %s (outbox %s) failed, attempt %s: %s", message.job, message_id, message.attempts, exc
+    )
 
 
 def mailer() -> Mailer:
-    return current_app.extensions["regrepeal.mailer"]  # type: ignore[no-any-return]
+    return current_app.extensions["regrepeal.mailer"]
 
 
 @job
@@ -93,16 +94,27 @@ def notify_proposer(event_id: int) -> None:
     if already:
         return
     context: dict[str, Any] = {
-        "proposal": proposal, "event": event, "base_url": current_app.config["PUBLIC_BASE_URL"],
+        "proposal": proposal,
+        "event": event,
+        "base_url": current_app.config["PUBLIC_BASE_URL"],
     }
     subject = f"[규제철폐 제안 {proposal.receipt_no}] {event_subject(event)}"
     message = build_message(
-        sender=current_app.config["MAIL_SENDER"], to=recipient, subject=subject,
+        sender=current_app.config["MAIL_SENDER"],
+        to=recipient,
+        subject=subject,
         text=render_template("email/proposal_event.txt", subject=subject, **context),
         html=render_template("email/proposal_event.html", subject=subject, **context),
     )
-    db.session.add(MailLog(proposal_id=proposal.id, event_id=event.id, recipient=recipient,
-                           subject=subject, template="proposal_event"))
+    db.session.add(
+        MailLog(
+            proposal_id=proposal.id,
+            event_id=event.id,
+            recipient=recipient,
+            subject=subject,
+            template="proposal_event",
+        )
+    )
     db.session.flush()
     mailer().send(message)
 

@@ -8,11 +8,12 @@ import smtplib
 import threading
 import time
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Protocol
-
 
 _FILE_LOCK = threading.Lock()
 
@@ -61,16 +62,16 @@ class FileMailer:
                 box.close()
 
     def messages(self) -> list[EmailMessage]:
+        """Every message written so far, parsed (for operators and tests)."""
         if not self.path.exists():
             return []
-        from email import policy
-        from email.parser import BytesParser
-
-        box = mailbox.mbox(self.path, factory=lambda f: BytesParser(policy=policy.default).parse(f))
+        parser = BytesParser(policy=policy.default)
+        box = mailbox.mbox(self.path)
         try:
-            return list(box)
+            parsed = [parser.parsebytes(box.get_bytes(key)) for key in box.iterkeys()]
         finally:
             box.close()
+        return [m for m in parsed if isinstance(m, EmailMessage)]
 
 
 @dataclass

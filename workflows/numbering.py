@@ -36,9 +36,9 @@ def next_value(session: Session, name: str) -> int:
     if value is None:
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         session.execute(
-            insert(Counter).values(name=name, value=0).on_conflict_do_nothing(
-                index_elements=["name"]
-            )
+            insert(Counter)
+            .values(name=name, value=0)
+            .on_conflict_do_nothing(index_elements=["name"])
         )
         value = session.execute(bump).scalar_one()
     return int(value)

@@ -78,8 +78,13 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_FLUSHED, None)
 
 
-def due_messages(session: Session, *, now: datetime | None = None, limit: int = 100,
-                 stale_after: timedelta = timedelta(minutes=2)) -> list[OutboxMessage]:
+def due_messages(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    limit: int = 100,
+    stale_after: timedelta = timedelta(minutes=2),
+) -> list[OutboxMessage]:
     """Pending messages that should be (re)delivered: never handed over, or handed over long ago."""
     now = now or utcnow()
     return list(

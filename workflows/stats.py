@@ -64,9 +64,11 @@ def campaign_stats(session: Session, filters: StatsFilter | None = None) -> dict
     received = _received(filters)
     repeals = received.where(Proposal.state == State.ANNOUNCED)
     sectors = list(session.scalars(select(Sector.code).order_by(Sector.position, Sector.code)))
-    types = list(session.scalars(
-        select(RegulationType.code).order_by(RegulationType.position, RegulationType.code)
-    ))
+    types = list(
+        session.scalars(
+            select(RegulationType.code).order_by(RegulationType.position, RegulationType.code)
+        )
+    )
     channels = list(session.scalars(select(Channel.code).order_by(Channel.position, Channel.code)))
     total = session.scalar(select(func.count()).select_from(received.subquery())) or 0
     repeal_total = session.scalar(select(func.count()).select_from(repeals.subquery())) or 0

@@ -48,5 +48,7 @@ def stage_times(events: Sequence[ProposalEvent], now: datetime | None = None) ->
         if current.to_state is State.INFO_REQUESTED:
             times.paused += spent
         else:
-            times.in_stage[current.to_stage] = times.in_stage.get(current.to_stage, timedelta(0)) + spent
+            times.in_stage[current.to_stage] = (
+                times.in_stage.get(current.to_stage, timedelta(0)) + spent
+            )
     return times

@@ -31,5 +31,6 @@ def account(role: Role = Role.CITIZEN, **kwargs: str) -> User:
 
 
 def login(client: FlaskClient, user: User, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    return client.post("/login", data={"email": user.email, "password": password,
-                                       "csrf_token": csrf_token(client)})
+    return client.post(
+        "/login", data={"email": user.email, "password": password, "csrf_token": csrf_token(client)}
+    )

@@ -32,8 +32,9 @@ def test_admin_sees_failed_jobs_and_retries_them(app, client):
     login(client, user=admin)
     page = client.get("/admin/jobs").get_data(as_text=True)
     assert "no_such_job" in page and "unknown job" in page
-    response = client.post(f"/admin/jobs/{message_id}/retry",
-                           data={"csrf_token": csrf_token(client, "/admin/jobs")})
+    response = client.post(
+        f"/admin/jobs/{message_id}/retry", data={"csrf_token": csrf_token(client, "/admin/jobs")}
+    )
     assert response.status_code == 303
     with app.app_context():
         message = db.session.get(OutboxMessage, message_id)

@@ -9,8 +9,9 @@ def test_stats_are_keyed_by_the_domain_codes(app, client):
     with app.app_context():
         office = factories.Office()
         factories.proposal_in(State.ANNOUNCED, office=office)
-        factories.proposal_in(State.WITHDRAWN, proposer=factories.user(Role.AGENCY_STAFF),
-                              office=office)
+        factories.proposal_in(
+            State.WITHDRAWN, proposer=factories.user(Role.AGENCY_STAFF), office=office
+        )
         commit(db.session)
     body = client.get("/api/v1/stats").get_json()
     assert set(body) == {"received", "repeals", "by_stage", "by_outcome"}
@@ -20,8 +21,12 @@ def test_stats_are_keyed_by_the_domain_codes(app, client):
     assert body["received"]["by_channel"]["task_force"] == 1
     assert body["repeals"] == {
         "total": 1,
-        "by_sector": {"construction_housing": 1, "business_smallbiz": 0, "admin_welfare": 0,
-                      "transport_env_safety": 0},
+        "by_sector": {
+            "construction_housing": 1,
+            "business_smallbiz": 0,
+            "admin_welfare": 0,
+            "transport_env_safety": 0,
+        },
         "by_type": {"economic": 1, "excessive_standard": 0, "citizen_inconvenience": 0},
     }
     assert body["by_stage"] == {"intake": 1, "review": 0, "deliberation": 0, "decision": 1}
@@ -32,8 +37,10 @@ def test_stats_filters_by_date(app, client):
     with app.app_context():
         factories.proposal_in(State.SUBMITTED)
         commit(db.session)
-    assert client.get("/api/v1/stats?from=2000-01-01&to=2000-12-31").get_json()[
-        "received"]["total"] == 0
+    assert (
+        client.get("/api/v1/stats?from=2000-01-01&to=2000-12-31").get_json()["received"]["total"]
+        == 0
+    )
 
 
 def test_bad_filters_get_a_clear_message_not_a_server_error(app, client):

@@ -14,8 +14,9 @@ def test_wrong_password_is_refused_in_korean_and_keeps_the_email(app, client):
     with app.app_context():
         user = account(Role.CITIZEN)
         email = user.email
-    response = client.post("/login", data={"email": email, "password": "nope",
-                                           "csrf_token": csrf_token(client)})
+    response = client.post(
+        "/login", data={"email": email, "password": "nope", "csrf_token": csrf_token(client)}
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "이메일 또는 비밀번호가 올바르지 않습니다." in page
@@ -24,8 +25,9 @@ def test_wrong_password_is_refused_in_korean_and_keeps_the_email(app, client):
 
 
 def test_empty_fields_are_named(app, client):
-    response = client.post("/login", data={"email": "", "password": "",
-                                           "csrf_token": csrf_token(client)})
+    response = client.post(
+        "/login", data={"email": "", "password": "", "csrf_token": csrf_token(client)}
+    )
     page = response.get_data(as_text=True)
     assert "이메일을 입력해 주십시오." in page and "비밀번호를 입력해 주십시오." in page
 
@@ -74,6 +76,8 @@ def test_next_only_follows_local_paths(app, client):
         user = account(Role.CITIZEN)
         email = user.email
     token = csrf_token(client)
-    response = client.post("/login?next=https://evil.example/", data={
-        "email": email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": email, "password": PASSWORD, "csrf_token": token},
+    )
     assert response.headers["Location"] == "/"

@@ -17,8 +17,9 @@ def test_home_page_counts_what_the_database_holds(app, client):
     with app.app_context():
         office = factories.Office()
         factories.proposal_in(State.ANNOUNCED, office=office)
-        factories.proposal_in(State.SUBMITTED, proposer=factories.user(Role.OFFICIAL),
-                              office=office)
+        factories.proposal_in(
+            State.SUBMITTED, proposer=factories.user(Role.OFFICIAL), office=office
+        )
         factories.proposal_in(State.DRAFT, office=office)  # drafts are not received
         commit(db.session)
     page = client.get("/").get_data(as_text=True)

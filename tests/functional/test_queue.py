@@ -32,13 +32,23 @@ def redis_db() -> Redis:
 
 def run_worker(config: dict[str, object], redis_url: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
-    env.update({
-        "APP_ENV": "testing", "SECRET_KEY": "test-secret", "DATABASE_URL": str(config["DATABASE_URL"]),
-        "REDIS_URL": redis_url, "MAIL_FILE": str(config["MAIL_FILE"]),
-    })
+    env.update(
+        {
+            "APP_ENV": "testing",
+            "SECRET_KEY": "test-secret",
+            "DATABASE_URL": str(config["DATABASE_URL"]),
+            "REDIS_URL": redis_url,
+            "MAIL_FILE": str(config["MAIL_FILE"]),
+        }
+    )
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -80,7 +90,9 @@ def test_redis_down_loses_nothing_and_the_outbox_drains_when_it_returns(
     assert sorted(m["Subject"].split("]")[0][-11:] for m in mails) == sorted(receipts)
 
 
-def test_a_failing_job_is_retried_with_back_off_and_stays_visible(app, app_config, make_app, redis_db):
+def test_a_failing_job_is_retried_with_back_off_and_stays_visible(
+    app, app_config, make_app, redis_db
+):
     queued = make_app(REDIS_URL=REDIS_URL)
     with queued.app_context():
         outbox.enqueue(db.session, "no_such_job")

@@ -16,7 +16,9 @@ def test_english_catalog_is_complete_and_compiled():
         template = read_po(f)
     with open(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po", "rb") as f:
         catalog = read_po(f, locale="en")
-    untranslated = [m.id for m in template if m.id and not (catalog.get(m.id) and catalog.get(m.id).string)]
+    untranslated = [
+        m.id for m in template if m.id and not (catalog.get(m.id) and catalog.get(m.id).string)
+    ]
     assert untranslated == []
     compiled = io.BytesIO()
     write_mo(compiled, catalog)

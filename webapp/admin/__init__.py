@@ -24,10 +24,15 @@ def _queue_overview() -> list[dict[str, object]]:
     for name in current_app.config["WORKER_QUEUES"]:
         try:
             queue = dispatcher.queue(name)
-            rows.append({"name": name, "queued": queue.count,
-                         "failed": queue.failed_job_registry.count,
-                         "scheduled": queue.scheduled_job_registry.count,
-                         "started": queue.started_job_registry.count})
+            rows.append(
+                {
+                    "name": name,
+                    "queued": queue.count,
+                    "failed": queue.failed_job_registry.count,
+                    "scheduled": queue.scheduled_job_registry.count,
+                    "started": queue.started_job_registry.count,
+                }
+            )
         except RedisError as exc:
             rows.append({"name": name, "error": str(exc)})
     return rows
@@ -35,17 +40,26 @@ def _queue_overview() -> list[dict[str, object]]:
 
 @bp.route("/jobs")
 def jobs():  # type: ignore[no-untyped-def]
-    counts = dict(db.session.execute(
-        select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
-    ).all())
-    attention = list(db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.state != OutboxState.DONE)
-        .order_by(OutboxMessage.id.desc())
-        .limit(100)
-    ))
-    return render_template("admin/jobs.html", counts=counts, attention=attention,
-                           queues=_queue_overview(), states=list(OutboxState))
+    counts = dict(
+        db.session.execute(
+            select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+        ).all()
+    )
+    attention = list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.state != OutboxState.DONE)
+            .order_by(OutboxMessage.id.desc())
+            .limit(100)
+        )
+    )
+    return render_template(
+        "admin/jobs.html",
+        counts=counts,
+        attention=attention,
+        queues=_queue_overview(),
+        states=list(OutboxState),
+    )
 
 
 @bp.route("/jobs/<int:message_id>/retry", methods=["POST"])

@@ -7,8 +7,11 @@ from wtforms.validators import DataRequired, Email, Length
 class LoginForm(FlaskForm):
     email = EmailField(
         _l("이메일"),
-        validators=[DataRequired(_l("이메일을 입력해 주십시오.")),
-                    Email(_l("이메일 형식이 올바르지 않습니다.")), Length(max=254)],
+        validators=[
+            DataRequired(_l("이메일을 입력해 주십시오.")),
+            Email(_l("이메일 형식이 올바르지 않습니다.")),
+            Length(max=254),
+        ],
     )
     password = PasswordField(
         _l("비밀번호"),

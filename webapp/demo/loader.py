@@ -87,41 +87,74 @@ class AnnouncementPlan:
 
 ANNOUNCEMENTS = (
     AnnouncementPlan(
-        "규제철폐 1차 발표 (주간 브리핑)", date(2025, 1, 16),
-        {"construction_housing": 2, "business_smallbiz": 3, "admin_welfare": 4,
-         "transport_env_safety": 1},
-        ("상업·준주거지역 내 비주거시설 비율 폐지 및 완화",
-         "가락·강서시장 임대 소상공인 보증금 납부 방식 개선 (현금→보증보험)",
-         "돌봄SOS 서비스별 상한 기준 폐지", "양재대로 자동차 전용도로 해제"),
+        "규제철폐 1차 발표 (주간 브리핑)",
+        date(2025, 1, 16),
+        {
+            "construction_housing": 2,
+            "business_smallbiz": 3,
+            "admin_welfare": 4,
+            "transport_env_safety": 1,
+        },
+        (
+            "상업·준주거지역 내 비주거시설 비율 폐지 및 완화",
+            "가락·강서시장 임대 소상공인 보증금 납부 방식 개선 (현금→보증보험)",
+            "돌봄SOS 서비스별 상한 기준 폐지",
+            "양재대로 자동차 전용도로 해제",
+        ),
     ),
     AnnouncementPlan(
-        "규제철폐 2차 발표 (주간 브리핑)", date(2025, 2, 6),
-        {"construction_housing": 1, "business_smallbiz": 3, "admin_welfare": 7,
-         "transport_env_safety": 1},
-        ("입체공원 제도 도입", "공원 내 상행위 제한적 허용",
-         "매력일자리 중장년 참여자 연령 상한 폐지 (40~65세 → 40세 이상)",
-         "차량진출입로 설치시설 요건 완화"),
+        "규제철폐 2차 발표 (주간 브리핑)",
+        date(2025, 2, 6),
+        {
+            "construction_housing": 1,
+            "business_smallbiz": 3,
+            "admin_welfare": 7,
+            "transport_env_safety": 1,
+        },
+        (
+            "입체공원 제도 도입",
+            "공원 내 상행위 제한적 허용",
+            "매력일자리 중장년 참여자 연령 상한 폐지 (40~65세 → 40세 이상)",
+            "차량진출입로 설치시설 요건 완화",
+        ),
     ),
     AnnouncementPlan(
-        "건설산업 규제철폐 TF 성과 보고회", date(2025, 2, 25),
-        {"construction_housing": 34}, ("소규모 건축물 용적률 완화",), task_force=True,
+        "건설산업 규제철폐 TF 성과 보고회",
+        date(2025, 2, 25),
+        {"construction_housing": 34},
+        ("소규모 건축물 용적률 완화",),
+        task_force=True,
     ),
     AnnouncementPlan(
-        "규제철폐 3차 발표 (주간 브리핑)", date(2025, 3, 13),
-        {"construction_housing": 1, "business_smallbiz": 6, "admin_welfare": 14,
-         "transport_env_safety": 1},
-        ("전통시장 정비사업 허용 대상 확대", "입간판 재료 규제 완화 (비철금속 → 금속 등)",
-         "초등 긴급 일시돌봄 제공시설 선정 조건 폐지",
-         "마을버스 최대이용가능 시간 완화 (1시간 → 2시간)"),
+        "규제철폐 3차 발표 (주간 브리핑)",
+        date(2025, 3, 13),
+        {
+            "construction_housing": 1,
+            "business_smallbiz": 6,
+            "admin_welfare": 14,
+            "transport_env_safety": 1,
+        },
+        (
+            "전통시장 정비사업 허용 대상 확대",
+            "입간판 재료 규제 완화 (비철금속 → 금속 등)",
+            "초등 긴급 일시돌봄 제공시설 선정 조건 폐지",
+            "마을버스 최대이용가능 시간 완화 (1시간 → 2시간)",
+        ),
     ),
     AnnouncementPlan(
-        "규제철폐 4차 발표 (주간 브리핑)", date(2025, 3, 27),
-        {"construction_housing": 1, "business_smallbiz": 5, "admin_welfare": 16,
-         "transport_env_safety": 1},
+        "규제철폐 4차 발표 (주간 브리핑)",
+        date(2025, 3, 27),
+        {
+            "construction_housing": 1,
+            "business_smallbiz": 5,
+            "admin_welfare": 16,
+            "transport_env_safety": 1,
+        },
         ("청년수당 해외 결제 예외적 허용", "공공임대주택 주거 이동 기준 재정비"),
     ),
     AnnouncementPlan(
-        "규제철폐 5차 발표 (주간 브리핑)", date(2025, 4, 10),
+        "규제철폐 5차 발표 (주간 브리핑)",
+        date(2025, 4, 10),
         {"business_smallbiz": 4, "admin_welfare": 17, "transport_env_safety": 1},
         ("서울형 키즈카페 이용대상 확대",),
     ),
@@ -236,23 +269,42 @@ class _People:
         password_hash = generate_password_hash(password)
         self.demo: dict[str, User] = {}
         for email, name, role, org_code in DEMO_ACCOUNTS:
-            user = User(email=email, name=name, role=role, password_hash=password_hash,
-                        organisation_id=self.orgs[org_code].id if org_code else None)
+            user = User(
+                email=email,
+                name=name,
+                role=role,
+                password_hash=password_hash,
+                organisation_id=self.orgs[org_code].id if org_code else None,
+            )
             session.add(user)
             self.demo[email.split("@")[0]] = user
-        self.citizens = [self._synthetic(f"citizen{i:04d}", Role.CITIZEN, None)
-                         for i in range(1, 481)]
-        departments = ["housing_dept", "economy_dept", "welfare_dept", "transport_dept",
-                       "climate_dept", "creative_reg", "reg_improve"]
-        self.officials = [self._synthetic(f"official{i:03d}", Role.OFFICIAL, departments[i % 7])
-                          for i in range(1, 71)]
+        self.citizens = [
+            self._synthetic(f"citizen{i:04d}", Role.CITIZEN, None) for i in range(1, 481)
+        ]
+        departments = [
+            "housing_dept",
+            "economy_dept",
+            "welfare_dept",
+            "transport_dept",
+            "climate_dept",
+            "creative_reg",
+            "reg_improve",
+        ]
+        self.officials = [
+            self._synthetic(f"official{i:03d}", Role.OFFICIAL, departments[i % 7])
+            for i in range(1, 71)
+        ]
         self.agency_staff: dict[str, list[User]] = defaultdict(list)
         for code, _name, kind in ORGANISATIONS:
-            if kind in (OrganisationKind.TASK_FORCE, OrganisationKind.DISTRICT,
-                        OrganisationKind.FUNDED_AGENCY):
+            if kind in (
+                OrganisationKind.TASK_FORCE,
+                OrganisationKind.DISTRICT,
+                OrganisationKind.FUNDED_AGENCY,
+            ):
                 for i in range(1, 3):
                     self.agency_staff[kind.value].append(
-                        self._synthetic(f"{code}.{i}", Role.AGENCY_STAFF, code))
+                        self._synthetic(f"{code}.{i}", Role.AGENCY_STAFF, code)
+                    )
         self.agency_staff["task_force"].append(self.demo["agency"])
         self.reviewers = [self.demo["reviewer"]] + [
             self._synthetic(f"reviewer{i}", Role.REVIEWER, "reg_improve") for i in range(1, 4)
@@ -262,9 +314,13 @@ class _People:
         session.flush()
 
     def _synthetic(self, local: str, role: Role, org_code: str | None) -> User:
-        user = User(email=f"{local}@people.demo.example", name=corpus.make_person_name(self.rng),
-                    role=role, password_hash=None,
-                    organisation_id=self.orgs[org_code].id if org_code else None)
+        user = User(
+            email=f"{local}@people.demo.example",
+            name=corpus.make_person_name(self.rng),
+            role=role,
+            password_hash=None,
+            organisation_id=self.orgs[org_code].id if org_code else None,
+        )
         self.session.add(user)
         return user
 
@@ -273,20 +329,24 @@ class _People:
             return self.rng.choice(self.citizens)
         if plan.source is SourceKind.OFFICIAL:
             return self.rng.choice(self.officials)
-        kind = {"task_force": "task_force", "district": "district",
-                "funded_agency": "funded_agency"}[plan.channel]
+        kind = {
+            "task_force": "task_force",
+            "district": "district",
+            "funded_agency": "funded_agency",
+        }[plan.channel]
         return self.rng.choice(self.agency_staff[kind])
 
 
 def _build_plans(rng: random.Random) -> list[Plan]:
-    slots = [Plan(source, channel, "") for (source, channel), n in CHANNEL_PLAN.items()
-             for _ in range(n)]
+    slots = [
+        Plan(source, channel, "") for (source, channel), n in CHANNEL_PLAN.items() for _ in range(n)
+    ]
     rng.shuffle(slots)
     examples = {title: (sector, reg_type) for title, sector, reg_type in corpus.NAMED_EXAMPLES}
     type_pools: dict[str, list[str]] = {}
     for sector, types in REPEAL_TYPES.items():
         pool = [t for t, n in types.items() for _ in range(n)]
-        for title, (ex_sector, ex_type) in examples.items():
+        for ex_sector, ex_type in examples.values():
             if ex_sector == sector:
                 pool.remove(ex_type)
         rng.shuffle(pool)
@@ -322,8 +382,12 @@ def _build_plans(rng: random.Random) -> list[Plan]:
     endings = [name for name, n in OTHER_OUTCOMES.items() for _ in range(n)]
     assert len(endings) == len(rest)
     rng.shuffle(endings)
-    sector_weights = {"construction_housing": 30, "business_smallbiz": 22, "admin_welfare": 36,
-                      "transport_env_safety": 12}
+    sector_weights = {
+        "construction_housing": 30,
+        "business_smallbiz": 22,
+        "admin_welfare": 36,
+        "transport_env_safety": 12,
+    }
     for slot, ending in zip(rest, endings, strict=True):
         slot.ending = ending
         slot.sector = rng.choices(list(sector_weights), list(sector_weights.values()))[0]
@@ -359,8 +423,14 @@ def load_demo_data(session: Session, *, password: str) -> str:
 
 
 def _replay(session: Session, rng: random.Random, password: str) -> str:
-    session.add(Campaign(code="2025-100days", name="규제철폐 100일",
-                         starts_on=CAMPAIGN_START, ends_on=CAMPAIGN_END))
+    session.add(
+        Campaign(
+            code="2025-100days",
+            name="규제철폐 100일",
+            starts_on=CAMPAIGN_START,
+            ends_on=CAMPAIGN_END,
+        )
+    )
     people = _People(session, rng, password)
     plans = _build_plans(rng)
     _submission_times(rng, plans)
@@ -386,17 +456,25 @@ def _replay(session: Session, rng: random.Random, password: str) -> str:
             text = corpus.make_text(rng, plan.sector, plan.reg_type)
         suggest = rng.random() < 0.6
         fields = intake.ProposalFields(
-            title=text.title, current_regulation=text.current_regulation,
-            legal_basis=text.legal_basis, problem=text.problem,
-            proposed_change=text.proposed_change, expected_effect=text.expected_effect,
+            title=text.title,
+            current_regulation=text.current_regulation,
+            legal_basis=text.legal_basis,
+            problem=text.problem,
+            proposed_change=text.proposed_change,
+            expected_effect=text.expected_effect,
             sector_code=plan.sector if suggest else None,
             regulation_type_code=plan.reg_type if suggest else None,
         )
         assisted = plan.channel in ("debate_forum", "petition_desk")
         actor = rng.choice(people.reviewers) if assisted else proposer
         proposal = intake.submit_new_proposal(
-            session, actor, fields, channel_code=plan.channel, consent=True,
-            proposer=proposer, at=plan.submitted_at,
+            session,
+            actor,
+            fields,
+            channel_code=plan.channel,
+            consent=True,
+            proposer=proposer,
+            at=plan.submitted_at,
         )
         plan.proposal_id = proposal.id
         proposals[proposal.id] = proposal
@@ -409,8 +487,9 @@ def _replay(session: Session, rng: random.Random, password: str) -> str:
 
     panel_items: dict[date, list[tuple[Plan, Proposal]]] = defaultdict(list)
     for plan in plans:
-        _progress(session, rng, people, plan, proposals[plan.proposal_id or 0], proposals,
-                  panel_items)
+        _progress(
+            session, rng, people, plan, proposals[plan.proposal_id or 0], proposals, panel_items
+        )
     _deliberate_and_decide(session, rng, people, plans, proposals, panel_items)
     _announce(session, people, plans, proposals)
     session.flush()
@@ -425,8 +504,14 @@ def _give_demo_citizen_some(plans: list[Plan], rng: random.Random) -> None:
     """The demo citizen's own proposals show each kind of outcome a proposer can see."""
     wanted = ["repeal", "info_requested", "in_review", "not_accepted_review", "submitted"]
     for ending in wanted:
-        plan = next(p for p in plans if p.ending == ending and p.source is SourceKind.CITIZEN
-                    and p.channel == "online_window" and "proposer" not in p.extra)
+        plan = next(
+            p
+            for p in plans
+            if p.ending == ending
+            and p.source is SourceKind.CITIZEN
+            and p.channel == "online_window"
+            and "proposer" not in p.extra
+        )
         plan.extra["demo_citizen"] = True
     for plan in plans:
         if plan.extra.pop("demo_citizen", False):
@@ -437,9 +522,15 @@ def _after(at: datetime, rng: random.Random, low_days: int, high_days: int) -> d
     return at + timedelta(days=rng.randint(low_days, high_days), hours=rng.randint(0, 6))
 
 
-def _progress(session: Session, rng: random.Random, people: _People, plan: Plan,
-              proposal: Proposal, proposals: dict[int, Proposal],
-              panel_items: dict[date, list[tuple[Plan, Proposal]]]) -> None:
+def _progress(
+    session: Session,
+    rng: random.Random,
+    people: _People,
+    plan: Plan,
+    proposal: Proposal,
+    proposals: dict[int, Proposal],
+    panel_items: dict[date, list[tuple[Plan, Proposal]]],
+) -> None:
     """Take one proposal from intake to where its plan says it ends (before the panel)."""
     ending = plan.ending
     if ending == "submitted":
@@ -449,47 +540,86 @@ def _progress(session: Session, rng: random.Random, people: _People, plan: Plan,
     if plan.ending == "repeal":
         at = min(at, _kst(ANNOUNCEMENTS[plan.announcement or 0].on - timedelta(days=7), 10))
     triage.start_review(session, reviewer, proposal, at=at)
-    triage.classify_proposal(session, reviewer, proposal, sector_code=plan.sector,
-                             regulation_type_code=plan.reg_type, at=at + timedelta(minutes=20))
+    triage.classify_proposal(
+        session,
+        reviewer,
+        proposal,
+        sector_code=plan.sector,
+        regulation_type_code=plan.reg_type,
+        at=at + timedelta(minutes=20),
+    )
     if ending == "info_requested":
         triage.request_information(
-            session, reviewer, proposal, at=at + timedelta(hours=2),
-            question="현행 규제로 실제 불편을 겪은 사례와 관련 조문을 알려 주십시오.")
+            session,
+            reviewer,
+            proposal,
+            at=at + timedelta(hours=2),
+            question="현행 규제로 실제 불편을 겪은 사례와 관련 조문을 알려 주십시오.",
+        )
         return
     if ending == "merged":
         target = proposals.get(plan.extra.get("merge_into", 0))
         if target is not None and target.state not in (State.MERGED, State.WITHDRAWN):
-            triage.merge_proposal(session, reviewer, proposal, into=target,
-                                  at=at + timedelta(hours=3))
+            triage.merge_proposal(
+                session, reviewer, proposal, into=target, at=at + timedelta(hours=3)
+            )
             return
         ending = "not_accepted_review"
     proposer = plan.extra["proposer"]
     if ending != "repeal" and rng.random() < 0.08:
-        triage.request_information(session, reviewer, proposal, at=at + timedelta(hours=1),
-                                   question="제안 내용을 조금 더 구체적으로 적어 주십시오.")
+        triage.request_information(
+            session,
+            reviewer,
+            proposal,
+            at=at + timedelta(hours=1),
+            question="제안 내용을 조금 더 구체적으로 적어 주십시오.",
+        )
         triage.answer_information_request(
-            session, proposer, proposal,
-            at=at + timedelta(days=2), answer="불편 사례와 개선 방향을 보완하여 다시 제출합니다.")
+            session,
+            proposer,
+            proposal,
+            at=at + timedelta(days=2),
+            answer="불편 사례와 개선 방향을 보완하여 다시 제출합니다.",
+        )
         at += timedelta(days=2)
     if ending == "withdrawn":
-        triage.withdraw_proposal(session, proposer, proposal, at=_after(at, rng, 1, 5),
-                                 reason="다른 경로로 해결되어 철회합니다.")
+        triage.withdraw_proposal(
+            session,
+            proposer,
+            proposal,
+            at=_after(at, rng, 1, 5),
+            reason="다른 경로로 해결되어 철회합니다.",
+        )
         return
     if ending == "forward_central":
         triage.forward_to_central(
-            session, reviewer, proposal, at=_after(at, rng, 2, 8),
+            session,
+            reviewer,
+            proposal,
+            at=_after(at, rng, 2, 8),
             reasons="법률 개정이 필요한 사항으로 중앙정부에 제도 개선을 건의합니다.",
-            external_ref=f"국무조정실 건의 2025-{rng.randint(100, 999)}")
+            external_ref=f"국무조정실 건의 2025-{rng.randint(100, 999)}",
+        )
         return
     if ending == "not_accepted_review":
         code = rng.choice(DECLINE_CODES)
-        triage.decline_proposal(session, reviewer, proposal, reason_code=code,
-                                reasons=DECLINE_TEXT[code], at=_after(at, rng, 2, 10))
+        triage.decline_proposal(
+            session,
+            reviewer,
+            proposal,
+            reason_code=code,
+            reasons=DECLINE_TEXT[code],
+            at=_after(at, rng, 2, 10),
+        )
         return
     review.record_review(
-        session, reviewer, proposal, at=at + timedelta(days=1),
+        session,
+        reviewer,
+        proposal,
+        at=at + timedelta(days=1),
         opinion="현행 기준의 필요성이 낮고 시민 불편이 커 개선이 필요하다고 판단합니다.",
-        recommendation="repeal" if ending == "repeal" else None)
+        recommendation="repeal" if ending == "repeal" else None,
+    )
     if ending == "in_review":
         return
     sent = at + timedelta(days=2)
@@ -499,7 +629,9 @@ def _progress(session: Session, rng: random.Random, people: _People, plan: Plan,
     if ending == "repeal":
         meeting = ANNOUNCEMENTS[plan.announcement or 0].on - timedelta(days=2)
     else:
-        meeting = _next_thursday((sent + timedelta(days=rng.randint(3, 12))).astimezone(SEOUL).date())
+        meeting = _next_thursday(
+            (sent + timedelta(days=rng.randint(3, 12))).astimezone(SEOUL).date()
+        )
     panel_items[meeting].append((plan, proposal))
 
 
@@ -507,54 +639,94 @@ def _next_thursday(day: date) -> date:
     return day + timedelta(days=(3 - day.weekday()) % 7)
 
 
-def _deliberate_and_decide(session: Session, rng: random.Random, people: _People,
-                           plans: list[Plan], proposals: dict[int, Proposal],
-                           panel_items: dict[date, list[tuple[Plan, Proposal]]]) -> None:
+def _deliberate_and_decide(
+    session: Session,
+    rng: random.Random,
+    people: _People,
+    plans: list[Plan],
+    proposals: dict[int, Proposal],
+    panel_items: dict[date, list[tuple[Plan, Proposal]]],
+) -> None:
     """One panel session per meeting day: three members give opinions, the chair decides."""
     for meeting in sorted(panel_items):
-        items = sorted(panel_items[meeting], key=lambda pair: (pair[0].announcement or 0,
-                                                               pair[0].order_in_announcement,
-                                                               pair[1].id))
+        items = sorted(
+            panel_items[meeting],
+            key=lambda pair: (pair[0].announcement or 0, pair[0].order_in_announcement, pair[1].id),
+        )
         panel = deliberation.create_panel_session(
-            session, people.chair, title=f"규제개혁 심사위원회 ({meeting.isoformat()})",
-            held_on=meeting, members=people.panel, quorum=2,
-            agenda=[proposal for _plan, proposal in items])
+            session,
+            people.chair,
+            title=f"규제개혁 심사위원회 ({meeting.isoformat()})",
+            held_on=meeting,
+            members=people.panel,
+            quorum=2,
+            agenda=[proposal for _plan, proposal in items],
+        )
         held = _kst(meeting, 14)
         for (plan, proposal), item in zip(items, panel.agenda, strict=True):
             accepted = plan.ending == "repeal"
             relax = accepted and not any(w in proposal.title for w in ("폐지", "해제"))
-            outcome = ("relax" if relax else "repeal") if accepted else (
-                "long_term" if plan.ending == "long_term" else "not_accepted")
+            outcome = (
+                ("relax" if relax else "repeal")
+                if accepted
+                else ("long_term" if plan.ending == "long_term" else "not_accepted")
+            )
             for member in people.panel:
                 if rng.random() < 0.04:
-                    deliberation.declare_conflict(session, member, item, at=held,
-                                                  reason="관련 단체 자문 이력")
+                    deliberation.declare_conflict(
+                        session, member, item, at=held, reason="관련 단체 자문 이력"
+                    )
                     continue
-                vote = outcome if rng.random() < 0.85 else rng.choice(
-                    ["repeal", "relax", "long_term", "not_accepted"])
-                deliberation.record_opinion(session, member, item, vote=vote,
-                                            score=rng.randint(3, 5) if accepted else rng.randint(1, 3),
-                                            comment="", at=held)
+                vote = (
+                    outcome
+                    if rng.random() < 0.85
+                    else rng.choice(["repeal", "relax", "long_term", "not_accepted"])
+                )
+                deliberation.record_opinion(
+                    session,
+                    member,
+                    item,
+                    vote=vote,
+                    score=rng.randint(3, 5) if accepted else rng.randint(1, 3),
+                    comment="",
+                    at=held,
+                )
             decided_at = held + timedelta(hours=2, minutes=plan.order_in_announcement)
             deliberation.decide_proposal(
-                session, people.chair, proposal, outcome=outcome, at=decided_at,
-                reasons=("불합리한 규제로 시민과 기업의 부담을 줄이기 위해 철폐·완화합니다."
-                         if accepted else "심의 결과 현 단계에서는 수용하기 어렵습니다."),
+                session,
+                people.chair,
+                proposal,
+                outcome=outcome,
+                at=decided_at,
+                reasons=(
+                    "불합리한 규제로 시민과 기업의 부담을 줄이기 위해 철폐·완화합니다."
+                    if accepted
+                    else "심의 결과 현 단계에서는 수용하기 어렵습니다."
+                ),
                 responsible_official=rng.choice(people.officials).name,
-                reason_code=None if accepted or outcome == "long_term" else rng.choice(DECLINE_CODES),
+                reason_code=None
+                if accepted or outcome == "long_term"
+                else rng.choice(DECLINE_CODES),
             )
 
 
-def _announce(session: Session, people: _People, plans: list[Plan],
-              proposals: dict[int, Proposal]) -> None:
+def _announce(
+    session: Session, people: _People, plans: list[Plan], proposals: dict[int, Proposal]
+) -> None:
     for index, plan in enumerate(ANNOUNCEMENTS):
         announcement = announcing.create_announcement(
-            session, people.chair, title=plan.title, announced_on=plan.on)
-        members = sorted((p for p in plans if p.ending == "repeal" and p.announcement == index),
-                         key=lambda p: p.order_in_announcement)
+            session, people.chair, title=plan.title, announced_on=plan.on
+        )
+        members = sorted(
+            (p for p in plans if p.ending == "repeal" and p.announcement == index),
+            key=lambda p: p.order_in_announcement,
+        )
         for member in members:
-            announcing.add_to_announcement(session, people.chair, announcement,
-                                           proposals[member.proposal_id or 0],
-                                           at=_kst(plan.on, 9))
-        announcing.publish_announcement(session, people.chair, announcement,
-                                        at=_kst(plan.on, 10))
+            announcing.add_to_announcement(
+                session,
+                people.chair,
+                announcement,
+                proposals[member.proposal_id or 0],
+                at=_kst(plan.on, 9),
+            )
+        announcing.publish_announcement(session, people.chair, announcement, at=_kst(plan.on, 10))

@@ -29,7 +29,11 @@ def home():  # type: ignore[no-untyped-def]
     }
     campaigns = list(db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())))
     return render_template(
-        "public/home.html", stats=stats, labels=labels, filters=filters, campaigns=campaigns,
+        "public/home.html",
+        stats=stats,
+        labels=labels,
+        filters=filters,
+        campaigns=campaigns,
         error=error,
     ), (400 if error else 200)
 

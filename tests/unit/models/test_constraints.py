@@ -47,8 +47,11 @@ def test_outcome_must_match_state(ctx):
 
 def test_merged_needs_a_pointer_to_another_proposal(ctx):
     proposal = factories.proposal_in(State.SUBMITTED)
-    _violates(update(Proposal).where(Proposal.id == proposal.id)
-              .values(state="merged", outcome="merged", merged_into_id=proposal.id))
+    _violates(
+        update(Proposal)
+        .where(Proposal.id == proposal.id)
+        .values(state="merged", outcome="merged", merged_into_id=proposal.id)
+    )
 
 
 def test_submitted_needs_a_receipt_number_and_consent(ctx):
@@ -64,8 +67,9 @@ def test_unknown_codes_are_refused_by_the_database(ctx):
 
 def test_staff_accounts_need_an_organisation(ctx):
     user = factories.user(Role.REVIEWER)
-    _violates(text("UPDATE user_account SET organisation_id = NULL WHERE id = :id")
-              .bindparams(id=user.id))
+    _violates(
+        text("UPDATE user_account SET organisation_id = NULL WHERE id = :id").bindparams(id=user.id)
+    )
 
 
 def test_the_event_trail_is_append_only_in_the_database(ctx):

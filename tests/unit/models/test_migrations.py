@@ -18,9 +18,16 @@ def test_migrations_match_the_models(ctx):
 
 def test_reference_data_carries_the_domain_codes(ctx):
     assert set(db.session.scalars(select(Sector.code))) == {
-        "construction_housing", "business_smallbiz", "admin_welfare", "transport_env_safety"}
+        "construction_housing",
+        "business_smallbiz",
+        "admin_welfare",
+        "transport_env_safety",
+    }
     assert set(db.session.scalars(select(RegulationType.code))) == {
-        "economic", "excessive_standard", "citizen_inconvenience"}
+        "economic",
+        "excessive_standard",
+        "citizen_inconvenience",
+    }
     assert db.session.get(Sector, "admin_welfare").label_ko == "일반행정·복지"
     channels = {c.code: c.source_kind for c in db.session.scalars(select(Channel))}
     assert channels["creative_contest"] == "official" and channels["other"] is None

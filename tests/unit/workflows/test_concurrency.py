@@ -24,8 +24,9 @@ def test_twenty_announcements_published_at_once_get_contiguous_unique_numbers(ap
         office = factories.Office()
         ids = []
         for n in range(20):
-            decided = [factories.proposal_in(State.DECIDED, office=office)
-                       for _ in range(per_announcement)]
+            decided = [
+                factories.proposal_in(State.DECIDED, office=office) for _ in range(per_announcement)
+            ]
             ids.append(factories.draft_announcement(office, decided, f"{n + 1}차 발표").id)
         chair_id = office.chair.id
         commit(db.session)
@@ -51,8 +52,9 @@ def test_twenty_announcements_published_at_once_get_contiguous_unique_numbers(ap
         thread.join(timeout=120)
     assert errors == []
     with app.app_context():
-        numbers = sorted(db.session.scalars(select(Proposal.repeal_no)
-                                            .where(Proposal.repeal_no.is_not(None))))
+        numbers = sorted(
+            db.session.scalars(select(Proposal.repeal_no).where(Proposal.repeal_no.is_not(None)))
+        )
         assert numbers == list(range(1, 20 * per_announcement + 1))
         # Each announcement's numbers form one block: publication is atomic.
         for notice in db.session.scalars(select(Announcement)):
@@ -64,8 +66,11 @@ def test_two_people_acting_at_once_one_wins_the_other_is_told(app):
     with app.app_context():
         office = factories.Office()
         proposal = factories.proposal_in(State.SUBMITTED, office=office)
-        proposal_id, reviewer_id, other_id = proposal.id, office.reviewer.id, \
-            factories.user(office.reviewer.role).id
+        proposal_id, reviewer_id, other_id = (
+            proposal.id,
+            office.reviewer.id,
+            factories.user(office.reviewer.role).id,
+        )
         commit(db.session)
         engine = db.engine
         # The second person loaded the page before the first acted (their read has ended).
@@ -79,8 +84,9 @@ def test_two_people_acting_at_once_one_wins_the_other_is_told(app):
                 triage.start_review(first, first.get(User, reviewer_id), mine)
                 first.commit()
             with pytest.raises(ConcurrentChange) as refused:
-                triage.assign_reviewer(second, other, theirs, reviewer=other,
-                                       expected_version=theirs.version)
+                triage.assign_reviewer(
+                    second, other, theirs, reviewer=other, expected_version=theirs.version
+                )
             second.rollback()
         assert "다른 사용자가 이 제안을 먼저 변경했습니다" in refused.value.message_ko
         db.session.expire_all()

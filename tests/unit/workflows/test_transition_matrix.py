@@ -50,20 +50,24 @@ class Scene:
         proposer = role_actor if actor_kind in PROPOSER_ROLES else factories.user(Role.CITIZEN)
         self.survivor = factories.submitted()
         panel = [self.panel_actor, *self.office.panel[:2]]
-        self.proposal = factories.proposal_in(state, proposer=proposer, office=self.office,
-                                              panel=panel)
+        self.proposal = factories.proposal_in(
+            state, proposer=proposer, office=self.office, panel=panel
+        )
         self.actor = role_actor
         self.item = self._agenda_item(panel)
         self.notice = announcement.create_announcement(
-            db.session, self.office.chair, title="발표", announced_on=date(2025, 3, 13))
+            db.session, self.office.chair, title="발표", announced_on=date(2025, 3, 13)
+        )
         if state is State.DECIDED:
-            announcement.add_to_announcement(db.session, self.office.chair, self.notice,
-                                             self.proposal)
+            announcement.add_to_announcement(
+                db.session, self.office.chair, self.notice, self.proposal
+            )
         db.session.flush()
 
     def _agenda_item(self, panel: list[User]) -> AgendaItem:
         existing = db.session.scalar(
-            select(AgendaItem).where(AgendaItem.proposal_id == self.proposal.id))
+            select(AgendaItem).where(AgendaItem.proposal_id == self.proposal.id)
+        )
         if existing is not None:
             return existing
         # A proposal outside deliberation cannot be put on an agenda by the operations; the row
@@ -76,40 +80,60 @@ class Scene:
 
 
 CALLS: dict[str, Callable[[Scene], Any]] = {
-    "submit_proposal": lambda s: intake.submit_proposal(db.session, s.actor, s.proposal,
-                                                        consent=True),
+    "submit_proposal": lambda s: intake.submit_proposal(
+        db.session, s.actor, s.proposal, consent=True
+    ),
     "start_review": lambda s: triage.start_review(db.session, s.actor, s.proposal),
     "classify_proposal": lambda s: triage.classify_proposal(
-        db.session, s.actor, s.proposal, sector_code="admin_welfare",
-        regulation_type_code="citizen_inconvenience"),
-    "assign_reviewer": lambda s: triage.assign_reviewer(db.session, s.actor, s.proposal,
-                                                        reviewer=s.office.reviewer),
+        db.session,
+        s.actor,
+        s.proposal,
+        sector_code="admin_welfare",
+        regulation_type_code="citizen_inconvenience",
+    ),
+    "assign_reviewer": lambda s: triage.assign_reviewer(
+        db.session, s.actor, s.proposal, reviewer=s.office.reviewer
+    ),
     "request_information": lambda s: triage.request_information(
-        db.session, s.actor, s.proposal, question="사례를 알려 주십시오"),
+        db.session, s.actor, s.proposal, question="사례를 알려 주십시오"
+    ),
     "answer_information_request": lambda s: triage.answer_information_request(
-        db.session, s.actor, s.proposal, answer="답변입니다"),
-    "merge_proposal": lambda s: triage.merge_proposal(db.session, s.actor, s.proposal,
-                                                      into=s.survivor),
+        db.session, s.actor, s.proposal, answer="답변입니다"
+    ),
+    "merge_proposal": lambda s: triage.merge_proposal(
+        db.session, s.actor, s.proposal, into=s.survivor
+    ),
     "withdraw_proposal": lambda s: triage.withdraw_proposal(db.session, s.actor, s.proposal),
     "forward_to_central": lambda s: triage.forward_to_central(
-        db.session, s.actor, s.proposal, reasons="법률 사항", external_ref="국조실-1"),
+        db.session, s.actor, s.proposal, reasons="법률 사항", external_ref="국조실-1"
+    ),
     "decline_proposal": lambda s: triage.decline_proposal(
-        db.session, s.actor, s.proposal, reason_code="safety", reasons="안전 우려"),
-    "record_review": lambda s: review.record_review(db.session, s.actor, s.proposal,
-                                                    opinion="검토 의견"),
-    "send_to_deliberation": lambda s: review.send_to_deliberation(db.session, s.actor,
-                                                                  s.proposal),
-    "record_opinion": lambda s: deliberation.record_opinion(db.session, s.actor, s.item,
-                                                            vote="repeal", score=4),
-    "declare_conflict": lambda s: deliberation.declare_conflict(db.session, s.actor, s.item,
-                                                                reason="자문 이력"),
+        db.session, s.actor, s.proposal, reason_code="safety", reasons="안전 우려"
+    ),
+    "record_review": lambda s: review.record_review(
+        db.session, s.actor, s.proposal, opinion="검토 의견"
+    ),
+    "send_to_deliberation": lambda s: review.send_to_deliberation(db.session, s.actor, s.proposal),
+    "record_opinion": lambda s: deliberation.record_opinion(
+        db.session, s.actor, s.item, vote="repeal", score=4
+    ),
+    "declare_conflict": lambda s: deliberation.declare_conflict(
+        db.session, s.actor, s.item, reason="자문 이력"
+    ),
     "decide_proposal": lambda s: deliberation.decide_proposal(
-        db.session, s.actor, s.proposal, outcome="relax", reasons="완화",
-        responsible_official="김담당"),
+        db.session,
+        s.actor,
+        s.proposal,
+        outcome="relax",
+        reasons="완화",
+        responsible_official="김담당",
+    ),
     "add_to_announcement": lambda s: announcement.add_to_announcement(
-        db.session, s.actor, s.notice, s.proposal),
+        db.session, s.actor, s.notice, s.proposal
+    ),
     "publish_announcement": lambda s: announcement.publish_announcement(
-        db.session, s.actor, s.notice),
+        db.session, s.actor, s.notice
+    ),
 }
 
 
@@ -144,7 +168,8 @@ def expected_permission_refusal(name: str, actor_kind: Role | str) -> bool:
     if actor_kind == "other_citizen":
         return operation.proposer_only or Role.CITIZEN not in operation.roles
     return Role(actor_kind) not in operation.roles or (
-        operation.proposer_only and actor_kind not in PROPOSER_ROLES)
+        operation.proposer_only and actor_kind not in PROPOSER_ROLES
+    )
 
 
 @pytest.mark.parametrize("name", sorted(OPERATIONS))
