@@ -117,8 +117,8 @@ def record_event(
         data=data or {},
     )
     session.add(event)
-    flush(session)
-    if notify:
+    if notify and outbox.recording(session):
+        flush(session)  # the job is keyed by the event's id
         outbox.enqueue(session, "notify_proposer", queue="mail", event_id=event.id)
     return event
 

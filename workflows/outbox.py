@@ -39,6 +39,11 @@ def enqueue(session: Session, job: str, *, queue: str = "default", **payload: An
     session.info.setdefault(_NEW, []).append(message)
 
 
+def recording(session: Session) -> bool:
+    """False inside ``suppressed``: side effects are not being recorded."""
+    return not session.info.get(_SUPPRESS)
+
+
 @contextlib.contextmanager
 def suppressed(session: Session) -> Iterator[None]:
     """Record no side effects inside the block (replaying history for demo data)."""

@@ -24,6 +24,10 @@ from werkzeug.security import generate_password_hash
 
 from models import (
     Campaign,
+    Channel,
+    DeclineReason,
+    RegulationType,
+    Sector,
     Organisation,
     OrganisationKind,
     Proposal,
@@ -432,6 +436,12 @@ def _replay(session: Session, rng: random.Random, password: str) -> str:
         )
     )
     people = _People(session, rng, password)
+    # Hold the reference rows so the operations' lookups hit the identity map, not the database.
+    reference = [  # noqa: F841 - kept alive on purpose
+        *session.scalars(select(Channel)), *session.scalars(select(Sector)),
+        *session.scalars(select(RegulationType)), *session.scalars(select(DeclineReason)),
+        *session.scalars(select(Campaign)),
+    ]
     plans = _build_plans(rng)
     _submission_times(rng, plans)
     plans.sort(key=lambda p: p.submitted_at or datetime.min.replace(tzinfo=UTC))
