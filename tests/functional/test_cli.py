@@ -1,0 +1,244 @@
+"""The command-line entry points: demo data, users, the outbox."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from models import (
+    Announcement,
+    OutboxMessage,
+    Proposal,
+    ProposalEvent,
+    Role,
+    State,
+    User,
+    db,
+)
+from webapp.config import ConfigurationError, build_config
+from webapp.demo import corpus
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory, database_template):  # type: ignore[no-untyped-def]
+    """One demo load shared by the tests of this module (it replays 2,507 proposals)."""
+    import shutil
+
+    from tests.conftest import PG_URL, _truncate_postgres
+    from webapp import create_app
+
+    base = tmp_path_factory.mktemp("demo")
+    if PG_URL:
+        _truncate_postgres(PG_URL)
+        url = PG_URL
+    else:
+        shutil.copyfile(database_template, base / "demo.sqlite3")
+        url = f"sqlite:///{base / 'demo.sqlite3'}"
+    application = create_app(
+        {
+            "APP_ENV": "testing",
+            "SECRET_KEY": "t",
+            "DATABASE_URL": url,
+            "MAIL_FILE": str(base / "mail.mbox"),
+            "DEMO_PASSWORD": "pw-for-demo-1",
+        }
+    )
+    result = application.test_cli_runner().invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    assert "2,507 proposals, 123 repeals" in result.output
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if PG_URL:
+        _truncate_postgres(PG_URL)
+
+
+def test_demo_data_reproduces_the_campaign_figures(demo_app):
+    body = demo_app.test_client().get("/api/v1/stats").get_json()
+    assert body["received"]["total"] == 2507
+    assert body["received"]["by_source"] == {"citizen": 975, "official": 753, "agency": 779}
+    assert sum(body["received"]["by_channel"].values()) == 2507
+    assert body["received"]["by_channel"]["creative_contest"] == 753
+    assert body["repeals"]["total"] == 123
+    assert body["repeals"]["by_sector"] == {
+        "construction_housing": 39,
+        "business_smallbiz": 21,
+        "admin_welfare": 58,
+        "transport_env_safety": 5,
+    }
+    assert sum(body["repeals"]["by_type"].values()) == 123
+    outcomes = body["by_outcome"]
+    assert outcomes["repeal"] + outcomes["relax"] == 123
+    assert all(
+        outcomes[code] > 0
+        for code in ("long_term", "forward_central", "not_accepted", "withdrawn", "merged")
+    )
+    assert all(count > 0 for count in body["by_stage"].values())
+
+
+def test_the_home_page_shows_the_campaign_tables(demo_app):
+    page = demo_app.test_client().get("/").get_data(as_text=True)
+    assert re.search(r'id="received-total">2,507<', page)
+    assert re.search(r'id="repeals-total">123<', page)
+    for code, count in (("citizen", "975"), ("official", "753"), ("agency", "779")):
+        assert re.search(rf'data-source="{code}">[^<]*<strong>{count}</strong>', page)
+    for code, count in (
+        ("construction_housing", "39"),
+        ("business_smallbiz", "21"),
+        ("admin_welfare", "58"),
+        ("transport_env_safety", "5"),
+    ):
+        assert re.search(rf'data-sector="{code}">[^<]*<strong>{count}</strong>', page)
+    assert "규제철폐 100일" in page
+
+
+def test_demo_data_went_through_the_workflow(demo_app):
+    with demo_app.app_context():
+        dates = db.session.execute(
+            select(func.min(Proposal.submitted_at), func.max(Proposal.submitted_at))
+        ).one()
+        assert str(dates[0])[:10] >= "2025-01-03" and str(dates[1])[:10] <= "2025-04-12"
+        # Every proposal has a trail starting with its submission; no job was queued for history.
+        first_kinds = set(
+            db.session.scalars(
+                select(ProposalEvent.kind).where(
+                    ProposalEvent.id.in_(
+                        select(func.min(ProposalEvent.id)).group_by(ProposalEvent.proposal_id)
+                    )
+                )
+            )
+        )
+        assert first_kinds == {"submit_proposal"}
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+        numbers = sorted(
+            db.session.scalars(select(Proposal.repeal_no).where(Proposal.state == State.ANNOUNCED))
+        )
+        assert numbers == list(range(1, 124))
+        assert db.session.scalar(select(func.count(Announcement.id))) >= 5
+        thirty_three = db.session.scalar(select(Proposal).where(Proposal.repeal_no == 33))
+        assert thirty_three.title == "소규모 건축물 용적률 완화"
+        titles = set(
+            db.session.scalars(select(Proposal.title).where(Proposal.state == State.ANNOUNCED))
+        )
+        for title, sector, reg_type in corpus.NAMED_EXAMPLES:
+            assert title in titles
+            row = db.session.scalar(
+                select(Proposal).where(Proposal.title == title, Proposal.state == State.ANNOUNCED)
+            )
+            assert (row.sector_code, row.regulation_type_code) == (sector, reg_type)
+        merged = db.session.scalars(select(Proposal).where(Proposal.state == State.MERGED)).first()
+        assert merged.merged_into.submitted_at <= merged.submitted_at
+
+
+def test_demo_accounts_exist_and_log_in_with_the_demo_password(demo_app):
+    with demo_app.app_context():
+        roles = dict(
+            db.session.execute(
+                select(User.email, User.role).where(User.email.like("%@demo.example"))
+            ).all()
+        )
+    assert roles == {
+        "citizen@demo.example": Role.CITIZEN,
+        "official@demo.example": Role.OFFICIAL,
+        "agency@demo.example": Role.AGENCY_STAFF,
+        "reviewer@demo.example": Role.REVIEWER,
+        "panel1@demo.example": Role.PANEL_MEMBER,
+        "panel2@demo.example": Role.PANEL_MEMBER,
+        "panel3@demo.example": Role.PANEL_MEMBER,
+        "chair@demo.example": Role.CHAIR,
+        "admin@demo.example": Role.ADMIN,
+    }
+    client = demo_app.test_client()
+    from tests.functional.helpers import csrf_token
+
+    response = client.post(
+        "/login",
+        data={
+            "email": "chair@demo.example",
+            "password": "pw-for-demo-1",
+            "csrf_token": csrf_token(client),
+        },
+    )
+    assert response.status_code == 303
+
+
+def test_demo_data_refuses_to_run_twice(demo_app):
+    result = demo_app.test_cli_runner().invoke(args=["demo-data"])
+    assert result.exit_code != 0 and "--reset" in result.output
+    quiet = demo_app.test_cli_runner().invoke(args=["demo-data", "--if-empty"])
+    assert quiet.exit_code == 0 and "not loaded" in quiet.output
+    with demo_app.app_context():
+        assert db.session.scalar(select(func.count(Proposal.id))) == 2507
+
+
+def test_users_create_makes_a_staff_account_tied_to_an_organisation(app, runner):
+    with app.app_context():
+        from tests import factories
+
+        factories.organisation("reg_office", factories.OrganisationKind.DEPARTMENT)
+        db.session.commit()
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "New@Office.example",
+            "--name",
+            "신검토",
+            "--role",
+            "reviewer",
+            "--organisation",
+            "reg_office",
+            "--password",
+            "a-long-password",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "new@office.example"))
+        assert user.role is Role.REVIEWER and user.organisation.code == "reg_office"
+    refused = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "x@y.example",
+            "--name",
+            "x",
+            "--role",
+            "reviewer",
+            "--password",
+            "a-long-password",
+        ]
+    )
+    assert refused.exit_code != 0 and "--organisation" in refused.output
+
+
+@pytest.fixture
+def clean_environment(monkeypatch):  # type: ignore[no-untyped-def]
+    from webapp.config import ENV_KEYS
+
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path, clean_environment):
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        build_config(str(tmp_path), {"APP_ENV": "production"})
+    config = build_config(
+        str(tmp_path),
+        {"APP_ENV": "production", "SECRET_KEY": "s", "DATABASE_URL": "postgresql://db/x"},
+    )
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db/x"
+    assert config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_embedded_default_is_sqlite_in_the_instance_folder(tmp_path, clean_environment):
+    config = build_config(str(tmp_path), {})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'regrepeal.sqlite3'}"
+    assert config["REDIS_URL"] is None
+    assert (tmp_path / "secret_key").exists()
+    assert build_config(str(tmp_path), {})["SECRET_KEY"] == config["SECRET_KEY"]
