@@ -86,3 +86,50 @@ def campaign_stats(session: Session, filters: StatsFilter | None = None) -> dict
         "by_stage": _count_by(session, received, Proposal.stage, Stage.values()),
         "by_outcome": _count_by(session, received, Proposal.outcome, Outcome.values()),
     }
+
+
+@dataclass(frozen=True)
+class RepealCell:
+    sector: str
+    regulation_type: str
+    count: int
+    examples: list[tuple[int, str]]  # (repeal number, title), in number order
+
+
+def repeals_by_sector_and_type(
+    session: Session, filters: StatsFilter | None = None, *, examples: int = 2
+) -> list[RepealCell]:
+    """The campaign report's table: announced repeals per sector × regulation type, with the
+    first announced titles of each cell as examples. Empty cells are left out."""
+    repeals = (
+        _received(filters or StatsFilter()).where(Proposal.state == State.ANNOUNCED).subquery()
+    )
+    sector_order = {
+        code: i
+        for i, code in enumerate(session.scalars(select(Sector.code).order_by(Sector.position)))
+    }
+    type_order = {
+        code: i
+        for i, code in enumerate(
+            session.scalars(select(RegulationType.code).order_by(RegulationType.position))
+        )
+    }
+    rows = session.execute(
+        select(
+            repeals.c.sector_code,
+            repeals.c.regulation_type_code,
+            repeals.c.repeal_no,
+            repeals.c.title,
+        ).order_by(repeals.c.repeal_no)
+    ).all()
+    cells: dict[tuple[str, str], RepealCell] = {}
+    for sector, reg_type, number, title in rows:
+        key = (sector or "", reg_type or "")
+        cell = cells.setdefault(key, RepealCell(key[0], key[1], 0, []))
+        cells[key] = RepealCell(cell.sector, cell.regulation_type, cell.count + 1, cell.examples)
+        if len(cell.examples) < examples:
+            cell.examples.append((number, title))
+    return sorted(
+        cells.values(),
+        key=lambda c: (sector_order.get(c.sector, 99), type_order.get(c.regulation_type, 99)),
+    )

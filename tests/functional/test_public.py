@@ -51,3 +51,19 @@ def test_unknown_page_is_a_korean_404_with_a_request_id(app, client):
     assert response.status_code == 404
     assert "찾으시는 페이지가 없습니다." in page
     assert response.headers["X-Request-Id"] in page
+
+
+def test_repeals_by_sector_and_type_with_examples_in_number_order(app, client):
+    with app.app_context():
+        office = factories.Office()
+        first = factories.proposal_in(State.ANNOUNCED, office=office)
+        second = factories.proposal_in(State.ANNOUNCED, office=office)
+        titles = (first.title, first.repeal_no, second.repeal_no)
+        commit(db.session)
+    page = client.get("/").get_data(as_text=True)
+    row = re.search(
+        r'data-sector="construction_housing" data-type="economic">(.*?)</tr>', page, re.S
+    ).group(1)
+    assert '<td class="num">2</td>' in row
+    assert f"규제철폐 {titles[1]}호 · {titles[0]}" in row
+    assert f"규제철폐 {titles[2]}호" in row

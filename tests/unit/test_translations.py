@@ -20,6 +20,7 @@ def test_english_catalog_is_complete_and_compiled():
         m.id for m in template if m.id and not (catalog.get(m.id) and catalog.get(m.id).string)
     ]
     assert untranslated == []
+    assert [m.id for m in catalog if m.fuzzy and m.id] == []  # fuzzy entries are not compiled
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     assert (TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.mo").read_bytes() == compiled.getvalue()

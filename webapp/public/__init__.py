@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
 from models import Campaign, Channel, RegulationType, Sector, SourceKind, db
-from workflows.stats import StatsFilter, campaign_stats
+from workflows.stats import StatsFilter, campaign_stats, repeals_by_sector_and_type
 
 from ..filters import FilterError, parse_stats_filter
 
@@ -35,6 +35,7 @@ def home():  # type: ignore[no-untyped-def]
         filters=filters,
         campaigns=campaigns,
         error=error,
+        cells=repeals_by_sector_and_type(db.session, filters),
     ), (400 if error else 200)
 
 
