@@ -438,8 +438,10 @@ def _replay(session: Session, rng: random.Random, password: str) -> str:
     people = _People(session, rng, password)
     # Hold the reference rows so the operations' lookups hit the identity map, not the database.
     reference = [  # noqa: F841 - kept alive on purpose
-        *session.scalars(select(Channel)), *session.scalars(select(Sector)),
-        *session.scalars(select(RegulationType)), *session.scalars(select(DeclineReason)),
+        *session.scalars(select(Channel)),
+        *session.scalars(select(Sector)),
+        *session.scalars(select(RegulationType)),
+        *session.scalars(select(DeclineReason)),
         *session.scalars(select(Campaign)),
     ]
     plans = _build_plans(rng)
