@@ -77,6 +77,14 @@ class AnnouncementState(LabelledEnum):
     PUBLISHED = "published"
 
 
+class ImplementationStage(LabelledEnum):
+    """After announcement: where putting the repeal into force stands (이행)."""
+
+    PREPARING = "preparing"
+    ORDINANCE_AMENDMENT = "ordinance_amendment"
+    IN_FORCE = "in_force"
+
+
 class OutboxState(LabelledEnum):
     PENDING = "pending"
     DONE = "done"
@@ -145,6 +153,11 @@ LABELS.update(
         "AnnouncementState": {
             "draft": ("작성 중", "Draft"),
             "published": ("발표됨", "Published"),
+        },
+        "ImplementationStage": {
+            "preparing": ("이행 준비", "Preparing"),
+            "ordinance_amendment": ("조례 개정 중", "Ordinance being amended"),
+            "in_force": ("시행", "In force"),
         },
         "OutboxState": {
             "pending": ("대기", "Pending"),

@@ -17,7 +17,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
-from .enums import AnnouncementState, Outcome, ReviewKind, SourceKind, Stage, State
+from .enums import (
+    AnnouncementState,
+    ImplementationStage,
+    Outcome,
+    ReviewKind,
+    SourceKind,
+    Stage,
+    State,
+)
 from .people import Organisation, User
 
 
@@ -126,6 +134,17 @@ class Proposal(Base):
         CheckConstraint(
             "consent_at IS NOT NULL OR state = 'draft'", name="consent_before_submission"
         ),
+        CheckConstraint(
+            "(state = 'announced' AND implementation_stage IS NOT NULL)"
+            " OR (state <> 'announced' AND implementation_stage IS NULL"
+            " AND effective_on IS NULL AND ordinance_change_needed IS NULL)",
+            name="implementation_only_when_announced",
+        ),
+        CheckConstraint(
+            "implementation_stage IS NULL OR implementation_stage <> 'in_force'"
+            " OR effective_on IS NOT NULL",
+            name="in_force_has_a_date",
+        ),
         Index("ix_proposal_state_stage", "state", "stage"),
         Index("ix_proposal_submitted_at_id", "submitted_at", "id"),
     )
@@ -171,6 +190,12 @@ class Proposal(Base):
     external_ref: Mapped[str | None] = mapped_column(String(100))
     announcement_id: Mapped[int | None] = mapped_column(ForeignKey("announcement.id"), index=True)
     repeal_no: Mapped[int | None] = mapped_column(unique=True)
+    # Implementation after announcement (이행): shown publicly in the repeal register.
+    ordinance_change_needed: Mapped[bool | None]
+    implementation_stage: Mapped[ImplementationStage | None] = mapped_column(
+        enum_column(ImplementationStage, "implementation_stage")
+    )
+    effective_on: Mapped[date | None]
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]

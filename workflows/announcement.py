@@ -13,6 +13,7 @@ from models import (
     Announcement,
     AnnouncementState,
     Decision,
+    ImplementationStage,
     Proposal,
     Role,
     User,
@@ -144,9 +145,64 @@ def publish_announcement(
             note=f"규제철폐 {repeal_no}호 발표: {announcement.title}",
             data={"announcement_id": announcement.id, "repeal_no": repeal_no},
             repeal_no=repeal_no,
+            implementation_stage=ImplementationStage.PREPARING,
         )
     announcement.state = AnnouncementState.PUBLISHED
     announcement.published_at = at
     announcement.published_by_id = actor.id
     session.flush()
     return proposals
+
+
+def update_implementation(
+    session: Session,
+    actor: User,
+    proposal: Proposal,
+    *,
+    stage: str,
+    ordinance_change_needed: bool | None,
+    effective_on: date | None = None,
+    note: str = "",
+    at: datetime | None = None,
+    expected_version: int | None = None,
+) -> Proposal:
+    """Record how an announced repeal is being put into force (ordinance change, effective date)."""
+    authorise(session, "update_implementation", actor, proposal, expected_version)
+    try:
+        chosen = ImplementationStage(stage)
+    except ValueError:
+        raise InvalidInput(
+            "implementation_stage",
+            f"알 수 없는 이행 단계입니다: {stage}",
+            f"Unknown implementation stage: {stage}",
+        ) from None
+    if chosen is ImplementationStage.IN_FORCE and effective_on is None:
+        raise InvalidInput(
+            "effective_on_required",
+            "시행 단계에는 시행일을 입력해야 합니다",
+            "An implementation in force needs its effective date",
+        )
+    if chosen is ImplementationStage.ORDINANCE_AMENDMENT and ordinance_change_needed is False:
+        raise InvalidInput(
+            "ordinance_contradiction",
+            "조례 개정이 필요 없는 과제는 조례 개정 단계가 될 수 없습니다",
+            "A repeal needing no ordinance change cannot be in ordinance amendment",
+        )
+    transition(
+        session,
+        "update_implementation",
+        actor,
+        proposal,
+        at=at,
+        expected_version=expected_version,
+        notify=chosen is ImplementationStage.IN_FORCE,
+        note=note.strip() or chosen.label,
+        data={
+            "stage": chosen.value,
+            "effective_on": effective_on.isoformat() if effective_on else None,
+        },
+        implementation_stage=chosen,
+        ordinance_change_needed=ordinance_change_needed,
+        effective_on=effective_on,
+    )
+    return proposal

@@ -183,6 +183,14 @@ OPERATIONS: dict[str, Operation] = {
             "발표할",
             "be announced",
         ),
+        _op(
+            "update_implementation",
+            {State.ANNOUNCED},
+            None,
+            OFFICE_ROLES | {Role.OFFICIAL},
+            "이행 상황을 기록할",
+            "have its implementation recorded",
+        ),
     )
 }
 

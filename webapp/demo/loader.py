@@ -503,7 +503,7 @@ def _replay(session: Session, rng: random.Random, password: str) -> str:
             session, rng, people, plan, proposals[plan.proposal_id or 0], proposals, panel_items
         )
     _deliberate_and_decide(session, rng, people, plans, proposals, panel_items)
-    _announce(session, people, plans, proposals)
+    _announce(session, rng, people, plans, proposals)
     session.flush()
     total = session.scalar(select(func.count(Proposal.id)))
     announced = session.scalar(
@@ -723,7 +723,11 @@ def _deliberate_and_decide(
 
 
 def _announce(
-    session: Session, people: _People, plans: list[Plan], proposals: dict[int, Proposal]
+    session: Session,
+    rng: random.Random,
+    people: _People,
+    plans: list[Plan],
+    proposals: dict[int, Proposal],
 ) -> None:
     for index, plan in enumerate(ANNOUNCEMENTS):
         announcement = announcing.create_announcement(

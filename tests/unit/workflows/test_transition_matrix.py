@@ -134,6 +134,14 @@ CALLS: dict[str, Callable[[Scene], Any]] = {
     "publish_announcement": lambda s: announcement.publish_announcement(
         db.session, s.actor, s.notice
     ),
+    "update_implementation": lambda s: announcement.update_implementation(
+        db.session,
+        s.actor,
+        s.proposal,
+        stage="in_force",
+        ordinance_change_needed=True,
+        effective_on=date(2025, 6, 1),
+    ),
 }
 
 
