@@ -9,6 +9,7 @@ from flask import Flask, g
 from markupsafe import Markup, escape
 
 from models import as_utc
+from models.masking import mask_text
 from workflows.numbering import SEOUL
 
 
@@ -43,3 +44,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(label)
     app.add_template_filter(number)
     app.add_template_filter(nl2br)
+    app.add_template_filter(mask_text, name="mask")
