@@ -24,8 +24,9 @@ from models.masking import mask_name, mask_text
 # A proposal is public once the office has screened it (taken it into review): the text has been
 # read by staff and personal data in it can be masked. Withdrawn proposals are not shown (the
 # proposer took their text back); drafts and unscreened submissions are not either.
-PUBLIC_STATES = frozenset({State.IN_REVIEW, State.IN_DELIBERATION, State.DECIDED,
-                           State.ANNOUNCED, State.MERGED})
+PUBLIC_STATES = frozenset(
+    {State.IN_REVIEW, State.IN_DELIBERATION, State.DECIDED, State.ANNOUNCED, State.MERGED}
+)
 
 # Events that make up the public timeline (internal notes, assignments and opinions stay inside).
 PUBLIC_EVENT_KINDS = {
@@ -41,8 +42,14 @@ PUBLIC_EVENT_KINDS = {
     "publish_announcement": "규제철폐 발표",
     "update_implementation": "이행",
 }
-PUBLIC_NOTE_KINDS = {"merge_proposal", "forward_to_central", "decline_proposal",
-                     "decide_proposal", "publish_announcement", "update_implementation"}
+PUBLIC_NOTE_KINDS = {
+    "merge_proposal",
+    "forward_to_central",
+    "decline_proposal",
+    "decide_proposal",
+    "publish_announcement",
+    "update_implementation",
+}
 
 
 def public_condition() -> ColumnElement[bool]:
@@ -94,15 +101,19 @@ def repeal_register(session: Session, filters: PublicFilter | None = None) -> li
 
 
 def repeal_by_number(session: Session, number: int) -> Proposal | None:
-    return session.scalar(select(Proposal).where(Proposal.repeal_no == number,
-                                                 Proposal.state == State.ANNOUNCED))
+    return session.scalar(
+        select(Proposal).where(Proposal.repeal_no == number, Proposal.state == State.ANNOUNCED)
+    )
 
 
 def published_announcements(session: Session) -> list[Announcement]:
-    return list(session.scalars(
-        select(Announcement).where(Announcement.state == AnnouncementState.PUBLISHED)
-        .order_by(Announcement.announced_on, Announcement.id)
-    ))
+    return list(
+        session.scalars(
+            select(Announcement)
+            .where(Announcement.state == AnnouncementState.PUBLISHED)
+            .order_by(Announcement.announced_on, Announcement.id)
+        )
+    )
 
 
 def published_announcement(session: Session, announcement_id: int) -> Announcement | None:
@@ -124,15 +135,19 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def public_proposals(session: Session, filters: PublicFilter, *, page: int = 1,
-                     per_page: int = 50) -> Page:
+def public_proposals(
+    session: Session, filters: PublicFilter, *, page: int = 1, per_page: int = 50
+) -> Page:
     """Public proposals, newest first."""
     base = _filtered(select(Proposal).where(public_condition()), filters)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    items = list(session.scalars(
-        base.order_by(Proposal.submitted_at.desc(), Proposal.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)
-    ))
+    items = list(
+        session.scalars(
+            base.order_by(Proposal.submitted_at.desc(), Proposal.id.desc())
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+    )
     return Page(items, total, page, per_page)
 
 
@@ -178,13 +193,18 @@ class TimelineEntry:
 def public_timeline(session: Session, proposal: Proposal) -> list[TimelineEntry]:
     events = session.scalars(
         select(ProposalEvent)
-        .where(ProposalEvent.proposal_id == proposal.id,
-               ProposalEvent.kind.in_(list(PUBLIC_EVENT_KINDS)))
+        .where(
+            ProposalEvent.proposal_id == proposal.id,
+            ProposalEvent.kind.in_(list(PUBLIC_EVENT_KINDS)),
+        )
         .order_by(ProposalEvent.occurred_at, ProposalEvent.id)
     )
     return [
-        TimelineEntry(e.occurred_at, PUBLIC_EVENT_KINDS[e.kind],
-                      mask_text(e.note) if e.kind in PUBLIC_NOTE_KINDS else "")
+        TimelineEntry(
+            e.occurred_at,
+            PUBLIC_EVENT_KINDS[e.kind],
+            mask_text(e.note) if e.kind in PUBLIC_NOTE_KINDS else "",
+        )
         for e in events
     ]
 
@@ -203,4 +223,3 @@ def implementation_summary(proposal: Proposal) -> str:
     if proposal.effective_on:
         text += f" ({proposal.effective_on.isoformat()})"
     return text
-

@@ -32,23 +32,45 @@ def _still_running(event: ProposalEvent) -> bool:
     return True
 
 
-def stage_times(events: Sequence[ProposalEvent], now: datetime | None = None) -> StageTimes:
-    """Sum the intervals between consecutive state changes by the stage they were spent in;
-    the clock is paused while an information request is open and stops when the case closes."""
-    times = StageTimes()
+@dataclass(frozen=True)
+class Interval:
+    """A stretch of time spent in one stage (``paused`` while waiting for the proposer)."""
+
+    stage: Stage
+    paused: bool
+    start: datetime
+    end: datetime
+
+
+def stage_intervals(events: Sequence[ProposalEvent], now: datetime | None = None) -> list[Interval]:
+    """The intervals between consecutive state changes, labelled with the stage they were spent
+    in; the clock pauses while an information request is open and stops when the case closes."""
     changes = [e for e in events if e.from_state != e.to_state or e.from_state is None]
     changes.sort(key=lambda e: (as_utc(e.occurred_at), e.id or 0))
-    end_of_trail = now or utcnow()
+    end_of_trail = as_utc(now or utcnow())
+    intervals = []
     for current, following in zip(changes, [*changes[1:], None], strict=True):
         if not _still_running(current):
             continue
         start = as_utc(current.occurred_at)
-        end = as_utc(following.occurred_at) if following is not None else as_utc(end_of_trail)
-        spent = max(end - start, timedelta(0))
-        if current.to_state is State.INFO_REQUESTED:
+        end = as_utc(following.occurred_at) if following is not None else end_of_trail
+        intervals.append(
+            Interval(
+                current.to_stage, current.to_state is State.INFO_REQUESTED, start, max(start, end)
+            )
+        )
+    return intervals
+
+
+def stage_times(events: Sequence[ProposalEvent], now: datetime | None = None) -> StageTimes:
+    """Calendar time per stage (see ``stage_intervals``)."""
+    times = StageTimes()
+    for interval in stage_intervals(events, now):
+        spent = interval.end - interval.start
+        if interval.paused:
             times.paused += spent
         else:
-            times.in_stage[current.to_stage] = (
-                times.in_stage.get(current.to_stage, timedelta(0)) + spent
+            times.in_stage[interval.stage] = (
+                times.in_stage.get(interval.stage, timedelta(0)) + spent
             )
     return times

@@ -95,6 +95,40 @@ def test_the_home_page_shows_the_campaign_tables(demo_app):
     assert "규제철폐 100일" in page
 
 
+def test_the_dashboard_reproduces_the_campaign_tables(demo_app):
+    client = demo_app.test_client()
+    page = client.get("/dashboard?campaign=2025-100days").get_data(as_text=True)
+    assert re.search(r'id="received-total">2,507<', page)
+    assert re.search(r'id="repeals-total">123<', page)
+    for code, count in (("citizen", "975"), ("official", "753"), ("agency", "779")):
+        assert re.search(rf'data-source="{code}">[^<]*<strong>{count}</strong>', page)
+    for code, count in (
+        ("construction_housing", "39"),
+        ("business_smallbiz", "21"),
+        ("admin_welfare", "58"),
+        ("transport_env_safety", "5"),
+    ):
+        assert re.search(rf'data-sector="{code}">[^<]*<strong>{count}</strong>', page)
+    assert page.count("<svg") >= 8 and 'role="img"' in page
+    funnel = re.search(r'<table class="breakdown" id="funnel">(.*?)</table>', page, re.S).group(1)
+    assert 'data-code="received"><th scope="row">접수</th><td class="num">2,507' in funnel
+    assert 'data-code="announced"><th scope="row">발표</th><td class="num">123' in funnel
+    in_force = int(re.search(r'data-code="in_force">.*?"num">([\d,]+)<', funnel).group(1))
+    assert 0 < in_force < 123
+    assert "재검토 요청 0건" in page
+
+
+def test_the_register_lists_one_to_one_hundred_twenty_three(demo_app):
+    client = demo_app.test_client()
+    page = client.get("/repeals").get_data(as_text=True)
+    numbers = [int(n) for n in re.findall(r'data-number="(\d+)"', page)]
+    assert numbers == list(range(1, 124))
+    body = client.get("/api/v1/repeals").get_json()
+    assert [r["number"] for r in body] == list(range(1, 124))
+    assert body[32]["title"] == "소규모 건축물 용적률 완화"
+    assert "소규모 건축물 용적률 완화" in client.get("/repeals/33").get_data(as_text=True)
+
+
 def test_demo_data_went_through_the_workflow(demo_app):
     with demo_app.app_context():
         dates = db.session.execute(

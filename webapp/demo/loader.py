@@ -746,3 +746,36 @@ def _announce(
                 at=_kst(plan.on, 9),
             )
         announcing.publish_announcement(session, people.chair, announcement, at=_kst(plan.on, 10))
+        for member in members:
+            _implement(session, rng, people, proposals[member.proposal_id or 0], plan.on)
+
+
+def _implement(
+    session: Session, rng: random.Random, people: _People, proposal: Proposal, announced_on: date
+) -> None:
+    """After the announcement many repeals need an ordinance change before they take effect."""
+    needs_ordinance = rng.random() < 0.55
+    roll = rng.random()
+    reviewer = rng.choice(people.reviewers)
+    if needs_ordinance and roll < 0.6:
+        announcing.update_implementation(
+            session,
+            reviewer,
+            proposal,
+            stage="ordinance_amendment",
+            ordinance_change_needed=True,
+            at=_kst(announced_on + timedelta(days=rng.randint(5, 20)), 11),
+            note="조례 개정안을 입법예고했습니다.",
+        )
+    elif roll < 0.75:
+        effective = announced_on + timedelta(days=rng.randint(7, 75))
+        announcing.update_implementation(
+            session,
+            reviewer,
+            proposal,
+            stage="in_force",
+            ordinance_change_needed=needs_ordinance,
+            effective_on=effective,
+            at=_kst(effective, 9),
+            note="개정 기준을 시행했습니다.",
+        )

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
-from models import Campaign, Channel, RegulationType, Sector, SourceKind, Stage, db
+from models import (
+    Campaign,
+    Channel,
+    DeclineReason,
+    Outcome,
+    RegulationType,
+    Sector,
+    SourceKind,
+    Stage,
+    db,
+)
 from workflows import public
+from workflows.dashboard import build_dashboard
 from workflows.stats import StatsFilter, campaign_stats, repeals_by_sector_and_type
 
+from ..charts import Bar, bar_chart, funnel, stacked_bar
 from ..filters import FilterError, parse_page, parse_public_filter, parse_stats_filter
+from ..helpers import label
 
 bp = Blueprint("public", __name__)
 
@@ -133,3 +147,89 @@ def proposal(receipt_no: str):  # type: ignore[no-untyped-def]
         decision=public.public_decision(item),
         events=public.public_timeline(db.session, item),
     )
+
+
+FUNNEL_LABELS = {
+    "received": "접수",
+    "review": "검토",
+    "deliberation": "심의",
+    "decision": "결정",
+    "announced": "발표",
+    "in_force": "시행",
+}
+
+
+@bp.route("/dashboard")
+def dashboard():  # type: ignore[no-untyped-def]
+    """Breakdowns, funnel, outcomes, business days per stage; filter by campaign and dates."""
+    error = None
+    try:
+        filters = parse_stats_filter(request.args.to_dict(), default_campaign=False)
+    except FilterError as exc:
+        error, filters = exc, StatsFilter()
+    board = build_dashboard(db.session, filters)
+    lists = _lists()
+    channel_of = {c.code: c for c in db.session.scalars(select(Channel).order_by(Channel.position))}
+    reason_of = {r.code: r for r in db.session.scalars(select(DeclineReason))}
+    stats = board.stats
+
+    def bars(counts: dict[str, int], names: dict[str, object]) -> list[Bar]:
+        return [Bar(label(names.get(code)) or code, value, code) for code, value in counts.items()]
+
+    source_of = {k.value: k for k in SourceKind}
+    outcome_of = {k.value: k for k in Outcome}
+    charts = {
+        "source": bar_chart(
+            bars(stats["received"]["by_source"], source_of),
+            title=_("제안자 유형별 접수"),
+            chart_id="chart-source",
+        ),
+        "channel": bar_chart(
+            bars(stats["received"]["by_channel"], channel_of),
+            title=_("접수 경로별 접수"),
+            chart_id="chart-channel",
+        ),
+        "funnel": funnel(
+            [Bar(_(FUNNEL_LABELS[code]), count, code) for code, count in board.funnel],
+            title=_("처리 단계별 진행"),
+            chart_id="chart-funnel",
+        ),
+        "outcomes": stacked_bar(
+            bars(stats["by_outcome"], outcome_of), title=_("처리 결과"), chart_id="chart-outcomes"
+        ),
+        "reasons": bar_chart(
+            bars(board.decline_reasons, reason_of), title=_("불수용 사유"), chart_id="chart-reasons"
+        ),
+        "sector": bar_chart(
+            bars(stats["repeals"]["by_sector"], lists["sector_of"]),  # type: ignore[arg-type]
+            title=_("분야별 규제철폐"),
+            chart_id="chart-repeal-sector",
+        ),
+        "type": bar_chart(
+            bars(stats["repeals"]["by_type"], lists["type_of"]),  # type: ignore[arg-type]
+            title=_("규제 유형별 규제철폐"),
+            chart_id="chart-repeal-type",
+        ),
+        "days": bar_chart(
+            [Bar(label(d.stage), d.median or 0, d.stage.value) for d in board.stage_days],
+            title=_("단계별 처리 기간 중앙값"),
+            chart_id="chart-days",
+            unit=_("일"),
+        ),
+    }
+    campaigns = list(db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())))
+    return render_template(
+        "public/dashboard.html",
+        board=board,
+        stats=stats,
+        charts=charts,
+        filters=filters,
+        error=error,
+        campaigns=campaigns,
+        channel_of=channel_of,
+        reason_of=reason_of,
+        source_of=source_of,
+        outcome_of=outcome_of,
+        funnel_labels=FUNNEL_LABELS,
+        **lists,
+    ), (400 if error else 200)
