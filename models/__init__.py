@@ -23,6 +23,7 @@ from .panel import AgendaItem, PanelMember, PanelOpinion, PanelSession, Recusal
 from .people import Organisation, User
 from .proposal import Announcement, Campaign, Decision, Proposal, ProposalEvent, Review
 from .reference import Channel, DeclineReason, RegulationType, Sector
+from .vote import Ballot, BallotChoice, VoteCandidate, VoteRound
 
 __all__ = [
     "ANNOUNCEABLE_OUTCOMES",
@@ -32,6 +33,8 @@ __all__ = [
     "AgendaItem",
     "Announcement",
     "AnnouncementState",
+    "Ballot",
+    "BallotChoice",
     "Base",
     "Campaign",
     "Channel",
@@ -61,6 +64,8 @@ __all__ = [
     "Stage",
     "State",
     "User",
+    "VoteCandidate",
+    "VoteRound",
     "as_utc",
     "db",
     "utcnow",

@@ -88,6 +88,10 @@ def register_jobs(app: Flask) -> None:
 
         app.extensions["regrepeal.mailer"] = FileMailer(Path(app.config["MAIL_FILE"]))
 
+    from .identity import load_provider
+
+    app.extensions["regrepeal.identity"] = load_provider(app)
+
     @app.teardown_request
     def _dispatch_after_commit(_exc: BaseException | None) -> None:
         # Side effects of the request's committed transaction, after the response is built.
@@ -102,11 +106,13 @@ def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .public import bp as public_bp
+    from .votes import bp as votes_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(votes_bp, url_prefix="/votes")
 
 
 def register_errorhandlers(app: Flask) -> None:

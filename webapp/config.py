@@ -24,6 +24,8 @@ ENV_KEYS = (
     "PUBLIC_BASE_URL",
     "DEMO_PASSWORD",
     "WORKER_QUEUES",
+    "IDENTITY_PROVIDER",
+    "VOTE_HASH_KEY",
 )
 
 
@@ -81,6 +83,11 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "PUBLIC_BASE_URL": settings.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000",
         "DEMO_PASSWORD": settings.get("DEMO_PASSWORD") or "demo-password-2025",
         "WORKER_QUEUES": (settings.get("WORKER_QUEUES") or "default,mail,search").split(","),
+        # The built-in identity check is for development only; production names a real one.
+        "IDENTITY_PROVIDER": settings.get(
+            "IDENTITY_PROVIDER", None if production else "development"
+        ),
+        "VOTE_HASH_KEY": settings.get("VOTE_HASH_KEY") or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

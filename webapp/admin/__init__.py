@@ -1,14 +1,19 @@
-"""The administrator's area: background jobs (the outbox and the RQ queues)."""
+"""The administrator's area: background jobs (the outbox and the RQ queues), citizen votes."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 
-from models import OutboxMessage, OutboxState, Role, db, utcnow
+from models import OutboxMessage, OutboxState, Role, VoteRound, db, utcnow
+from workflows import public, voting
 from workflows.dispatch import RQDispatcher, commit, deliver_due
+from workflows.errors import WorkflowError
+from workflows.numbering import SEOUL
 
 from ..guards import require_roles
+from ..votes.forms import VoteRoundForm
 
 bp = Blueprint("admin", __name__)
 require_roles(bp, [Role.ADMIN])
@@ -75,3 +80,39 @@ def retry_job(message_id: int):  # type: ignore[no-untyped-def]
     deliver_due(db.session)
     flash(f"작업 {message_id}을(를) 다시 실행하도록 넘겼습니다.", "success")
     return redirect(url_for(".jobs"), 303)
+
+
+@bp.route("/votes")
+def votes():  # type: ignore[no-untyped-def]
+    rounds = list(db.session.scalars(select(VoteRound).order_by(VoteRound.opens_at.desc())))
+    return render_template("admin/votes.html", rounds=rounds)
+
+
+@bp.route("/votes/new", methods=["GET", "POST"])
+def new_vote():  # type: ignore[no-untyped-def]
+    form = VoteRoundForm()
+    announced = public.repeal_register(db.session)
+    form.candidates.choices = [(p.id, f"{p.repeal_no}호 {p.title}") for p in announced]
+    error = None
+    if form.validate_on_submit():
+        chosen = set(form.candidates.data or [])
+        try:
+            vote_round = voting.open_round(
+                db.session,
+                current_user._get_current_object(),
+                title=form.title.data or "",
+                description=form.description.data or "",
+                opens_at=form.opens_at.data.replace(tzinfo=SEOUL),
+                closes_at=form.closes_at.data.replace(tzinfo=SEOUL),
+                max_picks=form.max_picks.data or 0,
+                candidates=[p for p in announced if p.id in chosen],
+            )
+            commit(db.session)
+        except WorkflowError as exc:
+            db.session.rollback()
+            error = exc.message_ko
+        else:
+            flash(f"시민투표를 열었습니다: {vote_round.title}", "success")
+            return redirect(url_for("votes.show", round_id=vote_round.id), 303)
+    status = 422 if (form.errors or error) else 200
+    return render_template("admin/vote_form.html", form=form, error=error), status

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from models import db
+from models import VoteRound, as_utc, db
 from models.masking import mask_text
-from workflows import public
+from workflows import public, voting
 from workflows.stats import campaign_stats
 
 from ..extensions import csrf
@@ -50,4 +50,37 @@ def repeals():  # type: ignore[no-untyped-def]
             }
             for p in public.repeal_register(db.session, filters)
         ]
+    )
+
+
+@bp.route("/votes/<int:round_id>/results")
+def vote_results(round_id: int):  # type: ignore[no-untyped-def]
+    """Results of a citizen vote once it has closed: counts, ranks and how many voted."""
+    vote_round = db.session.get(VoteRound, round_id)
+    if vote_round is None:
+        return jsonify(error="not_found", message="없는 투표입니다"), 404
+    if not voting.is_closed(vote_round):
+        return jsonify(
+            error="not_closed",
+            message="결과는 투표가 끝난 뒤 공개됩니다",
+            closes_at=vote_round.closes_at.isoformat(),
+        ), 409
+    result = voting.results(db.session, vote_round)
+    return jsonify(
+        {
+            "round": vote_round.id,
+            "title": vote_round.title,
+            "opens_at": as_utc(vote_round.opens_at).isoformat(),
+            "closes_at": as_utc(vote_round.closes_at).isoformat(),
+            "voters": result.voters,
+            "results": [
+                {
+                    "rank": r.rank,
+                    "number": r.candidate.proposal.repeal_no,
+                    "title": mask_text(r.candidate.proposal.title),
+                    "votes": r.votes,
+                }
+                for r in result.rows
+            ],
+        }
     )

@@ -1,0 +1,213 @@
+"""Citizen vote through the web: identity check, one ballot, refusals, results."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from models import Ballot, Role, State, VoteRound, db, utcnow
+from tests import factories
+from tests.functional.helpers import account, csrf_token, login
+from workflows import voting
+from workflows.dispatch import commit
+
+
+def _open_round(max_picks: int = 2) -> tuple[int, list[int]]:
+    office = factories.Office()
+    admin = factories.user(Role.ADMIN)
+    candidates = [factories.proposal_in(State.ANNOUNCED, office=office) for _ in range(3)]
+    vote_round = voting.open_round(
+        db.session,
+        admin,
+        title="공감 규제철폐 시민투표",
+        opens_at=utcnow() - timedelta(hours=1),
+        closes_at=utcnow() + timedelta(days=1),
+        max_picks=max_picks,
+        candidates=candidates,
+    )
+    commit(db.session)
+    return vote_round.id, [c.id for c in vote_round.candidates]
+
+
+def _verify(client, round_id: int, name: str = "홍길동", mobile: str = "010-1234-5678"):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/votes/{round_id}/verify",
+        data={
+            "name": name,
+            "birth_date": "1980-05-05",
+            "mobile": mobile,
+            "csrf_token": csrf_token(client, f"/votes/{round_id}/verify"),
+        },
+    )
+
+
+def _ballot(client, round_id: int, picks: list[int]):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/votes/{round_id}/ballot",
+        data={
+            "picks": [str(p) for p in picks],
+            "csrf_token": csrf_token(client, f"/votes/{round_id}"),
+        },
+    )
+
+
+def test_a_citizen_verifies_votes_and_a_second_tab_is_refused(app, client):
+    with app.app_context():
+        round_id, candidates = _open_round()
+        citizen = account(Role.CITIZEN)
+    login(client, citizen)
+    assert "본인확인 후 투표하기" in client.get(f"/votes/{round_id}").get_data(as_text=True)
+    assert _verify(client, round_id).status_code == 303
+    response = _ballot(client, round_id, candidates[:2])
+    assert response.status_code == 303
+    page = client.get(f"/votes/{round_id}").get_data(as_text=True)
+    assert "이미 이 투표에 참여하셨습니다" in page
+    # A second tab still showing the form posts again: refused, nothing added.
+    again = _ballot(client, round_id, candidates[2:])
+    assert again.status_code == 409 and "이미 이 투표에 참여하셨습니다" in again.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Ballot.id))) == 1
+
+
+def test_the_same_person_with_another_account_is_refused(app, client):
+    with app.app_context():
+        round_id, candidates = _open_round()
+        first, second = account(Role.CITIZEN), account(Role.CITIZEN)
+    login(client, first)
+    _verify(client, round_id)
+    assert _ballot(client, round_id, candidates[:1]).status_code == 303
+    other = app.test_client()
+    login(other, second)
+    _verify(other, round_id)  # same name, birth date and phone: the same person
+    response = _ballot(other, round_id, candidates[:1])
+    assert response.status_code == 409
+
+
+def test_over_the_limit_keeps_the_picks_and_says_why(app, client):
+    with app.app_context():
+        round_id, candidates = _open_round(max_picks=2)
+        citizen = account(Role.CITIZEN)
+    login(client, citizen)
+    _verify(client, round_id)
+    response = _ballot(client, round_id, candidates)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "최대 2건까지 고를 수 있습니다" in page
+    assert page.count("checked") == 3
+    assert "<title>오류:" in page
+
+
+def test_identity_form_errors_are_named(app, client):
+    with app.app_context():
+        round_id, _c = _open_round()
+        citizen = account(Role.CITIZEN)
+    login(client, citizen)
+    response = _verify(client, round_id, mobile="12345")
+    assert response.status_code == 422
+    assert "휴대전화 번호를 010-1234-5678 형식으로" in response.get_data(as_text=True)
+
+
+def test_results_are_public_only_after_the_close(app, client):
+    with app.app_context():
+        round_id, candidates = _open_round()
+        citizen = account(Role.CITIZEN)
+        admin = account(Role.ADMIN)
+    login(client, citizen)
+    _verify(client, round_id)
+    _ballot(client, round_id, candidates[:1])
+    anonymous = app.test_client()
+    assert anonymous.get(f"/votes/{round_id}/results").status_code == 403
+    assert anonymous.get(f"/api/v1/votes/{round_id}/results").status_code == 409
+    staff = app.test_client()
+    login(staff, admin)
+    assert "1명이 투표했습니다" in staff.get(f"/votes/{round_id}/results").get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(update(VoteRound).values(closes_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+    page = anonymous.get(f"/votes/{round_id}/results").get_data(as_text=True)
+    assert "1명이 투표했습니다" in page
+    body = anonymous.get(f"/api/v1/votes/{round_id}/results").get_json()
+    assert body["voters"] == 1 and body["results"][0]["votes"] == 1
+    assert body["results"][0]["rank"] == 1
+
+
+def test_admin_opens_a_round_through_the_form(app, client):
+    with app.app_context():
+        office = factories.Office()
+        repeal = factories.proposal_in(State.ANNOUNCED, office=office)
+        commit(db.session)
+        repeal_id = repeal.id
+        admin = account(Role.ADMIN)
+    login(client, admin)
+    token = csrf_token(client, "/admin/votes/new")
+    bad = client.post(
+        "/admin/votes/new",
+        data={
+            "title": "",
+            "opens_at": "2025-03-01T09:00",
+            "closes_at": "2025-02-01T09:00",
+            "max_picks": "10",
+            "csrf_token": token,
+        },
+    )
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "투표 제목을 입력해 주십시오." in page
+    assert 'value="2025-03-01T09:00"' in page  # what was typed is kept
+    good = client.post(
+        "/admin/votes/new",
+        data={
+            "title": "공감 10선",
+            "opens_at": "2025-03-01T09:00",
+            "closes_at": "2025-03-04T18:00",
+            "max_picks": "1",
+            "candidates": [str(repeal_id)],
+            "csrf_token": token,
+        },
+    )
+    assert good.status_code == 303
+    with app.app_context():
+        vote_round = db.session.scalars(select(VoteRound)).one()
+        assert vote_round.title == "공감 10선" and vote_round.closes_at.hour == 9  # 18:00 KST
+
+
+@pytest.mark.postgres
+def test_twenty_parallel_ballots_leave_one(app, client):
+    with app.app_context():
+        round_id, candidates = _open_round()
+        citizen = account(Role.CITIZEN)
+    login(client, citizen)
+    _verify(client, round_id)
+    token = csrf_token(client, f"/votes/{round_id}")
+    cookie = client.get_cookie("session").value
+    barrier = threading.Barrier(20)
+    statuses: list[int] = []
+
+    def post() -> None:
+        tab = app.test_client()
+        tab.set_cookie("session", cookie)
+        barrier.wait(timeout=30)
+        response = tab.post(
+            f"/votes/{round_id}/ballot", data={"picks": [str(candidates[0])], "csrf_token": token}
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [303] + [409] * 19
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Ballot.id))) == 1
+
+
+def test_vote_pages_are_listed(app, client):
+    with app.app_context():
+        _open_round()
+    page = client.get("/votes/").get_data(as_text=True)
+    assert re.search(r"공감 규제철폐 시민투표", page) and "진행 중" in page
