@@ -81,7 +81,14 @@ def run_migrations_online():
                 directives[:] = []
                 logger.info("No changes in schema detected.")
 
+    def render_item(type_, obj, autogen_context):
+        # Our UTC-aware column type is plain TIMESTAMP WITH TIME ZONE in the database.
+        if type_ == "type" and type(obj).__name__ == "UTCDateTime":
+            return "sa.DateTime(timezone=True)"
+        return False
+
     conf_args = current_app.extensions["migrate"].configure_args
+    conf_args.setdefault("render_item", render_item)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -18,7 +18,7 @@ from .enums import (
     Stage,
     State,
 )
-from .infra import Counter, MailLog, OutboxMessage
+from .infra import Counter, Export, MailLog, OutboxMessage
 from .panel import AgendaItem, PanelMember, PanelOpinion, PanelSession, Recusal
 from .people import Organisation, User
 from .proposal import Announcement, Campaign, Decision, Proposal, ProposalEvent, Review
@@ -41,6 +41,7 @@ __all__ = [
     "Counter",
     "Decision",
     "DeclineReason",
+    "Export",
     "ImplementationStage",
     "MailLog",
     "Organisation",

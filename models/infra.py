@@ -68,3 +68,34 @@ class MailLog(Base):
     subject: Mapped[str] = mapped_column(String(300))
     template: Mapped[str] = mapped_column(String(100))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Export(Base):
+    """A spreadsheet export built in the background; reachable only through its random token
+    (and, for staff data sets, only by the person who asked for it)."""
+
+    __tablename__ = "export"
+    __table_args__ = (
+        CheckConstraint("format IN ('csv', 'xlsx')", name="format_known"),
+        CheckConstraint("state IN ('pending', 'running', 'done', 'failed')", name="state_known"),
+        CheckConstraint("rows_done >= 0", name="rows_done_non_negative"),
+        CheckConstraint(
+            "(state = 'done') = (finished_at IS NOT NULL AND file_name IS NOT NULL)"
+            " OR state = 'failed'",
+            name="done_has_a_file",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    dataset: Mapped[str] = mapped_column(String(40))
+    format: Mapped[str] = mapped_column(String(8))
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    rows_total: Mapped[int] = mapped_column(default=0)
+    rows_done: Mapped[int] = mapped_column(default=0)
+    file_name: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

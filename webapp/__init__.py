@@ -105,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .exports import bp as exports_bp
     from .public import bp as public_bp
     from .votes import bp as votes_bp
 
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(votes_bp, url_prefix="/votes")
+    app.register_blueprint(exports_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

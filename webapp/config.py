@@ -26,6 +26,8 @@ ENV_KEYS = (
     "WORKER_QUEUES",
     "IDENTITY_PROVIDER",
     "VOTE_HASH_KEY",
+    "EXPORT_DIR",
+    "EXPORT_INLINE_LIMIT",
 )
 
 
@@ -88,6 +90,8 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
             "IDENTITY_PROVIDER", None if production else "development"
         ),
         "VOTE_HASH_KEY": settings.get("VOTE_HASH_KEY") or None,
+        "EXPORT_DIR": settings.get("EXPORT_DIR") or str(instance / "exports"),
+        "EXPORT_INLINE_LIMIT": int(settings.get("EXPORT_INLINE_LIMIT", 5000)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

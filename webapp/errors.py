@@ -55,7 +55,9 @@ def register(app: Flask) -> None:
     def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
         if exc.code in (301, 302, 303, 307, 308):
             return exc
-        return _respond(exc.code or 500)
+        # abort(400, "…") carries our own Korean message; werkzeug's stock text is not shown.
+        custom = exc.description if exc.description != type(exc).description else None
+        return _respond(exc.code or 500, custom)
 
     @app.errorhandler(WorkflowError)
     def _workflow(exc: WorkflowError):  # type: ignore[no-untyped-def]

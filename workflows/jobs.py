@@ -8,17 +8,23 @@ marks it done in the same transaction as the job's own writes.
 from __future__ import annotations
 
 import logging
+import secrets
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
-from models import MailLog, OutboxMessage, OutboxState, ProposalEvent, db, utcnow
+from models import Export, MailLog, OutboxMessage, OutboxState, ProposalEvent, db, utcnow
 
+from . import datasets
+from .exports import Sheet, write_csv, write_xlsx
 from .mail import Mailer, build_message
 from .outbox import retry_delay
+from .public import PublicFilter
 
 log = logging.getLogger(__name__)
 
@@ -134,3 +140,66 @@ EVENT_SUBJECTS = {
 
 def event_subject(event: ProposalEvent) -> str:
     return EVENT_SUBJECTS.get(event.kind, "제안 처리 상황이 바뀌었습니다")
+
+
+def export_path(file_name: str) -> Path:
+    return Path(current_app.config["EXPORT_DIR"]) / file_name
+
+
+@job
+def build_export(export_id: int) -> None:
+    """Write an export file, reporting progress as it goes; done once, retried from scratch."""
+    export = db.session.get(Export, export_id)
+    if export is None or export.state == "done":
+        return
+    dataset = datasets.build(export.dataset, PublicFilter(**export.filters))
+    # Rows stream through their own session (it is emptied batch by batch).
+    reader = Session(db.engine)
+    total = dataset.count(reader)
+    file_name = f"{secrets.token_urlsafe(18)}.{export.format}"
+    path = export_path(file_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    side_writes = db.engine.dialect.name != "sqlite"
+
+    def progress(done: int) -> None:
+        # Progress goes through its own short transactions so a reader sees it while a worker
+        # works. Not on SQLite: the embedded mode runs the job inside the request that asked for
+        # it, and a second writer there would invalidate this transaction's snapshot.
+        if not side_writes:
+            return
+        with Session(db.engine) as side:
+            side.execute(
+                update(Export)
+                .where(Export.id == export_id)
+                .values(state="running", rows_done=done, rows_total=total)
+            )
+            side.commit()
+
+    progress(0)
+    try:
+        with path.open("wb") as out:
+            sheet = Sheet(dataset.title, dataset.header, dataset.rows(reader))
+            if export.format == "csv":
+                written = write_csv(sheet, out, progress=progress)
+            else:
+                written = write_xlsx([sheet], out, progress=progress)
+    except Exception as exc:
+        reader.close()
+        path.unlink(missing_ok=True)
+        with Session(db.engine) as side:
+            side.execute(
+                update(Export)
+                .where(Export.id == export_id)
+                .values(state="failed", error=str(exc)[:500], finished_at=utcnow())
+            )
+            side.commit()
+        raise
+    reader.close()
+    export = db.session.get(Export, export_id)
+    assert export is not None
+    export.state = "done"
+    export.rows_total = total
+    export.rows_done = written
+    export.file_name = file_name
+    export.finished_at = utcnow()
