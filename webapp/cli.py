@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(worker)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(report_cli)
 
 
 @click.command("demo-data")
@@ -128,3 +129,43 @@ def users_create(
     )
     commit(db.session)
     click.echo(f"created {role} {email}")
+
+
+@click.group("report")
+def report_cli() -> None:
+    """Reports for the council and the press."""
+
+
+@report_cli.command("campaign")
+@click.argument("code")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    required=True,
+    help="Where to write the XLSX workbook.",
+)
+@with_appcontext
+def report_campaign(code: str, output: str) -> None:
+    """Write the campaign report (received by source and channel, repeals by sector and type
+    with examples, announcements) as an XLSX workbook, and print its summary."""
+    from models import Campaign
+    from workflows.exports import write_xlsx
+    from workflows.report import campaign_report, report_sheets
+
+    campaign = db.session.scalar(select(Campaign).where(Campaign.code == code))
+    if campaign is None:
+        codes = ", ".join(db.session.scalars(select(Campaign.code))) or "-"
+        raise click.ClickException(f"알 수 없는 캠페인 코드입니다: {code} (있는 코드: {codes})")
+    result = campaign_report(db.session, campaign)
+    with open(output, "wb") as out:
+        write_xlsx(report_sheets(result), out)
+    click.echo(f"{campaign.name} ({campaign.starts_on} ~ {campaign.ends_on})")
+    click.echo(
+        f"제안·접수 {result.received:,}건: "
+        + ", ".join(f"{line.source.label} {line.count:,}" for line in result.sources)
+    )
+    click.echo(
+        f"규제철폐 발표 {result.repeals:,}건: "
+        + ", ".join(f"{block.sector} {block.count}" for block in result.sectors)
+    )
+    click.echo(f"written to {output}")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from models import (
@@ -127,6 +129,41 @@ def test_the_register_lists_one_to_one_hundred_twenty_three(demo_app):
     assert [r["number"] for r in body] == list(range(1, 124))
     assert body[32]["title"] == "소규모 건축물 용적률 완화"
     assert "소규모 건축물 용적률 완화" in client.get("/repeals/33").get_data(as_text=True)
+
+
+def test_the_campaign_report_in_the_shape_of_the_work_report(demo_app, tmp_path):
+    client = demo_app.test_client()
+    page = client.get("/report/2025-100days").get_data(as_text=True)
+    assert "제안·접수(<strong>2,507건</strong>)" in page
+    assert "규제철폐 발표(<strong>123건</strong>)" in page
+    assert re.search(
+        r'data-source="citizen">\(시민\) 온라인 시민제안 접수 창구 585건.*?총 <strong>975건', page
+    )
+    assert "건설산업 규제철폐 TF 성과 보고회" in page and "2025-02-25" in page
+    assert "마을버스 최대이용가능 시간 완화 (1시간 → 2시간)" in page
+    assert client.get("/report/nope").status_code == 404
+    with client.get("/report/2025-100days.xlsx") as response:
+        workbook = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+    received = list(workbook["제안·접수"].iter_rows(values_only=True))
+    assert received[1][3] == 2507
+    assert [r[3] for r in received if r[2] == "소계"] == [975, 753, 779]
+    repeals = list(workbook["규제철폐"].iter_rows(values_only=True))
+    assert repeals[1][2] == 123 and sum(r[2] for r in repeals[2:]) == 123
+    output = tmp_path / "report.xlsx"
+    result = demo_app.test_cli_runner().invoke(
+        args=["report", "campaign", "2025-100days", "--output", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "제안·접수 2,507건: 시민 975, 공무원 753, 기관 779" in result.output
+    assert (
+        "규제철폐 발표 123건: 건설·주택 39, 기업·소상공인 21, 일반행정·복지 58, 교통·환경·안전 5"
+        in (result.output)
+    )
+    assert output.stat().st_size > 0
+    bad = demo_app.test_cli_runner().invoke(
+        args=["report", "campaign", "x", "--output", str(output)]
+    )
+    assert bad.exit_code != 0 and "2025-100days" in bad.output
 
 
 def test_demo_data_went_through_the_workflow(demo_app):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+import io
+
+from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -19,6 +21,8 @@ from models import (
 )
 from workflows import public
 from workflows.dashboard import build_dashboard
+from workflows.exports import write_xlsx
+from workflows.report import campaign_report, report_sheets
 from workflows.stats import StatsFilter, campaign_stats, repeals_by_sector_and_type
 
 from ..charts import Bar, bar_chart, funnel, stacked_bar
@@ -233,3 +237,33 @@ def dashboard():  # type: ignore[no-untyped-def]
         funnel_labels=FUNNEL_LABELS,
         **lists,
     ), (400 if error else 200)
+
+
+def _campaign_or_404(code: str) -> Campaign:
+    campaign = db.session.scalar(select(Campaign).where(Campaign.code == code))
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+@bp.route("/report/<code>")
+def report(code: str):  # type: ignore[no-untyped-def]
+    """The campaign's results in the shape of the office's work report; printable."""
+    result = campaign_report(db.session, _campaign_or_404(code))
+    return render_template("public/report.html", report=result)
+
+
+@bp.route("/report/<code>.xlsx")
+def report_xlsx(code: str):  # type: ignore[no-untyped-def]
+    result = campaign_report(db.session, _campaign_or_404(code))
+    buffer = io.BytesIO()
+    write_xlsx(report_sheets(result), buffer)
+    buffer.seek(0)
+    response = send_file(
+        buffer,
+        as_attachment=True,
+        download_name=f"{result.campaign.name} 성과.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
