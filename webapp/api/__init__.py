@@ -84,3 +84,10 @@ def vote_results(round_id: int):  # type: ignore[no-untyped-def]
             ],
         }
     )
+
+
+@bp.route("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    from .openapi import document
+
+    return jsonify(document())

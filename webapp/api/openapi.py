@@ -1,0 +1,213 @@
+"""The OpenAPI 3.1 document of ``/api/v1`` (served at ``/api/v1/openapi.json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+ERROR = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {
+        "error": {"type": "string"},
+        "field": {"type": "string"},
+        "message": {"type": "string", "description": "Korean message naming the rule"},
+        "request_id": {"type": "string"},
+    },
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _ok(description: str, ref: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
+
+
+def _query(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+PUBLIC_FILTERS = [
+    _query("sector", "Sector code, e.g. construction_housing"),
+    _query("regulation_type", "Regulation type code, e.g. economic"),
+    _query("announcement", "Announcement id", type="integer", minimum=1),
+]
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "규제철폐 제안센터 API",
+            "version": "1.0",
+            "description": "Regulation-repeal proposals: public figures, the repeal register and "
+            "citizen-vote results. Codes follow the domain reference (source kind, "
+            "channel, sector, regulation type, stage, outcome).",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/stats": {
+                "get": {
+                    "operationId": "getStats",
+                    "summary": "Campaign figures keyed by the domain's codes",
+                    "parameters": [
+                        _query("campaign", "Campaign code, or 'all'"),
+                        _query(
+                            "from",
+                            "First submission date (YYYY-MM-DD, Seoul)",
+                            type="string",
+                            format="date",
+                        ),
+                        _query(
+                            "to",
+                            "Last submission date (YYYY-MM-DD, Seoul)",
+                            type="string",
+                            format="date",
+                        ),
+                    ],
+                    "responses": {
+                        "200": _ok("The figures", "Stats"),
+                        "400": _error("An unknown code or dates out of order"),
+                    },
+                }
+            },
+            "/repeals": {
+                "get": {
+                    "operationId": "listRepeals",
+                    "summary": "The repeal register (규제철폐 1호 … N호) in number order",
+                    "parameters": PUBLIC_FILTERS,
+                    "responses": {
+                        "200": _ok("Repeals in number order", "Repeals"),
+                        "400": _error("An unknown code"),
+                    },
+                }
+            },
+            "/votes/{round}/results": {
+                "get": {
+                    "operationId": "getVoteResults",
+                    "summary": "Results of a citizen vote after it closed",
+                    "parameters": [
+                        {
+                            "name": "round",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                    ],
+                    "responses": {
+                        "200": _ok("Counts and ranks", "VoteResults"),
+                        "404": _error("No such vote"),
+                        "409": _error("The vote has not closed yet"),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "getOpenApi",
+                    "summary": "This document",
+                    "responses": {
+                        "200": {
+                            "description": "OpenAPI 3.1 document",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Error": ERROR,
+                "Stats": {
+                    "type": "object",
+                    "required": ["received", "repeals", "by_stage", "by_outcome"],
+                    "properties": {
+                        "received": {
+                            "type": "object",
+                            "required": ["total", "by_source", "by_channel"],
+                            "properties": {
+                                "total": {"type": "integer", "minimum": 0},
+                                "by_source": COUNTS,
+                                "by_channel": COUNTS,
+                            },
+                        },
+                        "repeals": {
+                            "type": "object",
+                            "required": ["total", "by_sector", "by_type"],
+                            "properties": {
+                                "total": {"type": "integer", "minimum": 0},
+                                "by_sector": COUNTS,
+                                "by_type": COUNTS,
+                            },
+                        },
+                        "by_stage": COUNTS,
+                        "by_outcome": COUNTS,
+                    },
+                },
+                "Repeal": {
+                    "type": "object",
+                    "required": [
+                        "number",
+                        "title",
+                        "sector",
+                        "regulation_type",
+                        "announcement",
+                        "announced_on",
+                        "receipt_no",
+                    ],
+                    "properties": {
+                        "number": {"type": "integer", "minimum": 1},
+                        "title": {"type": "string"},
+                        "sector": {"type": ["string", "null"]},
+                        "regulation_type": {"type": ["string", "null"]},
+                        "announcement": {"type": ["string", "null"]},
+                        "announced_on": {"type": ["string", "null"], "format": "date"},
+                        "receipt_no": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{6}$"},
+                        "outcome": {"enum": ["repeal", "relax"]},
+                        "implementation": {
+                            "enum": ["preparing", "ordinance_amendment", "in_force", None]
+                        },
+                        "effective_on": {"type": ["string", "null"], "format": "date"},
+                    },
+                },
+                "Repeals": {"type": "array", "items": {"$ref": "#/components/schemas/Repeal"}},
+                "VoteResults": {
+                    "type": "object",
+                    "required": ["round", "title", "voters", "results"],
+                    "properties": {
+                        "round": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "opens_at": {"type": "string", "format": "date-time"},
+                        "closes_at": {"type": "string", "format": "date-time"},
+                        "voters": {"type": "integer", "minimum": 0},
+                        "results": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["rank", "number", "title", "votes"],
+                                "properties": {
+                                    "rank": {"type": "integer", "minimum": 1},
+                                    "number": {"type": "integer"},
+                                    "title": {"type": "string"},
+                                    "votes": {"type": "integer", "minimum": 0},
+                                },
+                            },
+                        },
+                    },
+                },
+            }
+        },
+    }
