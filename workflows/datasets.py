@@ -34,19 +34,17 @@ class Dataset:
         return session.scalar(select(func.count()).select_from(self.query.subquery())) or 0
 
     def rows(self, session: Session) -> Iterator[Sequence[Cell]]:
-        """Stream the rows in batches (keyset on the id), never loading the whole set."""
-        last_id = 0
+        """Stream the rows in batches (keyset pagination on ``key``), never loading the set."""
+        key = self.key if self.key is not None else Proposal.id
+        last: Any = 0
         while True:
-            batch = list(
-                session.scalars(
-                    self.query.where(Proposal.id > last_id).order_by(Proposal.id).limit(BATCH)
-                ).unique()
-            )
+            query = self.query.where(key > last).order_by(key).limit(BATCH)
+            batch = list(session.scalars(query).unique())
             if not batch:
                 return
             for proposal in batch:
                 yield self.row(proposal)
-            last_id = batch[-1].id
+            last = getattr(batch[-1], key.key)
             session.expunge_all()
 
 

@@ -1,0 +1,197 @@
+"""In a real browser (the machine's Chromium), on the demo data: the dashboard's figures, the
+register 1호…123호, a citizen vote refused in a second tab, results after the close, and an
+XLSX export that opens with the same numbers."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import threading
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Page, sync_playwright
+from sqlalchemy import select, update
+from werkzeug.serving import make_server
+
+from models import Proposal, State, User, VoteRound, db, utcnow
+from workflows import voting
+from workflows.dispatch import commit
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# Screenshots of every step, to look at; set SCREENSHOT_DIR=docs/screenshots to refresh those.
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "regrepeal-shots")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, database_template):  # type: ignore[no-untyped-def]
+    import shutil
+
+    from tests.conftest import PG_URL, _truncate_postgres
+    from webapp import create_app
+
+    base = tmp_path_factory.mktemp("browser")
+    if PG_URL:
+        _truncate_postgres(PG_URL)
+        url = PG_URL
+    else:
+        shutil.copyfile(database_template, base / "demo.sqlite3")
+        url = f"sqlite:///{base / 'demo.sqlite3'}"
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "SECRET_KEY": "browser",
+            "DATABASE_URL": url,
+            "MAIL_FILE": str(base / "mail.mbox"),
+            "EXPORT_DIR": str(base / "exports"),
+            "DEMO_PASSWORD": "demo-password-2025",
+        }
+    )
+    assert app.test_cli_runner().invoke(args=["demo-data"]).exit_code == 0
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.email == "admin@demo.example"))
+        candidates = list(
+            db.session.scalars(
+                select(Proposal)
+                .where(Proposal.state == State.ANNOUNCED)
+                .order_by(Proposal.repeal_no)
+                .limit(12)
+            )
+        )
+        vote_round = voting.open_round(
+            db.session,
+            admin,
+            title="시민이 공감한 규제철폐 10선",
+            max_picks=10,
+            opens_at=utcnow() - timedelta(hours=1),
+            closes_at=utcnow() + timedelta(hours=2),
+            candidates=candidates,
+        )
+        commit(db.session)
+        round_id = vote_round.id
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{http.server_port}", round_id
+    http.shutdown()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if PG_URL:
+        _truncate_postgres(PG_URL)
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        pytest.fail("browser tests need Debian's Chromium: apt-get install chromium fonts-nanum")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_dashboard_shows_the_campaign_figures(server, browser):
+    _app, base, _round = server
+    page = browser.new_page(locale="ko-KR")
+    page.goto(f"{base}/dashboard?campaign=2025-100days")
+    assert page.locator("#received-total").inner_text().startswith("2,507")
+    assert page.locator("#repeals-total").inner_text().startswith("123")
+    for code, count in (("citizen", "975"), ("official", "753"), ("agency", "779")):
+        assert page.locator(f'[data-source="{code}"] strong').inner_text() == count
+    for code, count in (
+        ("construction_housing", "39"),
+        ("business_smallbiz", "21"),
+        ("admin_welfare", "58"),
+        ("transport_env_safety", "5"),
+    ):
+        assert page.locator(f'[data-sector="{code}"] strong').first.inner_text() == count
+    assert page.locator("svg[role=img]").count() >= 8
+    _shot(page, "dashboard")
+    page.set_viewport_size({"width": 390, "height": 844})
+    _shot(page, "dashboard-phone")
+    page.close()
+
+
+def test_register_lists_one_to_one_hundred_twenty_three(server, browser):
+    _app, base, _round = server
+    page = browser.new_page()
+    page.goto(f"{base}/repeals")
+    numbers = page.locator("#register tbody tr").evaluate_all(
+        "rows => rows.map(r => Number(r.dataset.number))"
+    )
+    assert numbers == list(range(1, 124))
+    page.get_by_role("link", name="소규모 건축물 용적률 완화").click()
+    assert "규제철폐 33호" in page.locator("h1").inner_text()
+    _shot(page, "repeal-33")
+    page.close()
+
+
+def test_a_citizen_votes_and_a_second_tab_is_refused_then_results_show(server, browser):
+    app, base, round_id = server
+    context = browser.new_context()
+    first = context.new_page()
+    first.goto(f"{base}/login")
+    first.fill("#email", "citizen@demo.example")
+    first.fill("#password", "demo-password-2025")
+    first.get_by_role("button", name="로그인").click()
+    first.goto(f"{base}/votes/{round_id}")
+    first.get_by_role("link", name="본인확인 후 투표하기").click()
+    first.fill("#name", "김시민")
+    first.fill("#birth_date", "1985-04-12")
+    first.fill("#mobile", "010-5555-1234")
+    first.get_by_role("button", name="확인").click()
+    second = context.new_page()  # the same ballot form, open in another tab
+    second.goto(f"{base}/votes/{round_id}")
+    first.locator("input[name=picks]").nth(0).check()
+    first.locator("input[name=picks]").nth(2).check()
+    _shot(first, "vote-ballot")
+    first.get_by_role("button", name="투표하기").click()
+    assert "투표했습니다" in first.locator(".flashes").inner_text()
+    second.locator("input[name=picks]").nth(1).check()
+    second.get_by_role("button", name="투표하기").click()
+    assert "이미 이 투표에 참여하셨습니다" in second.locator("#error-summary").inner_text()
+    _shot(second, "vote-refused")
+    with app.app_context():
+        db.session.execute(
+            update(VoteRound)
+            .where(VoteRound.id == round_id)
+            .values(closes_at=utcnow() - timedelta(minutes=1))
+        )
+        db.session.commit()
+    anonymous = browser.new_page()
+    anonymous.goto(f"{base}/votes/{round_id}/results")
+    assert "1명이 투표했습니다" in anonymous.locator("#voters").inner_text()
+    votes = anonymous.locator("#results tbody tr td.num").all_inner_texts()
+    assert sorted(int(v) for v in votes)[-2:] == [1, 1] and sum(int(v) for v in votes) == 2
+    _shot(anonymous, "vote-results")
+    context.close()
+    anonymous.close()
+
+
+def test_exported_xlsx_opens_with_the_same_numbers(server, browser):
+    _app, base, _round = server
+    page = browser.new_page()
+    page.goto(f"{base}/open-data")
+    with page.expect_download() as download:
+        page.locator('a[href="/open-data/repeals.xlsx"]').click()
+    workbook = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True)
+    rows = list(workbook.active.iter_rows(values_only=True))[1:]
+    assert [r[0] for r in rows] == list(range(1, 124))
+    assert Counter(r[2] for r in rows) == {
+        "construction_housing": 39,
+        "business_smallbiz": 21,
+        "admin_welfare": 58,
+        "transport_env_safety": 5,
+    }
+    page.close()
