@@ -187,37 +187,49 @@ def dashboard():  # type: ignore[no-untyped-def]
             bars(stats["received"]["by_source"], source_of),
             title=_("제안자 유형별 접수"),
             chart_id="chart-source",
+            width=480,
         ),
         "channel": bar_chart(
             bars(stats["received"]["by_channel"], channel_of),
             title=_("접수 경로별 접수"),
             chart_id="chart-channel",
+            width=480,
         ),
         "funnel": funnel(
             [Bar(_(FUNNEL_LABELS[code]), count, code) for code, count in board.funnel],
             title=_("처리 단계별 진행"),
             chart_id="chart-funnel",
+            width=480,
         ),
         "outcomes": stacked_bar(
-            bars(stats["by_outcome"], outcome_of), title=_("처리 결과"), chart_id="chart-outcomes"
+            bars(stats["by_outcome"], outcome_of),
+            title=_("처리 결과"),
+            chart_id="chart-outcomes",
+            width=480,
         ),
         "reasons": bar_chart(
-            bars(board.decline_reasons, reason_of), title=_("불수용 사유"), chart_id="chart-reasons"
+            bars(board.decline_reasons, reason_of),
+            title=_("불수용 사유"),
+            chart_id="chart-reasons",
+            width=480,
         ),
         "sector": bar_chart(
             bars(stats["repeals"]["by_sector"], lists["sector_of"]),  # type: ignore[arg-type]
             title=_("분야별 규제철폐"),
             chart_id="chart-repeal-sector",
+            width=480,
         ),
         "type": bar_chart(
             bars(stats["repeals"]["by_type"], lists["type_of"]),  # type: ignore[arg-type]
             title=_("규제 유형별 규제철폐"),
             chart_id="chart-repeal-type",
+            width=480,
         ),
         "days": bar_chart(
             [Bar(label(d.stage), d.median or 0, d.stage.value) for d in board.stage_days],
             title=_("단계별 처리 기간 중앙값"),
             chart_id="chart-days",
+            width=480,
             unit=_("일"),
         ),
     }
