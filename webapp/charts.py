@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 __all__ = ["EMPTY_TEXT", "PALETTE", "Bar", "bar_chart", "format_number", "funnel", "stacked_bar"]
@@ -178,10 +179,10 @@ def _baseline(row_top: float, box_height: float = _BAR_HEIGHT, size: int = _FONT
 
 
 def _unit_note(unit: str, width: int) -> str:
-    if not unit:
+    if not unit.strip():
         return ""
     return _text(
-        f"(단위: {unit})",
+        _("(단위: %(unit)s)", unit=unit.strip()),
         x=width - _PAD,
         y=_HEADER - _GAP,
         css="chart-unit",
@@ -207,7 +208,7 @@ def _svg(
 def _empty(*, kind: str, title: str, chart_id: str, width: int) -> Markup:
     height = 60
     note = _text(
-        EMPTY_TEXT,
+        _("자료 없음"),
         x=width / 2,
         y=height / 2 + _FONT_SIZE * 0.35,
         css="chart-empty",
@@ -218,7 +219,7 @@ def _empty(*, kind: str, title: str, chart_id: str, width: int) -> Markup:
         [note],
         kind=kind,
         title=title,
-        desc=EMPTY_TEXT,
+        desc=_("자료 없음"),
         chart_id=chart_id,
         width=width,
         height=height,
@@ -368,7 +369,7 @@ def stacked_bar(
         )
     rows = math.ceil(len(segments) / columns)
     height = legend_top + rows * legend_row + _PAD
-    desc = f"합계 {format_number(total)}{unit}: " + ", ".join(
+    desc = f"{_('합계')} {format_number(total)}{unit}: " + ", ".join(
         _share_phrase(segment, unit, total) for segment in segments
     )
     return _svg(

@@ -6,6 +6,7 @@ import logging
 import secrets
 
 from flask import Flask, g, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
@@ -14,17 +15,17 @@ from workflows.errors import WorkflowError
 
 log = logging.getLogger(__name__)
 
-MESSAGES = {
-    400: "요청을 처리할 수 없습니다. 입력 내용을 확인해 주십시오.",
-    403: "이 페이지를 볼 권한이 없습니다.",
-    404: "찾으시는 페이지가 없습니다.",
-    405: "허용되지 않는 요청 방식입니다.",
-    409: "현재 상태에서는 할 수 없는 작업입니다.",
-    413: "보낸 내용이 너무 큽니다.",
-    422: "입력 내용을 확인해 주십시오.",
-    429: "요청이 너무 많습니다. 잠시 후 다시 시도해 주십시오.",
-    500: "일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주십시오.",
-    503: "서비스를 잠시 사용할 수 없습니다. 잠시 후 다시 시도해 주십시오.",
+MESSAGES = {  # shown in the visitor's language
+    400: _l("요청을 처리할 수 없습니다. 입력 내용을 확인해 주십시오."),
+    403: _l("이 페이지를 볼 권한이 없습니다."),
+    404: _l("찾으시는 페이지가 없습니다."),
+    405: _l("허용되지 않는 요청 방식입니다."),
+    409: _l("현재 상태에서는 할 수 없는 작업입니다."),
+    413: _l("보낸 내용이 너무 큽니다."),
+    422: _l("입력 내용을 확인해 주십시오."),
+    429: _l("요청이 너무 많습니다. 잠시 후 다시 시도해 주십시오."),
+    500: _l("일시적인 오류가 발생했습니다. 잠시 후 다시 시도해 주십시오."),
+    503: _l("서비스를 잠시 사용할 수 없습니다. 잠시 후 다시 시도해 주십시오."),
 }
 
 
@@ -35,7 +36,7 @@ def request_id() -> str:
 
 
 def _respond(status: int, message: str | None = None, extra: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    text = message or MESSAGES.get(status, MESSAGES[500])
+    text = message or str(MESSAGES.get(status, MESSAGES[500]))
     if request.path.startswith("/api/"):
         body = {"error": str(status), "message": text, "request_id": request_id()}
         body.update(extra or {})

@@ -5,17 +5,26 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "webapp" / "translations"
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "webapp" / "translations"
+# As the Makefile `translations` target: Babel default keywords plus -k _l -k lazy_gettext.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+
+
+def _english_catalog():
+    with open(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po", "rb") as f:
+        return read_po(f, locale="en")
 
 
 def test_english_catalog_is_complete_and_compiled():
     with open(TRANSLATIONS / "messages.pot", "rb") as f:
         template = read_po(f)
-    with open(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po", "rb") as f:
-        catalog = read_po(f, locale="en")
+    catalog = _english_catalog()
     untranslated = [
         m.id for m in template if m.id and not (catalog.get(m.id) and catalog.get(m.id).string)
     ]
@@ -24,3 +33,30 @@ def test_english_catalog_is_complete_and_compiled():
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     assert (TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.mo").read_bytes() == compiled.getvalue()
+
+
+def test_every_string_in_the_source_tree_has_an_english_translation():
+    """Extract afresh (not from the checked-in .pot), so a new Korean string must be translated."""
+    with open(ROOT / "webapp" / "babel.cfg", encoding="utf-8") as f:
+        method_map, options_map = parse_mapping_cfg(f, filename=str(f.name))
+    extracted = {
+        (message, context)
+        for _filename, _lineno, message, _comments, context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=KEYWORDS
+        )
+    }
+    assert len(extracted) > 100, "extraction found suspiciously few messages"
+    catalog = _english_catalog()
+    missing = []
+    for message, context in sorted(extracted, key=repr):
+        msgid = message[0] if isinstance(message, tuple) else message
+        if not msgid:
+            continue
+        entry = catalog.get(msgid, context=context)
+        if entry is None or entry.fuzzy:
+            missing.append(msgid)
+            continue
+        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        if not all(strings):
+            missing.append(msgid)
+    assert missing == [], "run `make translations` and translate these in en/messages.po"

@@ -6,6 +6,7 @@ import io
 
 from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from models import (
@@ -154,12 +155,12 @@ def proposal(receipt_no: str):  # type: ignore[no-untyped-def]
 
 
 FUNNEL_LABELS = {
-    "received": "접수",
-    "review": "검토",
-    "deliberation": "심의",
-    "decision": "결정",
-    "announced": "발표",
-    "in_force": "시행",
+    "received": _l("접수"),
+    "review": _l("검토"),
+    "deliberation": _l("심의"),
+    "decision": _l("결정"),
+    "announced": _l("발표"),
+    "in_force": _l("시행"),
 }
 
 
@@ -188,42 +189,49 @@ def dashboard():  # type: ignore[no-untyped-def]
             title=_("제안자 유형별 접수"),
             chart_id="chart-source",
             width=480,
+            unit=_("건"),
         ),
         "channel": bar_chart(
             bars(stats["received"]["by_channel"], channel_of),
             title=_("접수 경로별 접수"),
             chart_id="chart-channel",
             width=480,
+            unit=_("건"),
         ),
         "funnel": funnel(
-            [Bar(_(FUNNEL_LABELS[code]), count, code) for code, count in board.funnel],
+            [Bar(str(FUNNEL_LABELS[code]), count, code) for code, count in board.funnel],
             title=_("처리 단계별 진행"),
             chart_id="chart-funnel",
             width=480,
+            unit=_("건"),
         ),
         "outcomes": stacked_bar(
             bars(stats["by_outcome"], outcome_of),
             title=_("처리 결과"),
             chart_id="chart-outcomes",
             width=480,
+            unit=_("건"),
         ),
         "reasons": bar_chart(
             bars(board.decline_reasons, reason_of),
             title=_("불수용 사유"),
             chart_id="chart-reasons",
             width=480,
+            unit=_("건"),
         ),
         "sector": bar_chart(
             bars(stats["repeals"]["by_sector"], lists["sector_of"]),  # type: ignore[arg-type]
             title=_("분야별 규제철폐"),
             chart_id="chart-repeal-sector",
             width=480,
+            unit=_("건"),
         ),
         "type": bar_chart(
             bars(stats["repeals"]["by_type"], lists["type_of"]),  # type: ignore[arg-type]
             title=_("규제 유형별 규제철폐"),
             chart_id="chart-repeal-type",
             width=480,
+            unit=_("건"),
         ),
         "days": bar_chart(
             [Bar(label(d.stage), d.median or 0, d.stage.value) for d in board.stage_days],
