@@ -180,6 +180,13 @@ class Results:
     voters: int
     rows: list[ResultRow]
 
+    def top(self, n: int) -> list[ResultRow]:
+        """The first ``n`` by rank, with every candidate tied at the cut-off."""
+        if n <= 0 or not self.rows:
+            return []
+        cut = self.rows[min(n, len(self.rows)) - 1].rank
+        return [row for row in self.rows if row.rank <= cut and row.votes > 0]
+
 
 def can_see_results(vote_round: VoteRound, viewer: User | None, at: datetime | None = None) -> bool:
     """Everyone after the close; the office's staff live."""

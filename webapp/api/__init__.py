@@ -73,6 +73,7 @@ def vote_results(round_id: int):  # type: ignore[no-untyped-def]
             "opens_at": as_utc(vote_round.opens_at).isoformat(),
             "closes_at": as_utc(vote_round.closes_at).isoformat(),
             "voters": result.voters,
+            "top": [r.candidate.proposal.repeal_no for r in result.top(vote_round.max_picks)],
             "results": [
                 {
                     "rank": r.rank,

@@ -193,6 +193,12 @@ def document() -> dict[str, Any]:
                         "opens_at": {"type": "string", "format": "date-time"},
                         "closes_at": {"type": "string", "format": "date-time"},
                         "voters": {"type": "integer", "minimum": 0},
+                        "top": {
+                            "type": "array",
+                            "items": {"type": "integer"},
+                            "description": "Repeal numbers of the top N (N = picks allowed), "
+                            "ties at the cut-off included",
+                        },
                         "results": {
                             "type": "array",
                             "items": {

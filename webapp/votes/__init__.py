@@ -132,9 +132,11 @@ def results(round_id: int):  # type: ignore[no-untyped-def]
             message=_("결과는 투표가 끝난 뒤 공개됩니다."),
             request_id="",
         ), 403
+    result = voting.results(db.session, vote_round)
     return render_template(
         "votes/results.html",
         vote_round=vote_round,
-        results=voting.results(db.session, vote_round),
+        results=result,
+        top=result.top(vote_round.max_picks),
         closed=voting.is_closed(vote_round),
     )

@@ -149,3 +149,20 @@ def test_results_rank_by_votes_and_count_voters(ctx):
     assert not voting.can_see_results(vote_round, factories.user(Role.CITIZEN), at=NOW)
     assert voting.can_see_results(vote_round, factories.user(Role.ADMIN), at=NOW)
     assert voting.can_see_results(vote_round, None, at=NOW + timedelta(days=2))
+
+
+def test_top_n_keeps_ties_at_the_cut_off(ctx):
+    vote_round = _round(n_candidates=3, max_picks=2)
+    a, b, c = vote_round.candidates
+    for n, picks in enumerate([[a.id, b.id], [b.id, c.id]]):
+        voting.cast_ballot(
+            db.session,
+            factories.user(Role.CITIZEN),
+            vote_round,
+            key=f"k{n}",
+            candidate_ids=picks,
+            at=NOW,
+        )
+    result = voting.results(db.session, vote_round)
+    assert [r.candidate.id for r in result.top(1)] == [b.id]
+    assert {r.candidate.id for r in result.top(2)} == {a.id, b.id, c.id}  # a and c tie for 2nd
