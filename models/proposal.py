@@ -145,6 +145,7 @@ class Proposal(Base):
             " OR effective_on IS NOT NULL",
             name="in_force_has_a_date",
         ),
+        UniqueConstraint("proposer_id", "idempotency_key"),
         Index("ix_proposal_state_stage", "state", "stage"),
         Index("ix_proposal_submitted_at_id", "submitted_at", "id"),
     )
@@ -201,6 +202,8 @@ class Proposal(Base):
     submitted_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    # The key of the form or API call that created it: a repeated submission finds this row.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it here
 

@@ -105,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .citizen import bp as citizen_bp
     from .exports import bp as exports_bp
     from .public import bp as public_bp
     from .votes import bp as votes_bp
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(votes_bp, url_prefix="/votes")
     app.register_blueprint(exports_bp)
+    app.register_blueprint(citizen_bp, url_prefix="/my")
 
 
 def register_errorhandlers(app: Flask) -> None:

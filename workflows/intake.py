@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import (
@@ -16,12 +17,13 @@ from models import (
     Role,
     Sector,
     SourceKind,
+    State,
     User,
     utcnow,
 )
 
 from .engine import authorise, check_permission, flush, transition
-from .errors import InvalidInput, PermissionDenied
+from .errors import InvalidInput, PermissionDenied, WorkflowError
 from .numbering import SEOUL, next_receipt_no
 
 CONSENT_VERSION = "2025-01"
@@ -42,6 +44,14 @@ REQUIRED_TEXT = {
 }
 MAX_LENGTH = {"title": 200, "contact_name": 100, "contact_phone": 30, "contact_email": 254}
 MAX_TEXT = 10_000
+OPTIONAL = {
+    "legal_basis",
+    "sector_code",
+    "regulation_type_code",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+}
 
 
 @dataclass(frozen=True)
@@ -66,12 +76,15 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def validate_fields(session: Session, fields: ProposalFields) -> dict[str, str | None]:
-    """Check the form's rules; refuse with one message naming every field that breaks one."""
+def validate_fields(
+    session: Session, fields: ProposalFields, *, draft: bool = False
+) -> dict[str, str | None]:
+    """Check the form's rules; refuse with one message naming every field that breaks one.
+    A draft only needs a title; a submission needs every required field."""
     values = {name: _clean(getattr(fields, name)) for name in ProposalFields.__dataclass_fields__}
     errors: dict[str, str] = {}
     for name, label in REQUIRED_TEXT.items():
-        if not values[name]:
+        if not values[name] and (not draft or name == "title"):
             errors[name] = f"{label}을(를) 입력해 주십시오"
     for name, value in values.items():
         limit = MAX_LENGTH.get(name, MAX_TEXT)
@@ -120,6 +133,8 @@ def create_draft(
     channel_code: str,
     proposer: User | None = None,
     at: datetime | None = None,
+    idempotency_key: str | None = None,
+    draft: bool = False,
 ) -> Proposal:
     """Save a proposal as a draft; staff entering one for a citizen name the citizen as proposer."""
     check_permission("submit_proposal", actor)
@@ -144,14 +159,15 @@ def create_draft(
         raise FieldErrors(
             {"channel_code": f"{channel.label_ko} 경로는 {source.label} 제안에 쓸 수 없습니다"}
         )
-    values = validate_fields(session, fields)
+    values = validate_fields(session, fields, draft=draft)
     proposal = Proposal(
+        idempotency_key=idempotency_key,
         title=values["title"],
-        current_regulation=values["current_regulation"],
+        current_regulation=values["current_regulation"] or "",
         legal_basis=values["legal_basis"],
-        problem=values["problem"],
-        proposed_change=values["proposed_change"],
-        expected_effect=values["expected_effect"],
+        problem=values["problem"] or "",
+        proposed_change=values["proposed_change"] or "",
+        expected_effect=values["expected_effect"] or "",
         sector_code=values["sector_code"],
         regulation_type_code=values["regulation_type_code"],
         contact_name=values["contact_name"] or proposer.name,
@@ -179,6 +195,19 @@ def submit_proposal(
 ) -> Proposal:
     """Submit a draft: record consent, give it a receipt number and put it in the intake queue."""
     authorise(session, "submit_proposal", actor, proposal)
+    # A draft may be incomplete; what is submitted must satisfy the whole form.
+    validate_fields(
+        session,
+        ProposalFields(
+            **{name: getattr(proposal, name) for name in ProposalFields.__dataclass_fields__}
+        ),
+    )
+    validate_fields(
+        session,
+        ProposalFields(
+            **{name: getattr(proposal, name) for name in ProposalFields.__dataclass_fields__}
+        ),
+    )
     if not consent:
         raise FieldErrors({"consent": "개인정보 수집·이용에 동의해야 제안을 제출할 수 있습니다"})
     at = at or utcnow()
@@ -217,3 +246,99 @@ def submit_new_proposal(
         session, actor, fields, channel_code=channel_code, proposer=proposer, at=at
     )
     return submit_proposal(session, actor, proposal, consent=consent, at=at)
+
+
+def edit_draft(
+    session: Session,
+    actor: User,
+    proposal: Proposal,
+    fields: ProposalFields,
+    *,
+    at: datetime | None = None,
+) -> Proposal:
+    """Replace a draft's text (the proposer keeps writing)."""
+    authorise(session, "edit_draft", actor, proposal)
+    values = validate_fields(session, fields, draft=True)
+    for name, value in values.items():
+        if name.startswith("contact_"):
+            value = value or getattr(proposal, name)
+        setattr(proposal, name, value if value is not None or name in OPTIONAL else "")
+    transition(
+        session, "edit_draft", actor, proposal, at=at, note="초안 저장", visible_to_proposer=False
+    )
+    return proposal
+
+
+def find_by_key(session: Session, proposer: User, key: str | None) -> Proposal | None:
+    if not key:
+        return None
+    return session.scalar(
+        select(Proposal).where(Proposal.proposer_id == proposer.id, Proposal.idempotency_key == key)
+    )
+
+
+def save_draft(
+    session: Session,
+    actor: User,
+    fields: ProposalFields,
+    *,
+    channel_code: str,
+    key: str,
+    at: datetime | None = None,
+) -> Proposal:
+    """Save the form as a draft under its key: the first save creates it, later ones update it.
+    A key that was already submitted returns that proposal unchanged."""
+    existing = find_by_key(session, actor, key)
+    if existing is None:
+        return create_draft(
+            session,
+            actor,
+            fields,
+            channel_code=channel_code,
+            at=at,
+            idempotency_key=key,
+            draft=True,
+        )
+    if existing.state is State.DRAFT:
+        return edit_draft(session, actor, existing, fields, at=at)
+    return existing
+
+
+def submit_once(
+    session: Session,
+    actor: User,
+    fields: ProposalFields,
+    *,
+    channel_code: str,
+    key: str,
+    consent: bool,
+    at: datetime | None = None,
+) -> tuple[Proposal, bool]:
+    """Submit the form under its key, once: a double click, a resubmitted form or a repeated
+    API call with the same key returns the proposal (and receipt number) already made.
+    Returns (proposal, created)."""
+    existing = find_by_key(session, actor, key)
+    if existing is not None and existing.state is not State.DRAFT:
+        return existing, False
+    savepoint = session.begin_nested()
+    try:
+        if existing is None:
+            proposal = create_draft(
+                session, actor, fields, channel_code=channel_code, at=at, idempotency_key=key
+            )
+        else:
+            proposal = edit_draft(session, actor, existing, fields, at=at)
+            validate_fields(session, fields)  # a submission needs every required field
+        submit_proposal(session, actor, proposal, consent=consent, at=at)
+    except IntegrityError:
+        # A parallel request with the same key won the race: return what it made.
+        savepoint.rollback()
+        winner = find_by_key(session, actor, key)
+        if winner is None:
+            raise
+        return winner, False
+    except WorkflowError:
+        savepoint.rollback()
+        raise
+    savepoint.commit()
+    return proposal, True

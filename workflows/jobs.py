@@ -18,7 +18,7 @@ from flask import current_app, render_template
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Export, MailLog, OutboxMessage, OutboxState, ProposalEvent, db, utcnow
+from models import Export, MailLog, OutboxMessage, OutboxState, ProposalEvent, User, db, utcnow
 
 from . import datasets
 from .exports import Sheet, write_csv, write_xlsx
@@ -203,3 +203,26 @@ def build_export(export_id: int) -> None:
     export.rows_done = written
     export.file_name = file_name
     export.finished_at = utcnow()
+
+
+@job
+def send_password_reset(user_id: int) -> None:
+    """E-mail a one-time password-reset link."""
+    from .accounts import RESET_MAX_AGE, reset_token
+
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        return
+    token = reset_token(current_app.config["SECRET_KEY"], user)
+    link = f"{current_app.config['PUBLIC_BASE_URL']}/password/reset/{token}"
+    subject = "[규제철폐 제안센터] 비밀번호 재설정 안내"
+    context = {"user": user, "link": link, "minutes": RESET_MAX_AGE // 60}
+    mailer().send(
+        build_message(
+            sender=current_app.config["MAIL_SENDER"],
+            to=user.email,
+            subject=subject,
+            text=render_template("email/password_reset.txt", **context),
+            html=render_template("email/password_reset.html", **context),
+        )
+    )

@@ -61,6 +61,15 @@ OPERATIONS: dict[str, Operation] = {
             proposer_only=True,
         ),
         _op(
+            "edit_draft",
+            {State.DRAFT},
+            None,
+            PROPOSER_ROLES | {Role.REVIEWER},
+            "고쳐 쓸",
+            "be edited",
+            proposer_only=True,
+        ),
+        _op(
             "start_review",
             {State.SUBMITTED},
             State.IN_REVIEW,

@@ -1,20 +1,32 @@
-"""Login and logout."""
+"""Accounts: registration, login, logout, password change and reset."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from models import User, db
+from workflows import accounts
 from workflows.dispatch import commit
+from workflows.errors import WorkflowError
+from workflows.intake import FieldErrors
 
 from ..extensions import login_manager
-from .forms import LoginForm
+from .forms import LoginForm, PasswordChangeForm, RegisterForm, ResetForm, ResetRequestForm
 
 bp = Blueprint("auth", __name__)
 
@@ -74,3 +86,95 @@ def logout():  # type: ignore[no-untyped-def]
     session.clear()
     flash(_("로그아웃했습니다."), "success")
     return redirect(url_for("public.home"), 303)
+
+
+def _apply_field_errors(form, errors: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        (field.errors if field is not None else form.form_errors).append(message)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("public.home"), 303)
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_citizen(
+                db.session,
+                email=form.email.data or "",
+                name=form.name.data or "",
+                password=form.password.data or "",
+                phone=form.phone.data,
+            )
+            commit(db.session)
+        except FieldErrors as exc:
+            db.session.rollback()
+            _apply_field_errors(form, exc.errors)
+        else:
+            session.clear()
+            login_user(user)
+            flash(_("가입했습니다. 이제 규제 개선을 제안할 수 있습니다."), "success")
+            return redirect(safe_next(request.args.get("next")) or url_for("public.home"), 303)
+    return render_template("auth/register.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():  # type: ignore[no-untyped-def]
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user: User = current_user._get_current_object()
+        try:
+            accounts.change_password(
+                db.session,
+                user,
+                current=form.current_password.data or "",
+                new=form.new_password.data or "",
+            )
+            commit(db.session)
+        except FieldErrors as exc:
+            db.session.rollback()
+            _apply_field_errors(form, exc.errors)
+        else:
+            # The token changed: this browser logs in again with the new cookie; others are out.
+            session.clear()
+            login_user(user)
+            flash(_("비밀번호를 바꿨습니다. 다른 기기의 로그인은 모두 끝났습니다."), "success")
+            return redirect(url_for("public.home"), 303)
+    return render_template("auth/password.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def request_reset():  # type: ignore[no-untyped-def]
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(db.session, email=form.email.data or "")
+        commit(db.session)
+        flash(_("가입된 이메일이면 재설정 링크를 보냈습니다. 메일함을 확인해 주십시오."), "success")
+        return redirect(url_for(".login"), 303)
+    return render_template("auth/reset_request.html", form=form), (422 if form.errors else 200)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):  # type: ignore[no-untyped-def]
+    secret = current_app.config["SECRET_KEY"]
+    try:
+        accounts.user_for_reset(db.session, secret, token)
+    except WorkflowError as exc:
+        return render_template(
+            "errors/error.html", status=400, message=exc.message_ko, request_id=""
+        ), 400
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(db.session, secret, token, new=form.password.data or "")
+            commit(db.session)
+        except FieldErrors as exc:
+            db.session.rollback()
+            _apply_field_errors(form, exc.errors)
+        else:
+            flash(_("새 비밀번호를 정했습니다. 로그인해 주십시오."), "success")
+            return redirect(url_for(".login"), 303)
+    return render_template("auth/reset.html", form=form), (422 if form.errors else 200)

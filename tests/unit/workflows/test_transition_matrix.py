@@ -83,6 +83,7 @@ CALLS: dict[str, Callable[[Scene], Any]] = {
     "submit_proposal": lambda s: intake.submit_proposal(
         db.session, s.actor, s.proposal, consent=True
     ),
+    "edit_draft": lambda s: intake.edit_draft(db.session, s.actor, s.proposal, factories.fields()),
     "start_review": lambda s: triage.start_review(db.session, s.actor, s.proposal),
     "classify_proposal": lambda s: triage.classify_proposal(
         db.session,

@@ -1,0 +1,135 @@
+"""Accounts: citizens register themselves; passwords are changed or reset by an e-mailed
+one-time link. Changing a password rotates the session token, so every other session ends."""
+
+from __future__ import annotations
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models import Role, User
+
+from . import outbox
+from .errors import InvalidInput
+from .intake import FieldErrors
+
+MIN_PASSWORD = 10
+RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+
+
+def _password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    if len(password) < MIN_PASSWORD:
+        return f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다"
+    if len(password) > 200:
+        return "비밀번호는 200자 이하여야 합니다"
+    lowered = password.lower()
+    if email and email.split("@")[0].lower() in lowered and len(email.split("@")[0]) >= 4:
+        return "비밀번호에 이메일 아이디를 넣을 수 없습니다"
+    if len(set(password)) < 4:
+        return "같은 글자를 되풀이한 비밀번호는 쓸 수 없습니다"
+    return None
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)  # scrypt, Werkzeug's default
+
+
+def register_citizen(
+    session: Session, *, email: str, name: str, password: str, phone: str | None = None
+) -> User:
+    """Create a citizen account; every problem is named per field."""
+    errors: dict[str, str] = {}
+    normalised = ""
+    try:
+        normalised = validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        errors["email"] = "이메일 주소 형식이 올바르지 않습니다"
+    clean_name = re.sub(r"\s+", " ", name).strip()
+    if not 1 <= len(clean_name) <= 100:
+        errors["name"] = "이름을 입력해 주십시오"
+    problem = _password_problem(password, email=normalised)
+    if problem:
+        errors["password"] = problem
+    if normalised and session.scalar(select(User.id).where(User.email == normalised)):
+        errors["email"] = "이미 가입된 이메일입니다. 로그인하거나 비밀번호를 재설정해 주십시오"
+    if errors:
+        raise FieldErrors(errors)
+    user = User(
+        email=normalised,
+        name=clean_name,
+        role=Role.CITIZEN,
+        phone=(phone or "").strip() or None,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    """Check the current password, set the new one and end every other session."""
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        raise FieldErrors({"current_password": "현재 비밀번호가 올바르지 않습니다"})
+    problem = _password_problem(new, email=user.email)
+    if problem:
+        raise FieldErrors({"new_password": problem})
+    user.password_hash = hash_password(new)
+    user.rotate_session_token()
+    session.flush()
+
+
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="password-reset")
+
+
+def reset_token(secret: str, user: User) -> str:
+    """A signed link token bound to the current password hash: using it changes the hash, so
+    it works once; it also expires."""
+    return _serializer(secret).dumps({"u": user.id, "h": (user.password_hash or "")[-16:]})
+
+
+def request_password_reset(session: Session, *, email: str) -> None:
+    """Queue a reset e-mail if the account exists; say nothing either way (no account probing)."""
+    user = session.scalar(
+        select(User).where(User.email == email.strip().lower(), User.active.is_(True))
+    )
+    if user is not None:
+        outbox.enqueue(session, "send_password_reset", queue="mail", user_id=user.id)
+
+
+def user_for_reset(session: Session, secret: str, token: str) -> User:
+    try:
+        data = _serializer(secret).loads(token, max_age=RESET_MAX_AGE)
+    except SignatureExpired:
+        raise InvalidInput(
+            "reset_expired",
+            "재설정 링크의 유효 시간이 지났습니다. 다시 요청해 주십시오",
+            "The reset link has expired",
+        ) from None
+    except BadSignature:
+        raise InvalidInput(
+            "reset_invalid", "올바르지 않은 재설정 링크입니다", "The reset link is not valid"
+        ) from None
+    user = session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or not user.active or (user.password_hash or "")[-16:] != data.get("h"):
+        raise InvalidInput(
+            "reset_used",
+            "이미 사용했거나 올바르지 않은 재설정 링크입니다",
+            "The reset link was used already or is not valid",
+        )
+    return user
+
+
+def reset_password(session: Session, secret: str, token: str, *, new: str) -> User:
+    user = user_for_reset(session, secret, token)
+    problem = _password_problem(new, email=user.email)
+    if problem:
+        raise FieldErrors({"password": problem})
+    user.password_hash = hash_password(new)
+    user.rotate_session_token()
+    session.flush()
+    return user
