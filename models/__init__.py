@@ -20,7 +20,7 @@ from .enums import (
 )
 from .infra import Counter, Export, MailLog, OutboxMessage
 from .panel import AgendaItem, PanelMember, PanelOpinion, PanelSession, Recusal
-from .people import Organisation, User
+from .people import ApiToken, Organisation, User
 from .proposal import Announcement, Campaign, Decision, Proposal, ProposalEvent, Review
 from .reference import Channel, DeclineReason, RegulationType, Sector
 from .vote import Ballot, BallotChoice, VoteCandidate, VoteRound
@@ -33,6 +33,7 @@ __all__ = [
     "AgendaItem",
     "Announcement",
     "AnnouncementState",
+    "ApiToken",
     "Ballot",
     "BallotChoice",
     "Base",

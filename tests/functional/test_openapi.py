@@ -82,6 +82,37 @@ def test_vote_results_match_the_document(app, client, document):
 
 
 def test_every_api_route_is_in_the_document(app, document):
-    documented = {"/api/v1" + p.replace("{round}", "<int:round_id>") for p in document["paths"]}
+    documented = {
+        "/api/v1" + p.replace("{round}", "<int:round_id>").replace("{receipt_no}", "<receipt_no>")
+        for p in document["paths"]
+    }
     routes = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")}
     assert routes == documented
+
+
+def test_the_proposal_api_matches_the_document(app, client, document):
+    from tests.functional.helpers import PASSWORD, account
+
+    with app.app_context():
+        citizen = account(Role.CITIZEN)
+    token = client.post("/api/v1/tokens", json={"email": citizen.email, "password": PASSWORD})
+    assert token.status_code == 201
+    _validator(document, "/tokens", "post", "201").validate(token.get_json())
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    body = {
+        "title": "t",
+        "current_regulation": "c",
+        "problem": "p",
+        "proposed_change": "x",
+        "expected_effect": "e",
+        "consent": True,
+    }
+    created = client.post("/api/v1/proposals", json=body, headers=headers)
+    _validator(document, "/proposals", "post", "201").validate(created.get_json())
+    invalid = client.post("/api/v1/proposals", json={"consent": True}, headers=headers)
+    _validator(document, "/proposals", "post", "422").validate(invalid.get_json())
+    receipt = created.get_json()["receipt_no"]
+    one = client.get(f"/api/v1/proposals/{receipt}", headers=headers)
+    _validator(document, "/proposals/{receipt_no}", "get", "200").validate(one.get_json())
+    mine = client.get("/api/v1/me/proposals", headers=headers)
+    _validator(document, "/me/proposals", "get", "200").validate(mine.get_json())

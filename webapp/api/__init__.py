@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+import secrets
 
-from models import VoteRound, as_utc, db
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+
+from models import Proposal, State, User, VoteRound, as_utc, db
 from models.masking import mask_text
-from workflows import public, voting
+from workflows import intake, public, tokens, voting
+from workflows.dispatch import commit
+from workflows.errors import WorkflowError
 from workflows.stats import campaign_stats
 
+from ..citizen import channel_for
 from ..extensions import csrf
 from ..filters import FilterError, parse_public_filter, parse_stats_filter
 
@@ -92,3 +98,190 @@ def openapi():  # type: ignore[no-untyped-def]
     from .openapi import document
 
     return jsonify(document())
+
+
+def _bearer() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def api_user() -> User | None:
+    """API calls authenticate by Bearer token only (never by the session cookie, so a page
+    cannot make a browser call the API on its user's behalf)."""
+    token = _bearer()
+    return tokens.user_for_token(db.session, token) if token else None
+
+
+def _unauthorised():  # type: ignore[no-untyped-def]
+    response = jsonify(
+        error="unauthorised", message="유효한 토큰이 필요합니다 (Authorization: Bearer)"
+    )
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+@bp.route("/tokens", methods=["POST"])
+def create_token():  # type: ignore[no-untyped-def]
+    body = request.get_json(silent=True)
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("email"), str)
+        or not isinstance(body.get("password"), str)
+    ):
+        return jsonify(
+            error="invalid",
+            message="email 과 password 를 JSON 으로 보내 주십시오",
+            errors={"email": "필수", "password": "필수"},
+        ), 422
+    try:
+        token = tokens.issue_token(
+            db.session,
+            email=body["email"],
+            password=body["password"],
+            name=str(body.get("name", "")),
+        )
+    except WorkflowError as exc:
+        db.session.rollback()
+        return jsonify(error="invalid_credentials", message=exc.message_ko), 401
+    commit(db.session)
+    return jsonify(token=token), 201
+
+
+@bp.route("/tokens/current", methods=["DELETE"])
+def revoke_current_token():  # type: ignore[no-untyped-def]
+    token = _bearer()
+    if not token or not tokens.revoke_token(db.session, token):
+        return _unauthorised()
+    commit(db.session)
+    return "", 204
+
+
+def _proposal_json(proposal: Proposal) -> dict[str, object]:
+    return {
+        "id": proposal.id,
+        "receipt_no": proposal.receipt_no,
+        "stage": proposal.stage.value,
+        "state": proposal.state.value,
+    }
+
+
+def _proposal_detail(proposal: Proposal) -> dict[str, object]:
+    decision = (
+        proposal.current_decision if proposal.state in (State.DECIDED, State.ANNOUNCED) else None
+    )
+    return {
+        **_proposal_json(proposal),
+        "title": proposal.title,
+        "current_regulation": proposal.current_regulation,
+        "legal_basis": proposal.legal_basis,
+        "problem": proposal.problem,
+        "proposed_change": proposal.proposed_change,
+        "expected_effect": proposal.expected_effect,
+        "sector": proposal.sector_code,
+        "regulation_type": proposal.regulation_type_code,
+        "source": proposal.source_kind.value,
+        "channel": proposal.channel_code,
+        "outcome": proposal.outcome.value if proposal.outcome else None,
+        "repeal_no": proposal.repeal_no,
+        "submitted_at": as_utc(proposal.submitted_at).isoformat()
+        if proposal.submitted_at
+        else None,
+        "decision": {
+            "outcome": decision.outcome.value,
+            "reasons": decision.reasons,
+            "responsible_official": decision.responsible_official,
+        }
+        if decision
+        else None,
+    }
+
+
+PROPOSAL_FIELDS = (
+    "title",
+    "current_regulation",
+    "problem",
+    "proposed_change",
+    "expected_effect",
+    "legal_basis",
+    "sector",
+    "regulation_type",
+)
+
+
+@bp.route("/proposals", methods=["POST"])
+def create_proposal():  # type: ignore[no-untyped-def]
+    """Submit a proposal; ``Idempotency-Key`` makes a repeated call return the same one."""
+    user = api_user()
+    if user is None:
+        return _unauthorised()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(error="invalid", message="JSON 객체를 보내 주십시오", errors={}), 422
+    errors = {
+        name: "문자열이어야 합니다"
+        for name in PROPOSAL_FIELDS
+        if body.get(name) is not None and not isinstance(body.get(name), str)
+    }
+    if body.get("consent") is not True:
+        errors["consent"] = "개인정보 수집·이용에 동의(consent: true)해야 제출할 수 있습니다"
+    if errors:
+        return jsonify(error="invalid", message="입력 내용을 확인해 주십시오", errors=errors), 422
+    key = request.headers.get("Idempotency-Key", "").strip()[:64] or secrets.token_urlsafe(24)
+    fields = intake.ProposalFields(
+        title=body.get("title") or "",
+        current_regulation=body.get("current_regulation") or "",
+        problem=body.get("problem") or "",
+        proposed_change=body.get("proposed_change") or "",
+        expected_effect=body.get("expected_effect") or "",
+        legal_basis=body.get("legal_basis"),
+        sector_code=body.get("sector"),
+        regulation_type_code=body.get("regulation_type"),
+    )
+    try:
+        proposal, created = intake.submit_once(
+            db.session, user, fields, channel_code=channel_for(user), key=key, consent=True
+        )
+        commit(db.session)
+    except intake.FieldErrors as exc:
+        db.session.rollback()
+        renamed = {
+            {"sector_code": "sector", "regulation_type_code": "regulation_type"}.get(k, k): v
+            for k, v in exc.errors.items()
+        }
+        return jsonify(error="invalid", message="입력 내용을 확인해 주십시오", errors=renamed), 422
+    except WorkflowError as exc:
+        db.session.rollback()
+        return jsonify(error=exc.rule, message=exc.message_ko), exc.status
+    return jsonify(_proposal_json(proposal)), (201 if created else 200)
+
+
+@bp.route("/proposals/<receipt_no>")
+def get_proposal(receipt_no: str):  # type: ignore[no-untyped-def]
+    """The proposer's or staff's view; anyone else gets 404, never a hint that it exists."""
+    user = api_user()
+    if user is None:
+        return _unauthorised()
+    proposal = db.session.scalar(select(Proposal).where(Proposal.receipt_no == receipt_no))
+    if proposal is None or not (
+        user.is_staff or user.id in (proposal.proposer_id, proposal.entered_by_id)
+    ):
+        return jsonify(error="not_found", message="없는 제안입니다"), 404
+    db.session.commit()  # the token's last use
+    return jsonify(_proposal_detail(proposal))
+
+
+@bp.route("/me/proposals")
+def my_proposals():  # type: ignore[no-untyped-def]
+    user = api_user()
+    if user is None:
+        return _unauthorised()
+    items = db.session.scalars(
+        select(Proposal)
+        .where(Proposal.proposer_id == user.id, Proposal.state != State.DRAFT)
+        .order_by(Proposal.submitted_at.desc())
+    )
+    result = [_proposal_detail(p) for p in items]
+    db.session.commit()
+    return jsonify(result)

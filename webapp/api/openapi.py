@@ -49,7 +49,7 @@ PUBLIC_FILTERS = [
 
 
 def document() -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "규제철폐 제안센터 API",
@@ -213,6 +213,174 @@ def document() -> dict[str, Any]:
                             },
                         },
                     },
+                },
+            }
+        },
+    }
+    doc["paths"].update(proposal_paths())
+    doc["components"]["schemas"].update(PROPOSAL_SCHEMAS)
+    doc["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+    return doc
+
+
+BEARER = [{"bearer": []}]
+PROPOSAL_SCHEMAS: dict[str, Any] = {
+    "Token": {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}},
+    "NewProposal": {
+        "type": "object",
+        "required": [
+            "title",
+            "current_regulation",
+            "problem",
+            "proposed_change",
+            "expected_effect",
+            "consent",
+        ],
+        "properties": {
+            "title": {"type": "string", "maxLength": 200},
+            "current_regulation": {"type": "string"},
+            "problem": {"type": "string"},
+            "proposed_change": {"type": "string"},
+            "expected_effect": {"type": "string"},
+            "legal_basis": {"type": ["string", "null"]},
+            "sector": {"type": ["string", "null"]},
+            "regulation_type": {"type": ["string", "null"]},
+            "consent": {"const": True},
+        },
+    },
+    "ProposalRef": {
+        "type": "object",
+        "required": ["id", "receipt_no", "stage", "state"],
+        "properties": {
+            "id": {"type": "integer"},
+            "receipt_no": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{6}$"},
+            "stage": {"enum": ["intake", "review", "deliberation", "decision"]},
+            "state": {"type": "string"},
+        },
+    },
+    "Proposal": {
+        "allOf": [
+            {"$ref": "#/components/schemas/ProposalRef"},
+            {
+                "type": "object",
+                "required": ["title", "source", "channel"],
+                "properties": {
+                    "title": {"type": "string"},
+                    "source": {"enum": ["citizen", "official", "agency"]},
+                    "channel": {"type": "string"},
+                    "outcome": {"type": ["string", "null"]},
+                    "repeal_no": {"type": ["integer", "null"]},
+                    "submitted_at": {"type": ["string", "null"], "format": "date-time"},
+                    "decision": {"type": ["object", "null"]},
+                },
+            },
+        ]
+    },
+    "Proposals": {"type": "array", "items": {"$ref": "#/components/schemas/Proposal"}},
+    "FieldErrors": {
+        "type": "object",
+        "required": ["errors"],
+        "properties": {
+            "error": {"type": "string"},
+            "message": {"type": "string"},
+            "errors": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
+}
+
+
+def proposal_paths() -> dict[str, Any]:
+    return {
+        "/tokens": {
+            "post": {
+                "operationId": "createToken",
+                "summary": "Issue a personal access token for API calls",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["email", "password"],
+                                "properties": {
+                                    "email": {"type": "string"},
+                                    "password": {"type": "string"},
+                                    "name": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _ok("The token (shown only once)", "Token"),
+                    "401": _error("Wrong e-mail address or password"),
+                    "422": _error("Missing fields"),
+                },
+            }
+        },
+        "/tokens/current": {
+            "delete": {
+                "operationId": "revokeToken",
+                "summary": "Revoke the token used for this call",
+                "security": BEARER,
+                "responses": {"204": {"description": "Revoked"}, "401": _error("No valid token")},
+            }
+        },
+        "/proposals": {
+            "post": {
+                "operationId": "submitProposal",
+                "summary": "Submit a proposal; a repeated Idempotency-Key returns the same one",
+                "security": BEARER,
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": 64},
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/NewProposal"}}
+                    },
+                },
+                "responses": {
+                    "201": _ok("Submitted", "ProposalRef"),
+                    "200": _ok("Already submitted with this key", "ProposalRef"),
+                    "401": _error("No valid token"),
+                    "422": _ok("One message per invalid field", "FieldErrors"),
+                },
+            }
+        },
+        "/proposals/{receipt_no}": {
+            "get": {
+                "operationId": "getProposal",
+                "summary": "A proposal, for its proposer or the office's staff",
+                "security": BEARER,
+                "parameters": [
+                    {
+                        "name": "receipt_no",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": {
+                    "200": _ok("The proposal", "Proposal"),
+                    "401": _error("No valid token"),
+                    "404": _error("Not found (or not yours)"),
+                },
+            }
+        },
+        "/me/proposals": {
+            "get": {
+                "operationId": "myProposals",
+                "summary": "The caller's own proposals, newest first",
+                "security": BEARER,
+                "responses": {
+                    "200": _ok("Newest first", "Proposals"),
+                    "401": _error("No valid token"),
                 },
             }
         },

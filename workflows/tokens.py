@@ -1,0 +1,64 @@
+"""Personal access tokens for API clients (``Authorization: Bearer <token>``)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash
+
+from models import ApiToken, User, utcnow
+
+from .errors import PermissionDenied
+
+PREFIX = "rr_"
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, *, email: str, password: str, name: str = "") -> str:
+    """Check the credentials and issue a new token; the plain token is shown only this once."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if (
+        user is None
+        or not user.active
+        or not user.password_hash
+        or not check_password_hash(user.password_hash, password)
+    ):
+        raise PermissionDenied(
+            "credentials",
+            "이메일 또는 비밀번호가 올바르지 않습니다",
+            "Wrong e-mail address or password",
+        )
+    token = PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=_digest(token), name=name[:100]))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user of a valid, unrevoked token (and note its use), or None."""
+    if not token.startswith(PREFIX):
+        return None
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        return None
+    row.last_used_at = utcnow()
+    return row.user
+
+
+def revoke_token(session: Session, token: str) -> bool:
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None:
+        return False
+    row.revoked_at = utcnow()
+    session.flush()
+    return True
