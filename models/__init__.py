@@ -18,7 +18,7 @@ from .enums import (
     Stage,
     State,
 )
-from .infra import Counter, Export, MailLog, OutboxMessage
+from .infra import BulkImport, Counter, Export, MailLog, OutboxMessage
 from .panel import AgendaItem, PanelMember, PanelOpinion, PanelSession, Recusal
 from .people import ApiToken, Organisation, User
 from .proposal import Announcement, Campaign, Decision, Proposal, ProposalEvent, Review
@@ -37,6 +37,7 @@ __all__ = [
     "Ballot",
     "BallotChoice",
     "Base",
+    "BulkImport",
     "Campaign",
     "Channel",
     "Counter",

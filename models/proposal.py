@@ -146,6 +146,7 @@ class Proposal(Base):
             name="in_force_has_a_date",
         ),
         UniqueConstraint("proposer_id", "idempotency_key"),
+        UniqueConstraint("organisation_id", "external_id"),
         Index("ix_proposal_state_stage", "state", "stage"),
         Index("ix_proposal_submitted_at_id", "submitted_at", "id"),
     )
@@ -204,6 +205,8 @@ class Proposal(Base):
     version: Mapped[int] = mapped_column(default=1)
     # The key of the form or API call that created it: a repeated submission finds this row.
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    # The submitting organisation's own id for a bulk-imported row: a second upload finds it.
+    external_id: Mapped[str | None] = mapped_column(String(100))
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it here
 

@@ -96,6 +96,7 @@ def app_config(database_template: str, tmp_path: Path) -> dict[str, object]:
         "MAIL_FILE": str(tmp_path / "mail" / "outbox.mbox"),
         "SEARCH_INDEX_DIR": str(tmp_path / "index"),
         "EXPORT_DIR": str(tmp_path / "exports"),
+        "IMPORT_DIR": str(tmp_path / "imports"),
         "DEMO_PASSWORD": "demo-password-2025",
     }
 

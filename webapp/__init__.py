@@ -103,6 +103,7 @@ def register_jobs(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
+    from .agency import bp as agency_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .citizen import bp as citizen_bp
@@ -117,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(votes_bp, url_prefix="/votes")
     app.register_blueprint(exports_bp)
     app.register_blueprint(citizen_bp, url_prefix="/my")
+    app.register_blueprint(agency_bp, url_prefix="/agency")
 
 
 def register_errorhandlers(app: Flask) -> None:

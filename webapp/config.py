@@ -28,6 +28,7 @@ ENV_KEYS = (
     "VOTE_HASH_KEY",
     "EXPORT_DIR",
     "EXPORT_INLINE_LIMIT",
+    "IMPORT_DIR",
 )
 
 
@@ -92,6 +93,7 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "VOTE_HASH_KEY": settings.get("VOTE_HASH_KEY") or None,
         "EXPORT_DIR": settings.get("EXPORT_DIR") or str(instance / "exports"),
         "EXPORT_INLINE_LIMIT": int(settings.get("EXPORT_INLINE_LIMIT", 5000)),
+        "IMPORT_DIR": settings.get("IMPORT_DIR") or str(instance / "imports"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -18,7 +18,17 @@ from flask import current_app, render_template
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from models import Export, MailLog, OutboxMessage, OutboxState, ProposalEvent, User, db, utcnow
+from models import (
+    BulkImport,
+    Export,
+    MailLog,
+    OutboxMessage,
+    OutboxState,
+    ProposalEvent,
+    User,
+    db,
+    utcnow,
+)
 
 from . import datasets
 from .exports import Sheet, write_csv, write_xlsx
@@ -226,3 +236,49 @@ def send_password_reset(user_id: int) -> None:
             html=render_template("email/password_reset.html", **context),
         )
     )
+
+
+@job
+def run_import(import_id: int) -> None:
+    """Import an uploaded file of proposals (idempotent per external id; safe to re-run)."""
+    from .bulk import UploadError, import_rows
+
+    upload = db.session.get(BulkImport, import_id)
+    if upload is None or upload.state == "done":
+        return
+    uploader = db.session.get(User, upload.uploaded_by_id)
+    assert uploader is not None
+    side_writes = db.engine.dialect.name != "sqlite"
+
+    def progress(done: int) -> None:
+        if not side_writes:
+            return  # see build_export: one writer on SQLite
+        with Session(db.engine) as side:
+            side.execute(
+                update(BulkImport)
+                .where(BulkImport.id == import_id)
+                .values(state="running", rows_done=done)
+            )
+            side.commit()
+
+    try:
+        import_rows(db.session(), upload, uploader, upload_channel(uploader), progress)
+    except UploadError as exc:
+        upload.state = "failed"
+        upload.error = str(exc)
+        upload.finished_at = utcnow()
+        return
+    upload.state = "done"
+    upload.finished_at = utcnow()
+
+
+def upload_channel(user: User) -> str:
+    """Agency staff submit through their organisation's channel; officials the contest."""
+    kind = user.organisation.kind.value if user.organisation else ""
+    if user.role.value == "official":
+        return "creative_contest"
+    return {
+        "task_force": "task_force",
+        "district": "district",
+        "funded_agency": "funded_agency",
+    }.get(kind, "other")
