@@ -3,6 +3,7 @@ when TEST_DATABASE_URL is set; the schema is always built by the Alembic migrati
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -145,3 +146,37 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()
+
+
+@contextlib.contextmanager
+def demo_application(base: Path, database_template: str, password: str) -> Iterator[Flask]:
+    """An app on its own database (a copy of the template, or the emptied PostgreSQL one) with
+    the demo data loaded once; for modules whose tests all read the same demo campaign."""
+    if PG_URL:
+        _truncate_postgres(PG_URL)
+        url = PG_URL
+    else:
+        shutil.copyfile(database_template, base / "demo.sqlite3")
+        url = f"sqlite:///{base / 'demo.sqlite3'}"
+    application = create_app(
+        {
+            "APP_ENV": "testing",
+            "SECRET_KEY": "demo",
+            "DATABASE_URL": url,
+            "MAIL_FILE": str(base / "mail.mbox"),
+            "EXPORT_DIR": str(base / "exports"),
+            "IMPORT_DIR": str(base / "imports"),
+            "DEMO_PASSWORD": password,
+        }
+    )
+    result = application.test_cli_runner().invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    assert "2,507 proposals, 123 repeals" in result.output
+    try:
+        yield application
+    finally:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if PG_URL:
+            _truncate_postgres(PG_URL)

@@ -30,29 +30,15 @@ SHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, database_template):  # type: ignore[no-untyped-def]
-    import shutil
+    from tests.conftest import demo_application
 
-    from tests.conftest import PG_URL, _truncate_postgres
-    from webapp import create_app
+    with demo_application(
+        tmp_path_factory.mktemp("browser"), database_template, "demo-password-2025"
+    ) as app:
+        yield from _serve(app)
 
-    base = tmp_path_factory.mktemp("browser")
-    if PG_URL:
-        _truncate_postgres(PG_URL)
-        url = PG_URL
-    else:
-        shutil.copyfile(database_template, base / "demo.sqlite3")
-        url = f"sqlite:///{base / 'demo.sqlite3'}"
-    app = create_app(
-        {
-            "APP_ENV": "testing",
-            "SECRET_KEY": "browser",
-            "DATABASE_URL": url,
-            "MAIL_FILE": str(base / "mail.mbox"),
-            "EXPORT_DIR": str(base / "exports"),
-            "DEMO_PASSWORD": "demo-password-2025",
-        }
-    )
-    assert app.test_cli_runner().invoke(args=["demo-data"]).exit_code == 0
+
+def _serve(app):  # type: ignore[no-untyped-def]
     with app.app_context():
         admin = db.session.scalar(select(User).where(User.email == "admin@demo.example"))
         candidates = list(
@@ -79,11 +65,6 @@ def server(tmp_path_factory, database_template):  # type: ignore[no-untyped-def]
     thread.start()
     yield app, f"http://127.0.0.1:{http.server_port}", round_id
     http.shutdown()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if PG_URL:
-        _truncate_postgres(PG_URL)
 
 
 @pytest.fixture(scope="module")

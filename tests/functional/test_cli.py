@@ -26,36 +26,12 @@ from webapp.demo import corpus
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory, database_template):  # type: ignore[no-untyped-def]
     """One demo load shared by the tests of this module (it replays 2,507 proposals)."""
-    import shutil
+    from tests.conftest import demo_application
 
-    from tests.conftest import PG_URL, _truncate_postgres
-    from webapp import create_app
-
-    base = tmp_path_factory.mktemp("demo")
-    if PG_URL:
-        _truncate_postgres(PG_URL)
-        url = PG_URL
-    else:
-        shutil.copyfile(database_template, base / "demo.sqlite3")
-        url = f"sqlite:///{base / 'demo.sqlite3'}"
-    application = create_app(
-        {
-            "APP_ENV": "testing",
-            "SECRET_KEY": "t",
-            "DATABASE_URL": url,
-            "MAIL_FILE": str(base / "mail.mbox"),
-            "DEMO_PASSWORD": "pw-for-demo-1",
-        }
-    )
-    result = application.test_cli_runner().invoke(args=["demo-data"])
-    assert result.exit_code == 0, result.output
-    assert "2,507 proposals, 123 repeals" in result.output
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if PG_URL:
-        _truncate_postgres(PG_URL)
+    with demo_application(
+        tmp_path_factory.mktemp("demo"), database_template, "pw-for-demo-1"
+    ) as application:
+        yield application
 
 
 def test_demo_data_reproduces_the_campaign_figures(demo_app):
