@@ -147,7 +147,10 @@ def import_rows(
     rows = read_rows(path, upload.format)
     if len(rows) > MAX_ROWS:
         raise UploadError(f"한 번에 {MAX_ROWS:,}행까지 올릴 수 있습니다 ({len(rows):,}행)")
-    upload.rows_total = len(rows)
+    # Progress is written by the caller through its own connection; touching ``upload`` here
+    # before the end would lock its row in this transaction and block that writer.
+    if progress is not None:
+        progress(0, len(rows))
     seen: set[str] = set()
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         external_id = row.get("external_id", "")[:100]
@@ -171,12 +174,12 @@ def import_rows(
                 entry.update(_import_one(session, uploader, channel_code, external_id, row))
         report.append(entry)
         if progress is not None and number % 100 == 0:
-            progress(number - 1)
+            progress(number - 1, len(rows))
     upload.report = report
     upload.accepted = sum(1 for e in report if e["status"] == "accepted")
     upload.already = sum(1 for e in report if e["status"] == "already")
     upload.refused = sum(1 for e in report if e["status"] == "refused")
-    upload.rows_done = len(rows)
+    upload.rows_total = upload.rows_done = len(rows)
 
 
 def _import_one(

@@ -250,14 +250,14 @@ def run_import(import_id: int) -> None:
     assert uploader is not None
     side_writes = db.engine.dialect.name != "sqlite"
 
-    def progress(done: int) -> None:
+    def progress(done: int, total: int) -> None:
         if not side_writes:
             return  # see build_export: one writer on SQLite
         with Session(db.engine) as side:
             side.execute(
                 update(BulkImport)
                 .where(BulkImport.id == import_id)
-                .values(state="running", rows_done=done)
+                .values(state="running", rows_done=done, rows_total=total)
             )
             side.commit()
 
