@@ -10,7 +10,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from models import OutboxMessage, utcnow
+from models import utcnow
 
 from . import outbox
 from .jobs import run_outbox_message
@@ -126,16 +126,3 @@ def deliver_due(session: Session, *, grace: timedelta = timedelta(0), limit: int
     if handed:
         active.dispatch(handed)
     return len(handed)
-
-
-def pending_count(session: Session) -> int:
-    from sqlalchemy import func, select
-
-    from models import OutboxState
-
-    return (
-        session.scalar(
-            select(func.count(OutboxMessage.id)).where(OutboxMessage.state == OutboxState.PENDING)
-        )
-        or 0
-    )

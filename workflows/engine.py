@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import Proposal, ProposalEvent, Role, Stage, State, User, utcnow
+from models import Proposal, ProposalEvent, Stage, State, User, utcnow
 
 from . import outbox
 from .errors import ConcurrentChange, PermissionDenied, TransitionNotAllowed
@@ -159,7 +159,3 @@ def transition(
         notify=notify,
         visible_to_proposer=visible_to_proposer,
     )
-
-
-def is_office(actor: User | None) -> bool:
-    return actor is not None and actor.role in (Role.REVIEWER, Role.CHAIR)

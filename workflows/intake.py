@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from models import (
     Campaign,
     Channel,
+    OrganisationKind,
     Proposal,
     RegulationType,
     Role,
@@ -27,6 +28,25 @@ from .errors import InvalidInput, PermissionDenied, WorkflowError
 from .numbering import SEOUL, next_receipt_no
 
 CONSENT_VERSION = "2025-01"
+
+# Where each kind of proposer's submissions come in (assisted intake names its channel itself).
+AGENCY_CHANNEL = {
+    OrganisationKind.TASK_FORCE: "task_force",
+    OrganisationKind.DISTRICT: "district",
+    OrganisationKind.FUNDED_AGENCY: "funded_agency",
+}
+
+
+def default_channel(user: User) -> str:
+    """Citizens use the online window, officials the creative-proposal contest, agency staff
+    the channel of their organisation."""
+    if user.role is Role.OFFICIAL:
+        return "creative_contest"
+    if user.role is Role.AGENCY_STAFF:
+        kind = user.organisation.kind if user.organisation else None
+        return AGENCY_CHANNEL.get(kind, "other") if kind else "other"
+    return "online_window"
+
 
 SOURCE_OF_ROLE = {
     Role.CITIZEN: SourceKind.CITIZEN,

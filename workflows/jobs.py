@@ -32,6 +32,7 @@ from models import (
 
 from . import datasets
 from .exports import Sheet, write_csv, write_xlsx
+from .intake import default_channel
 from .mail import Mailer, build_message
 from .outbox import retry_delay
 from .public import PublicFilter
@@ -152,6 +153,18 @@ def event_subject(event: ProposalEvent) -> str:
     return EVENT_SUBJECTS.get(event.kind, "제안 처리 상황이 바뀌었습니다")
 
 
+def report_progress(model: type[Export] | type[BulkImport], row_id: int, **values: Any) -> None:
+    """Write a long job's progress in its own short transaction, so readers see it while the job
+    runs. The job must not have touched that row in its own transaction (it would hold the row
+    lock this writer waits for). Skipped on SQLite: the embedded mode runs jobs inside the
+    request that asked for them, and a second writer would invalidate the job's snapshot."""
+    if db.engine.dialect.name == "sqlite":
+        return
+    with Session(db.engine) as side:
+        side.execute(update(model).where(model.id == row_id).values(**values))
+        side.commit()
+
+
 def export_path(file_name: str) -> Path:
     return Path(current_app.config["EXPORT_DIR"]) / file_name
 
@@ -170,21 +183,8 @@ def build_export(export_id: int) -> None:
     path = export_path(file_name)
     path.parent.mkdir(parents=True, exist_ok=True)
 
-    side_writes = db.engine.dialect.name != "sqlite"
-
     def progress(done: int) -> None:
-        # Progress goes through its own short transactions so a reader sees it while a worker
-        # works. Not on SQLite: the embedded mode runs the job inside the request that asked for
-        # it, and a second writer there would invalidate this transaction's snapshot.
-        if not side_writes:
-            return
-        with Session(db.engine) as side:
-            side.execute(
-                update(Export)
-                .where(Export.id == export_id)
-                .values(state="running", rows_done=done, rows_total=total)
-            )
-            side.commit()
+        report_progress(Export, export_id, state="running", rows_done=done, rows_total=total)
 
     progress(0)
     try:
@@ -248,21 +248,12 @@ def run_import(import_id: int) -> None:
         return
     uploader = db.session.get(User, upload.uploaded_by_id)
     assert uploader is not None
-    side_writes = db.engine.dialect.name != "sqlite"
 
     def progress(done: int, total: int) -> None:
-        if not side_writes:
-            return  # see build_export: one writer on SQLite
-        with Session(db.engine) as side:
-            side.execute(
-                update(BulkImport)
-                .where(BulkImport.id == import_id)
-                .values(state="running", rows_done=done, rows_total=total)
-            )
-            side.commit()
+        report_progress(BulkImport, import_id, state="running", rows_done=done, rows_total=total)
 
     try:
-        import_rows(db.session(), upload, uploader, upload_channel(uploader), progress)
+        import_rows(db.session(), upload, uploader, default_channel(uploader), progress)
     except UploadError as exc:
         upload.state = "failed"
         upload.error = str(exc)
@@ -270,15 +261,3 @@ def run_import(import_id: int) -> None:
         return
     upload.state = "done"
     upload.finished_at = utcnow()
-
-
-def upload_channel(user: User) -> str:
-    """Agency staff submit through their organisation's channel; officials the contest."""
-    kind = user.organisation.kind.value if user.organisation else ""
-    if user.role.value == "official":
-        return "creative_contest"
-    return {
-        "task_force": "task_force",
-        "district": "district",
-        "funded_agency": "funded_agency",
-    }.get(kind, "other")

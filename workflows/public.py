@@ -214,12 +214,3 @@ def public_decision(proposal: Proposal) -> Decision | None:
     if proposal.state in (State.DECIDED, State.ANNOUNCED):
         return proposal.current_decision
     return None
-
-
-def implementation_summary(proposal: Proposal) -> str:
-    if proposal.implementation_stage is None:
-        return ""
-    text = proposal.implementation_stage.label
-    if proposal.effective_on:
-        text += f" ({proposal.effective_on.isoformat()})"
-    return text

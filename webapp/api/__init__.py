@@ -14,7 +14,6 @@ from workflows.dispatch import commit
 from workflows.errors import WorkflowError
 from workflows.stats import campaign_stats
 
-from ..citizen import channel_for
 from ..extensions import csrf
 from ..filters import FilterError, parse_public_filter, parse_stats_filter
 
@@ -241,7 +240,12 @@ def create_proposal():  # type: ignore[no-untyped-def]
     )
     try:
         proposal, created = intake.submit_once(
-            db.session, user, fields, channel_code=channel_for(user), key=key, consent=True
+            db.session,
+            user,
+            fields,
+            channel_code=intake.default_channel(user),
+            key=key,
+            consent=True,
         )
         commit(db.session)
     except intake.FieldErrors as exc:

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from models import (
     OPEN_STATES,
-    OrganisationKind,
     Proposal,
     ProposalEvent,
     RegulationType,
@@ -27,7 +26,7 @@ from models.masking import find_personal_data
 from workflows import intake, triage
 from workflows.dispatch import commit
 from workflows.errors import WorkflowError
-from workflows.intake import CONSENT_VERSION, FieldErrors, ProposalFields
+from workflows.intake import CONSENT_VERSION, FieldErrors, ProposalFields, default_channel
 
 from ..guards import require_roles
 from .forms import AnswerForm, ProposalForm, WithdrawForm
@@ -44,22 +43,6 @@ TEXT_FIELDS = (
     "proposed_change",
     "expected_effect",
 )
-AGENCY_CHANNEL = {
-    OrganisationKind.TASK_FORCE: "task_force",
-    OrganisationKind.DISTRICT: "district",
-    OrganisationKind.FUNDED_AGENCY: "funded_agency",
-}
-
-
-def channel_for(user: User) -> str:
-    """Citizens use the online window, officials the creative-proposal contest, agency staff the
-    channel of their organisation."""
-    if user.role is Role.OFFICIAL:
-        return "creative_contest"
-    if user.role is Role.AGENCY_STAFF:
-        kind = user.organisation.kind if user.organisation else None
-        return AGENCY_CHANNEL.get(kind, "other") if kind else "other"
-    return "online_window"
 
 
 def _me() -> User:
@@ -121,7 +104,7 @@ def _render(
         preview=preview,
         pii=pii or {},
         consent_version=CONSENT_VERSION,
-        channel=channel_for(_me()),
+        channel=default_channel(_me()),
     ), status
 
 
@@ -145,14 +128,14 @@ def _handle(form: ProposalForm, proposal: Proposal | None):  # type: ignore[no-u
                 db.session,
                 me,
                 _fields(form),
-                channel_code=channel_for(me),
+                channel_code=default_channel(me),
                 key=key,
                 consent=bool(form.consent.data),
             )
             commit(db.session)
             return redirect(url_for(".receipt", proposal_id=submitted.id), 303)
         draft = intake.save_draft(
-            db.session, me, _fields(form), channel_code=channel_for(me), key=key
+            db.session, me, _fields(form), channel_code=default_channel(me), key=key
         )
         commit(db.session)
     except FieldErrors as exc:
