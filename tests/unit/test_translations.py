@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,6 +20,10 @@ def _english_catalog():
         return read_po(f, locale="en")
 
 
+def _translations(catalog):  # type: ignore[no-untyped-def]
+    return {m.id: m.string for m in catalog if m.id and not m.fuzzy}
+
+
 def test_english_catalog_is_complete_and_compiled():
     with open(TRANSLATIONS / "messages.pot", "rb") as f:
         template = read_po(f)
@@ -30,9 +33,11 @@ def test_english_catalog_is_complete_and_compiled():
     ]
     assert untranslated == []
     assert [m.id for m in catalog if m.fuzzy and m.id] == []  # fuzzy entries are not compiled
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    assert (TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.mo").read_bytes() == compiled.getvalue()
+    # Compare what the compiled file translates, not its bytes: its header names the Babel
+    # version that wrote it, which changes with every Babel release.
+    with open(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.mo", "rb") as f:
+        compiled = read_mo(f)
+    assert _translations(compiled) == _translations(catalog)
 
 
 def test_every_string_in_the_source_tree_has_an_english_translation():
