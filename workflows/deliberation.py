@@ -167,7 +167,7 @@ def declare_conflict(
             "You are already recused from this item",
         )
     recusal = Recusal(
-        item_id=item.id, member_id=actor.id, reason=reason.strip(), declared_at=at or utcnow()
+        item=item, member_id=actor.id, reason=reason.strip(), declared_at=at or utcnow()
     )
     session.add(recusal)
     transition(
@@ -216,9 +216,10 @@ def record_opinion(
             "이미 의견을 기록한 안건입니다",
             "You have already recorded an opinion on this item",
         )
+    # Through the relationships, so the item's loaded opinions (consensus, quorum) stay current.
     opinion = PanelOpinion(
-        item_id=item.id,
-        member_id=actor.id,
+        item=item,
+        member=actor,
         vote=PanelVote(vote),
         score=score,
         comment=comment.strip(),
@@ -352,7 +353,7 @@ def decide_proposal(
         notify=chosen not in (Outcome.REPEAL, Outcome.RELAX),
     )
     decision = Decision(
-        proposal_id=proposal.id,
+        proposal=proposal,
         sequence=len(proposal.decisions) + 1,
         outcome=chosen,
         reasons=reasons.strip(),
