@@ -274,6 +274,11 @@ def _announced_or_404(number: int) -> Proposal:
 
 def _stage_choices(form: ImplementationForm) -> None:
     form.stage.choices = [(s.value, s.label) for s in ImplementationStage]
+    form.ordinance_change_needed.choices = [
+        ("", _("미정")),
+        ("yes", _("필요")),
+        ("no", _("불필요")),
+    ]
 
 
 @bp.route("/implementation/<int:number>", methods=["GET", "POST"])

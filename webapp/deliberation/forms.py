@@ -32,7 +32,10 @@ class PanelSessionForm(FlaskForm):
         description=_l("예: 제5차 규제개혁 심사위원회"),
     )
     held_on = DateField(
-        _l("회의 날짜"), validators=[InputRequired(message=DATE_MESSAGE)], format="%Y-%m-%d"
+        _l("회의 날짜"),
+        validators=[InputRequired(message=DATE_MESSAGE)],
+        format="%Y-%m-%d",
+        invalid_value_message=DATE_MESSAGE,
     )
     quorum = IntegerField(
         _l("의결 정족수"),
@@ -96,7 +99,10 @@ class AnnouncementForm(FlaskForm):
         description=_l("예: 건설산업 규제철폐 TF 성과 보고회"),
     )
     announced_on = DateField(
-        _l("발표일"), validators=[InputRequired(message=DATE_MESSAGE)], format="%Y-%m-%d"
+        _l("발표일"),
+        validators=[InputRequired(message=DATE_MESSAGE)],
+        format="%Y-%m-%d",
+        invalid_value_message=DATE_MESSAGE,
     )
     summary = TextAreaField(
         _l("요약"),
@@ -115,14 +121,14 @@ class PublishForm(FlaskForm):
 
 class ImplementationForm(FlaskForm):
     version = HiddenField()
-    ordinance_change_needed = SelectField(
-        _l("조례 개정 필요 여부"),
-        choices=[("", _l("미정")), ("yes", _l("필요")), ("no", _l("불필요"))],
-        validators=[Optional()],
-    )
+    ordinance_change_needed = SelectField(_l("조례 개정 필요 여부"), validators=[Optional()])
     stage = SelectField(_l("이행 단계"))
     effective_on = DateField(
-        _l("시행일"), validators=[Optional()], format="%Y-%m-%d", description=_l("YYYY-MM-DD")
+        _l("시행일"),
+        validators=[Optional()],
+        format="%Y-%m-%d",
+        invalid_value_message=DATE_MESSAGE,
+        description=_l("YYYY-MM-DD"),
     )
     note = StringField(
         _l("메모 (공개)"),
