@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -18,6 +18,7 @@ from models import (
     AgendaItem,
     Announcement,
     AnnouncementState,
+    Counter,
     Decision,
     PanelMember,
     PanelOpinion,
@@ -31,6 +32,7 @@ from models import (
 
 from .deliberation import Consensus, consensus, latest_agenda_item, quorum_met
 from .errors import PermissionDenied
+from .numbering import REPEAL_COUNTER
 from .rules import OFFICE_ROLES
 
 PANEL_ROLES = OFFICE_ROLES | {Role.PANEL_MEMBER}
@@ -270,11 +272,10 @@ def announced_repeals(
     return list(session.scalars(query.order_by(Proposal.repeal_no.desc()).limit(limit)))
 
 
-def announced_count(session: Session) -> int:
-    return int(
-        session.scalar(select(func.count(Proposal.id)).where(Proposal.state == State.ANNOUNCED))
-        or 0
-    )
+def next_repeal_number(session: Session) -> int:
+    """The number the next published repeal will get (read only: publishing draws it)."""
+    current = session.scalar(select(Counter.value).where(Counter.name == REPEAL_COUNTER))
+    return int(current or 0) + 1
 
 
 @dataclass(frozen=True)

@@ -200,7 +200,7 @@ def _render_draft(
         candidates=candidates,
         publish_form=PublishForm(),
         is_draft=notice.state is AnnouncementState.DRAFT,
-        next_number=agenda.announced_count(db.session) + 1,
+        next_number=agenda.next_repeal_number(db.session),
         refusal=refusal,
     ), status
 

@@ -197,3 +197,12 @@ def test_opinion_events_are_not_shown_to_the_proposer(ctx):
         )
     ).all()
     assert "record_opinion" not in visible
+
+
+def test_the_next_repeal_number_is_read_from_the_counter_without_drawing_it(ctx):
+    office = factories.Office()
+    assert agenda.next_repeal_number(db.session) == 1
+    factories.proposal_in(State.ANNOUNCED, office=office)
+    factories.proposal_in(State.ANNOUNCED, office=office)
+    assert agenda.next_repeal_number(db.session) == 3
+    assert agenda.next_repeal_number(db.session) == 3
