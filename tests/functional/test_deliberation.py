@@ -547,3 +547,29 @@ def test_opinions_and_decisions_through_the_workflow_match_the_pages(app, scene)
         commit(db.session)
     desk = _client(app, "chair@office.example").get("/chair/").get_data(as_text=True)
     assert "다수 의견" in desk and "의견 3/3건 기록" in desk
+
+
+def test_office_staff_add_a_proposal_to_an_existing_agenda(app, scene):
+    client = _client(app, "reviewer@office.example")
+    path = f"/panel/sessions/{scene.panel_id}"
+    token = csrf_token(client, path)
+    nothing = client.post(f"{path}/agenda", data={"csrf_token": token})
+    assert nothing.status_code == 422
+    assert "안건에 올릴 제안을 하나 이상 고르십시오" in nothing.get_data(as_text=True)
+    added = client.post(f"{path}/agenda", data={"csrf_token": token, "agenda": [scene.waiting_id]})
+    assert added.status_code == 303
+    with app.app_context():
+        panel = db.session.get(PanelSession, scene.panel_id)
+        assert [i.proposal_id for i in panel.agenda] == [scene.proposal_id, scene.waiting_id]
+    member = _member(app, 1)
+    assert "add-agenda" not in member.get(path).get_data(as_text=True)
+    refused = member.post(
+        f"{path}/agenda", data={"csrf_token": csrf_token(member, path), "agenda": [1]}
+    )
+    assert refused.status_code == 403
+
+
+def test_the_item_page_speaks_english_when_asked(app, scene):
+    page = _member(app, 1).get(f"{_item_path(scene)}?lang=en").get_data(as_text=True)
+    assert "Record my opinion" in page and ">Repeal<" in page.replace(" ", "")
+    assert "opinions are shown once you have recorded yours." in page

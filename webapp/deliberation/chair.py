@@ -25,6 +25,7 @@ from workflows.dispatch import commit
 from workflows.errors import ConcurrentChange, WorkflowError
 
 from ..extensions import login_manager
+from ..helpers import label
 from .common import as_version, me, place_refusal, reference_lists
 from .forms import (
     AddToAnnouncementForm,
@@ -76,11 +77,11 @@ def _deliberating_or_404(proposal_id: int) -> Proposal:
 
 def _decision_choices(form: DecisionForm) -> None:
     form.outcome.choices = [("", _("선택하십시오"))] + [
-        (o.value, o.label)
+        (o.value, label(o))
         for o in sorted(deliberation.PANEL_OUTCOMES, key=lambda o: list(type(o)).index(o))
     ]
     form.reason_code.choices = [("", _("해당 없음"))] + [
-        (r.code, r.label_ko)
+        (r.code, label(r))
         for r in db.session.scalars(
             select(DeclineReason)
             .where(DeclineReason.active.is_(True))
@@ -273,7 +274,7 @@ def _announced_or_404(number: int) -> Proposal:
 
 
 def _stage_choices(form: ImplementationForm) -> None:
-    form.stage.choices = [(s.value, s.label) for s in ImplementationStage]
+    form.stage.choices = [(s.value, label(s)) for s in ImplementationStage]
     form.ordinance_change_needed.choices = [
         ("", _("미정")),
         ("yes", _("필요")),

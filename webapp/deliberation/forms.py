@@ -47,6 +47,10 @@ class PanelSessionForm(FlaskForm):
     agenda = MultiCheckboxField(_l("안건 (심의 회부된 제안)"), coerce=int, validate_choice=False)
 
 
+class AgendaForm(FlaskForm):
+    agenda = MultiCheckboxField(_l("안건에 올릴 제안"), coerce=int, validate_choice=False)
+
+
 class OpinionForm(FlaskForm):
     vote = RadioField(_l("의견"), validators=[InputRequired(message=_l("의견을 골라 주십시오."))])
     score = IntegerField(

@@ -14,8 +14,9 @@ from workflows.dispatch import commit
 from workflows.errors import WorkflowError
 
 from ..guards import require_roles
+from ..helpers import label
 from .common import me, place_refusal, reference_lists
-from .forms import ConflictForm, OpinionForm, PanelSessionForm
+from .forms import AgendaForm, ConflictForm, OpinionForm, PanelSessionForm
 
 bp = Blueprint("panel", __name__)
 require_roles(bp, [Role.PANEL_MEMBER, Role.REVIEWER, Role.CHAIR])
@@ -95,16 +96,56 @@ def new_session():  # type: ignore[no-untyped-def]
     ), status
 
 
+def _agenda_choices(form: AgendaForm, panel: PanelSession) -> dict[int, Proposal]:
+    on_agenda = {i.proposal_id for i in panel.agenda}
+    ready = {p.id: p for p in agenda.ready_for_agenda(db.session) if p.id not in on_agenda}
+    form.agenda.choices = [(p.id, f"{p.receipt_no} {p.title}") for p in ready.values()]
+    return ready
+
+
 @bp.route("/sessions/<int:panel_id>")
-def session(panel_id: int):  # type: ignore[no-untyped-def]
+def session(
+    panel_id: int,
+    agenda_form: AgendaForm | None = None,
+    refusal: str | None = None,
+    status: int = 200,
+):  # type: ignore[no-untyped-def]
     panel = _panel_or_404(panel_id)
     views = agenda.agenda_views(db.session, me(), panel)
+    is_office = agenda.is_office(me())
+    agenda_form = agenda_form or AgendaForm()
+    _agenda_choices(agenda_form, panel)
     return render_template(
         "panel/session.html",
         panel=panel,
         views=views,
-        is_office=agenda.is_office(me()),
-    )
+        is_office=is_office,
+        agenda_form=agenda_form if is_office else None,
+        refusal=refusal,
+    ), status
+
+
+@bp.route("/sessions/<int:panel_id>/agenda", methods=["POST"])
+def add_to_agenda(panel_id: int):  # type: ignore[no-untyped-def]
+    panel = _panel_or_404(panel_id)
+    _office_only()
+    form = AgendaForm()
+    ready = _agenda_choices(form, panel)
+    if not form.validate_on_submit():
+        return session(panel.id, agenda_form=form, status=422)
+    chosen = [ready[i] for i in form.agenda.data or [] if i in ready]
+    if not chosen:
+        form.agenda.errors = [_("안건에 올릴 제안을 하나 이상 고르십시오.")]
+        return session(panel.id, agenda_form=form, status=422)
+    try:
+        for proposal in chosen:
+            deliberation.add_to_agenda(db.session, me(), panel, proposal)
+        commit(db.session)
+    except WorkflowError as exc:
+        db.session.rollback()
+        return session(panel.id, agenda_form=form, refusal=exc.message_ko, status=exc.status)
+    flash(_("%(count)s건을 안건에 올렸습니다.", count=len(chosen)), "success")
+    return redirect(url_for(".session", panel_id=panel.id), 303)
 
 
 def _render_item(
@@ -117,7 +158,7 @@ def _render_item(
 ):  # type: ignore[no-untyped-def]
     view = agenda.item_view(db.session, me(), item)
     opinion_form = opinion_form or OpinionForm()
-    opinion_form.vote.choices = [(v.value, v.label) for v in PanelVote]
+    opinion_form.vote.choices = [(v.value, label(v)) for v in PanelVote]
     context: dict[str, Any] = {
         "panel": item.session,
         "item": item,
@@ -140,7 +181,7 @@ def item(panel_id: int, item_id: int):  # type: ignore[no-untyped-def]
 def record_opinion(panel_id: int, item_id: int):  # type: ignore[no-untyped-def]
     item = _item_or_404(panel_id, item_id)
     form = OpinionForm()
-    form.vote.choices = [(v.value, v.label) for v in PanelVote]
+    form.vote.choices = [(v.value, label(v)) for v in PanelVote]
     if not form.validate_on_submit():
         return _render_item(item, opinion_form=form, status=422)
     try:
