@@ -146,6 +146,9 @@ def test_panel_opinions_decision_and_announcement_in_a_browser(walk, browser):
     third.get_by_role("button", name="회피 신고").click()
     assert "회피한 안건" in third.locator("#recused").inner_text()
     assert "의견 2/2건 기록" in third.locator("#status").inner_text()
+    third.get_by_role("link", name="제7차 규제개혁 심사위원회 · 안건 1").click()
+    assert "회피" in third.locator("#agenda").inner_text()
+    _shot(third, "panel-session")
 
     # The chair reads the minutes, decides, and publishes an announcement.
     chair = _login(browser, base, "chair@office.example")
@@ -162,6 +165,9 @@ def test_panel_opinions_decision_and_announcement_in_a_browser(walk, browser):
     chair.get_by_role("link", name="결정·발표").click()
     assert "만장일치" in chair.locator("#awaiting").inner_text()
     _shot(chair, "chair-desk")
+    chair.set_viewport_size(PHONE)
+    _shot(chair, "chair-desk-phone")
+    chair.set_viewport_size({"width": 1280, "height": 720})
     chair.get_by_role("link", name="결정하기").click()
     chair.select_option("#outcome", "repeal")
     chair.fill("#reasons", "허가 기간이 공사 기간을 늘리는 불합리한 절차입니다.")

@@ -435,7 +435,12 @@ def test_the_chair_publishes_and_the_repeal_gets_the_next_number(app, scene):
         proposal = db.session.get(Proposal, scene.proposal_id)
         assert proposal.state is State.ANNOUNCED and proposal.repeal_no == 2
         mails = FileMailer(Path(app.config["MAIL_FILE"])).messages()
-    assert any(scene.receipt_no in m["Subject"] for m in mails)
+    told = [
+        m
+        for m in mails
+        if scene.receipt_no in m["Subject"] and "규제철폐 과제로 발표" in m["Subject"]
+    ]
+    assert len(told) == 1 and told[0]["To"] == "hong@citizen.example"
 
     again = chair.post(f"{draft_path}/publish", data={"csrf_token": csrf_token(chair, draft_path)})
     assert again.status_code == 409
