@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .citizen import bp as citizen_bp
+    from .deliberation import chair_bp, panel_bp
     from .exports import bp as exports_bp
     from .public import bp as public_bp
     from .votes import bp as votes_bp
@@ -119,6 +120,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(citizen_bp, url_prefix="/my")
     app.register_blueprint(agency_bp, url_prefix="/agency")
+    app.register_blueprint(panel_bp, url_prefix="/panel")
+    app.register_blueprint(chair_bp, url_prefix="/chair")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -60,13 +60,19 @@ def create_panel_session(
         raise InvalidInput(
             "title_required", "회의 제목을 입력해 주십시오", "Give the session a title"
         )
+    if not members:
+        raise InvalidInput(
+            "members_required",
+            "회의에 참석할 심사위원을 한 명 이상 고르십시오",
+            "Choose at least one panel member for the session",
+        )
     if any(m.role is not Role.PANEL_MEMBER for m in members):
         raise InvalidInput(
             "members_role",
             "심사위원만 회의 위원이 될 수 있습니다",
             "Only panel members can sit on a session",
         )
-    if quorum < 1 or quorum > max(len(members), 1):
+    if quorum < 1 or quorum > len(members):
         raise InvalidInput(
             "quorum",
             "의결 정족수는 1 이상, 위원 수 이하여야 합니다",
@@ -161,7 +167,7 @@ def declare_conflict(
             "You are already recused from this item",
         )
     recusal = Recusal(
-        item_id=item.id, member_id=actor.id, reason=reason.strip(), declared_at=at or utcnow()
+        item=item, member_id=actor.id, reason=reason.strip(), declared_at=at or utcnow()
     )
     session.add(recusal)
     transition(
@@ -210,9 +216,10 @@ def record_opinion(
             "이미 의견을 기록한 안건입니다",
             "You have already recorded an opinion on this item",
         )
+    # Through the relationships, so the item's loaded opinions (consensus, quorum) stay current.
     opinion = PanelOpinion(
-        item_id=item.id,
-        member_id=actor.id,
+        item=item,
+        member=actor,
         vote=PanelVote(vote),
         score=score,
         comment=comment.strip(),
@@ -258,6 +265,40 @@ def consensus(item: AgendaItem) -> Consensus:
     return Consensus(recorded, expected, kind, leading if kind != "split" else None)
 
 
+def latest_agenda_item(session: Session, proposal: Proposal) -> AgendaItem | None:
+    """The agenda item of the most recent session that put ``proposal`` on its agenda."""
+    return session.scalar(
+        select(AgendaItem)
+        .join(PanelSession, PanelSession.id == AgendaItem.session_id)
+        .where(AgendaItem.proposal_id == proposal.id)
+        .order_by(PanelSession.held_on.desc(), PanelSession.id.desc())
+        .limit(1)
+    )
+
+
+def quorum_met(item: AgendaItem) -> bool:
+    """A session may conclude an item once at least ``quorum`` members have given an opinion."""
+    return len(item.opinions) >= item.session.quorum
+
+
+def check_quorum(session: Session, proposal: Proposal) -> None:
+    """Refuse a decision on a proposal whose latest session has not reached its quorum on it.
+
+    A proposal that was never put on an agenda (decided outside a session) is not held back.
+    """
+    item = latest_agenda_item(session, proposal)
+    if item is None or quorum_met(item):
+        return
+    quorum, recorded = item.session.quorum, len(item.opinions)
+    raise TransitionNotAllowed(
+        "quorum_not_met",
+        f"심사위원회 의결 정족수({quorum}명)에 이르지 않아 결정할 수 없습니다"
+        f" (의견 {recorded}건 기록)",
+        f"The panel has not reached its quorum of {quorum} on this item"
+        f" ({recorded} opinions recorded)",
+    )
+
+
 def decide_proposal(
     session: Session,
     actor: User,
@@ -273,6 +314,7 @@ def decide_proposal(
 ) -> Decision:
     """The chair records the decision after deliberation; it becomes public only when announced."""
     authorise(session, "decide_proposal", actor, proposal, expected_version)
+    check_quorum(session, proposal)
     try:
         chosen = Outcome(outcome)
     except ValueError:
@@ -311,7 +353,7 @@ def decide_proposal(
         notify=chosen not in (Outcome.REPEAL, Outcome.RELAX),
     )
     decision = Decision(
-        proposal_id=proposal.id,
+        proposal=proposal,
         sequence=len(proposal.decisions) + 1,
         outcome=chosen,
         reasons=reasons.strip(),

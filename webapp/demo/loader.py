@@ -683,10 +683,19 @@ def _deliberate_and_decide(
                 if accepted
                 else ("long_term" if plan.ending == "long_term" else "not_accepted")
             )
+            recused = 0
             for member in people.panel:
                 if rng.random() < 0.04:
-                    deliberation.declare_conflict(
-                        session, member, item, at=held, reason="관련 단체 자문 이력"
+                    # A member recuses only while the others can still reach the quorum; a
+                    # second conflict on the same item is given as a plain opinion instead.
+                    if recused < len(people.panel) - panel.quorum:
+                        recused += 1
+                        deliberation.declare_conflict(
+                            session, member, item, at=held, reason="관련 단체 자문 이력"
+                        )
+                        continue
+                    deliberation.record_opinion(
+                        session, member, item, vote=outcome, score=3, comment="", at=held
                     )
                     continue
                 vote = (

@@ -55,6 +55,11 @@ class Scene:
         )
         self.actor = role_actor
         self.item = self._agenda_item(panel)
+        if state is State.IN_DELIBERATION:
+            # The session has reached its quorum on the item, so the chair may decide it; the
+            # actor's own opinion or conflict is still to come.
+            for member in self.office.panel[:2]:
+                deliberation.record_opinion(db.session, member, self.item, vote="relax", score=4)
         self.notice = announcement.create_announcement(
             db.session, self.office.chair, title="발표", announced_on=date(2025, 3, 13)
         )
