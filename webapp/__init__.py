@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .citizen import bp as citizen_bp
     from .exports import bp as exports_bp
+    from .office import bp as office_bp
     from .public import bp as public_bp
     from .votes import bp as votes_bp
 
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(citizen_bp, url_prefix="/my")
     app.register_blueprint(agency_bp, url_prefix="/agency")
+    app.register_blueprint(office_bp, url_prefix="/office")
 
 
 def register_errorhandlers(app: Flask) -> None:
