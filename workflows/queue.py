@@ -125,7 +125,7 @@ def _keyset(f: QueueFilter) -> ColumnElement[bool] | None:
 
 def base_query(
     session: Session, actor: User, f: QueueFilter, targets: Targets, now: datetime
-) -> Select[tuple[Proposal]]:
+) -> Select[Proposal]:
     return select(Proposal).where(
         scope_clause(actor),
         queue_clause(f.queue, actor, targets, now),

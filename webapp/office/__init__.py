@@ -361,9 +361,7 @@ def act(receipt_no: str, name: str):  # type: ignore[no-untyped-def]
                     form.form_errors.append(message)
             return _render_proposal(proposal, (name, form), status=422)
         notice = (
-            _(
-                "다른 사용자가 이 제안을 먼저 변경했습니다. 아래 최신 내용을 확인한 뒤, 입력하신 내용으로 다시 제출해 주십시오."
-            )
+            _("다른 사용자가 먼저 변경했습니다. 최신 내용을 확인한 뒤 다시 제출해 주십시오.")
             if isinstance(exc, ConcurrentChange)
             else exc.message_ko
         )
