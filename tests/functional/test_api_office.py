@@ -129,7 +129,9 @@ def test_the_whole_issue_four_walk_through_the_api(app, client):
         headers=chief,
     ).get_json()["id"]
     added = client.post(
-        f"/api/v1/announcements/{notice_id}/actions/add", json={"receipt_no": receipt}, headers=chief
+        f"/api/v1/announcements/{notice_id}/actions/add",
+        json={"receipt_no": receipt},
+        headers=chief,
     )
     assert added.status_code == 200
     published = client.post(f"/api/v1/announcements/{notice_id}/actions/publish", headers=chief)
@@ -214,7 +216,12 @@ def test_triage_operations_through_the_api(app, client):
     later = act(client, staff, first_no, "merge_proposal", into=forwarded_no)
     assert later.status_code == 422 and "into" in later.get_json()["errors"]
     central = act(
-        client, staff, forwarded_no, "forward_to_central", reasons="법률 사항", external_ref="국조-7"
+        client,
+        staff,
+        forwarded_no,
+        "forward_to_central",
+        reasons="법률 사항",
+        external_ref="국조-7",
     )
     assert central.get_json()["outcome"] == "forward_central"
     declined_ok = act(
@@ -279,3 +286,94 @@ def test_queue_filters_and_keyset_pages(app, client):
     with app.app_context():
         citizen = account(Role.CITIZEN)
     assert client.get("/api/v1/queue", headers=token(client, citizen)).status_code == 403
+
+
+def test_issue_four_responses_match_the_openapi_document(app, client):
+    from tests.functional.test_openapi import _validator
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    with app.app_context():
+        reviewer, chair, member = (
+            account(Role.REVIEWER),
+            account(Role.CHAIR),
+            account(Role.PANEL_MEMBER),
+        )
+        office = factories.Office()
+        submitted = factories.submitted()
+        decided = factories.proposal_in(State.DECIDED, office=office)
+        commit(db.session)
+        receipt, decided_no = submitted.receipt_no, decided.receipt_no
+    staff, chief, panel = token(client, reviewer), token(client, chair), token(client, member)
+    action_path = "/proposals/{receipt_no}/actions/{action}"
+    cases = [
+        (act(client, staff, receipt, "start_review"), "200"),
+        (act(client, panel, receipt, "classify_proposal"), "403"),
+        (act(client, staff, receipt, "start_review"), "409"),
+        (act(client, staff, receipt, "request_information", question=""), "422"),
+        (act(client, staff, "2099-000000", "start_review"), "404"),
+    ]
+    for response, status in cases:
+        assert str(response.status_code) == status, response.get_json()
+        _validator(document, action_path, "post", status).validate(response.get_json())
+    queue = client.get("/api/v1/queue?queue=mine", headers=staff)
+    _validator(document, "/queue", "get", "200").validate(queue.get_json())
+    assert client.get("/api/v1/queue", headers=panel).status_code == 403
+    created = client.post(
+        "/api/v1/announcements", json={"title": "발표", "announced_on": "2025-03-13"}, headers=chief
+    )
+    _validator(document, "/announcements", "post", "201").validate(created.get_json())
+    refused = client.post(
+        "/api/v1/announcements", json={"title": "", "announced_on": "x"}, headers=staff
+    )
+    assert refused.status_code == 403
+    invalid = client.post("/api/v1/announcements", json={"title": ""}, headers=chief)
+    assert invalid.status_code == 422 and set(invalid.get_json()["errors"]) == {
+        "title",
+        "announced_on",
+    }
+    notice_path = "/announcements/{announcement_id}/actions/{action}"
+    notice_id = created.get_json()["id"]
+    empty = client.post(f"/api/v1/announcements/{notice_id}/actions/publish", headers=chief)
+    assert empty.status_code == 422
+    _validator(document, notice_path, "post", "422").validate(empty.get_json())
+    added = client.post(
+        f"/api/v1/announcements/{notice_id}/actions/add",
+        json={"receipt_no": decided_no},
+        headers=chief,
+    )
+    _validator(document, notice_path, "post", "200").validate(added.get_json())
+    published = client.post(f"/api/v1/announcements/{notice_id}/actions/publish", headers=chief)
+    _validator(document, notice_path, "post", "200").validate(published.get_json())
+    again = client.post(f"/api/v1/announcements/{notice_id}/actions/publish", headers=chief)
+    assert again.status_code == 409
+    session = client.post(
+        "/api/v1/panel-sessions",
+        json={"title": "회의", "held_on": "2025-02-04", "members": ["nobody@x"]},
+        headers=staff,
+    )
+    assert session.status_code == 422 and "members" in session.get_json()["errors"]
+    _validator(document, "/panel-sessions", "post", "422").validate(session.get_json())
+
+
+def test_repeals_api_lists_the_issue_fields_in_number_order(app, client):
+    with app.app_context():
+        office = factories.Office()
+        decided = [factories.proposal_in(State.DECIDED, office=office) for _ in range(3)]
+        from workflows import announcement
+
+        notice = factories.draft_announcement(office, decided, title="TF 성과 보고회")
+        announcement.publish_announcement(db.session, office.chair, notice)
+        commit(db.session)
+    body = client.get("/api/v1/repeals").get_json()
+    assert [r["number"] for r in body] == [1, 2, 3]
+    for row in body:
+        assert {
+            "number",
+            "title",
+            "sector",
+            "regulation_type",
+            "announcement",
+            "announced_on",
+            "receipt_no",
+        } <= set(row)
+        assert row["announcement"] == "TF 성과 보고회" and row["announced_on"] == "2025-03-13"
