@@ -262,3 +262,7 @@ def run_import(import_id: int) -> None:
         return
     upload.state = "done"
     upload.finished_at = utcnow()
+
+
+# Jobs defined beside the work they do register themselves here on import.
+from . import reminders as _reminders  # noqa: E402,F401

@@ -58,8 +58,28 @@ class FieldErrors(InvalidInput):
         self.errors = errors
 
 
+REQUIRED_MESSAGES = {
+    "question": "보완 요청 내용을 입력해 주십시오",
+    "answer": "보완 답변을 입력해 주십시오",
+    "reasons": "사유를 입력해 주십시오",
+    "reason_code": "불수용 사유 코드를 선택해 주십시오",
+    "opinion": "의견을 입력해 주십시오",
+    "sector": "분야를 선택해 주십시오",
+    "regulation_type": "규제 유형을 선택해 주십시오",
+    "reviewer": "검토자를 선택해 주십시오",
+    "department": "소관부서를 선택해 주십시오",
+    "into": "병합할(먼저 접수된) 제안의 접수번호를 입력해 주십시오",
+    "stance": "부서 입장을 선택해 주십시오",
+    "vote": "의견(철폐·완화·중장기 검토·불수용)을 선택해 주십시오",
+    "outcome": "결정 결과를 선택해 주십시오",
+    "responsible_official": "담당 공무원 이름을 입력해 주십시오",
+    "announcement": "발표를 선택해 주십시오",
+    "stage": "이행 단계를 선택해 주십시오",
+}
+
+
 def _required_missing(name: str) -> str:
-    return f"{name} 값을 입력해 주십시오"
+    return REQUIRED_MESSAGES.get(name, "필수 항목입니다")
 
 
 def parse_values(action: Action, raw: dict[str, Any]) -> dict[str, Any]:
