@@ -376,7 +376,7 @@ def test_the_staff_page_shows_the_full_trail_contact_and_similar_proposals(app, 
     page = client.get(f"/office/proposals/{receipts[1]}").get_data(as_text=True)
     similar = page.split('id="similar"')[1].split("</section>")[0]
     assert receipts[0] in similar and receipts[2] not in similar
-    assert 'id="contact"' in page and "submit_proposal" in page
+    assert 'id="contact"' in page and 'data-kind="submit_proposal"' in page
 
 
 @pytest.mark.parametrize("role", [Role.CITIZEN, Role.PANEL_MEMBER, Role.AGENCY_STAFF, Role.ADMIN])

@@ -61,6 +61,43 @@ RECOMMENDATIONS = ("repeal", "relax", "long_term", "forward_central", "not_accep
 STANCE_LABELS = {"keep": "존치 (규제 유지)", "relax": "완화 수용", "repeal": "폐지 수용"}
 
 
+EVENT_TITLES = {
+    "submit_proposal": _l("접수"),
+    "start_review": _l("검토 시작"),
+    "classify_proposal": _l("분류 확정·변경"),
+    "assign_reviewer": _l("검토자 배정"),
+    "transfer_to_department": _l("소관부서 이관"),
+    "request_information": _l("보완 요청"),
+    "answer_information_request": _l("보완 답변"),
+    "merge_proposal": _l("중복 병합"),
+    "absorb_duplicate": _l("중복 제안 병합됨"),
+    "withdraw_proposal": _l("철회"),
+    "forward_to_central": _l("중앙정부 건의"),
+    "decline_proposal": _l("불수용"),
+    "record_review": _l("검토 의견"),
+    "record_department_opinion": _l("소관부서 의견"),
+    "send_to_deliberation": _l("심의 회부"),
+    "record_opinion": _l("심사 의견"),
+    "declare_conflict": _l("이해충돌 회피"),
+    "decide_proposal": _l("결정"),
+    "add_to_announcement": _l("발표에 포함"),
+    "publish_announcement": _l("발표"),
+    "update_implementation": _l("이행 상황"),
+}
+
+
+def reference_rows() -> dict[str, dict[str, Any]]:
+    """Sector, type, channel and decline-reason rows by code, for labels in the templates."""
+    return {
+        name: {row.code: row for row in db.session.scalars(select(model))}
+        for name, model in (
+            ("sector", Sector),
+            ("regulation_type", RegulationType),
+            ("channel", Channel),
+        )
+    }
+
+
 def _me() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
@@ -173,6 +210,7 @@ def queue():  # type: ignore[no-untyped-def]
         queue_args={name: filter_args(filters, queue=name) for name in work_queue.QUEUES},
         bulk=bulk,
         can_bulk=me.role in OFFICE_ROLES,
+        refs=reference_rows(),
         choices={
             "stage": [(s.value, s.label) for s in Stage],
             "state": [(s.value, s.label) for s in State if s is not State.DRAFT],
@@ -323,7 +361,19 @@ def _render_proposal(
         if proposal.state in (State.SUBMITTED, State.IN_REVIEW, State.INFO_REQUESTED)
         else [],
         stance_labels=STANCE_LABELS,
+        refs=reference_rows(),
+        event_titles=EVENT_TITLES,
+        outcome_of=_outcome_label,
     ), status
+
+
+def _outcome_label(code: str | None) -> str:
+    from models import Outcome
+
+    try:
+        return Outcome(code).label if code else ""
+    except ValueError:
+        return code or ""
 
 
 @bp.route("/proposals/<receipt_no>")
