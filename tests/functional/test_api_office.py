@@ -377,3 +377,32 @@ def test_repeals_api_lists_the_issue_fields_in_number_order(app, client):
             "receipt_no",
         } <= set(row)
         assert row["announcement"] == "TF 성과 보고회" and row["announced_on"] == "2025-03-13"
+
+
+def test_every_action_refuses_every_role_the_table_does_not_allow(app, client):
+    from workflows.rules import OPERATIONS
+
+    from webapp.office.actions import ACTIONS
+
+    with app.app_context():
+        users = {role: account(role) for role in Role}
+        office = factories.Office()
+        proposer = db.session.get(factories.User, users[Role.CITIZEN].id)
+        receipts = {}
+        for name in ACTIONS:
+            state = sorted(OPERATIONS[name].from_states, key=lambda s: s.value)[0]
+            proposal = factories.proposal_in(state, proposer=proposer, office=office)
+            receipts[name] = (proposal.receipt_no, proposal.version, proposal.state)
+        commit(db.session)
+    tokens = {role: token(client, user) for role, user in users.items()}
+    for name, (receipt, version, state) in receipts.items():
+        operation = OPERATIONS[name]
+        for role in Role:
+            if role in operation.roles:
+                continue
+            response = act(client, tokens[role], receipt, name)
+            assert response.status_code == 403, (name, role, response.get_json())
+            assert response.get_json()["message"]
+        with app.app_context():
+            row = db.session.scalar(select(Proposal).where(Proposal.receipt_no == receipt))
+            assert (row.state, row.version) == (state, version), name
