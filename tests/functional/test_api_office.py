@@ -380,9 +380,8 @@ def test_repeals_api_lists_the_issue_fields_in_number_order(app, client):
 
 
 def test_every_action_refuses_every_role_the_table_does_not_allow(app, client):
-    from workflows.rules import OPERATIONS
-
     from webapp.office.actions import ACTIONS
+    from workflows.rules import OPERATIONS
 
     with app.app_context():
         users = {role: account(role) for role in Role}
