@@ -58,7 +58,11 @@ QUEUE_TITLES = {
 }
 BULK_ACTIONS = ("assign_reviewer", "classify_proposal", "send_to_deliberation")
 RECOMMENDATIONS = ("repeal", "relax", "long_term", "forward_central", "not_accepted")
-STANCE_LABELS = {"keep": "존치 (규제 유지)", "relax": "완화 수용", "repeal": "폐지 수용"}
+STANCE_LABELS = {
+    "keep": _l("존치 (규제 유지)"),
+    "relax": _l("완화 수용"),
+    "repeal": _l("폐지 수용"),
+}
 
 
 EVENT_TITLES = {
