@@ -167,6 +167,8 @@ class Proposal(Base):
             "id",
         ),
         Index("ix_proposal_updated_at_id", "updated_at", "id"),
+        # "Ready for deliberation": in review with the office's opinion recorded.
+        Index("ix_proposal_state_reviewed_at", "state", "reviewed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,6 +17,9 @@ from .deadlines import Targets, overdue_clause
 QUEUES = ("all", "new", "mine", "waiting", "in_review", "ready", "overdue")
 SORTS = ("newest", "oldest", "updated")
 PAGE_SIZE = 50
+# Counts are exact up to here; beyond it a queue shows "more than" (a count over a million rows
+# on every page view would cost seconds; a capped one reads at most this many index entries).
+COUNT_CAP = 10_000
 MAX_PAGE_SIZE = 200
 
 
@@ -183,12 +186,15 @@ def counts(
     targets: Targets,
     f: QueueFilter | None = None,
     now: datetime | None = None,
+    cap: int = COUNT_CAP,
 ) -> dict[str, int]:
-    """The live size of every named queue (within the actor's scope and the other filters)."""
+    """The live size of every named queue (within the actor's scope and the other filters),
+    exact up to ``cap``; a larger queue counts as ``cap + 1`` ("more than ``cap``")."""
     now = now or utcnow()
     base = replace(f or QueueFilter(), after=None)
     result = {}
     for name in QUEUES:
         query = base_query(session, actor, replace(base, queue=name), targets, now)
-        result[name] = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        capped = query.with_only_columns(Proposal.id).limit(cap + 1).subquery()
+        result[name] = session.scalar(select(func.count()).select_from(capped)) or 0
     return result

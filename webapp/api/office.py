@@ -126,6 +126,7 @@ def office_queue():  # type: ignore[no-untyped-def]
     result = work_queue.page(db.session, user, filters, goals)
     body = {
         "counts": work_queue.counts(db.session, user, goals, filters),
+        "count_cap": work_queue.COUNT_CAP,
         "items": [
             {
                 "receipt_no": p.receipt_no,

@@ -73,6 +73,10 @@ OFFICE_SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["counts", "items", "next"],
         "properties": {
+            "count_cap": {
+                "type": "integer",
+                "description": "Counts are exact up to this; a larger queue reports count_cap + 1",
+            },
             "counts": {
                 "type": "object",
                 "required": ["all", "new", "mine", "waiting", "in_review", "ready", "overdue"],

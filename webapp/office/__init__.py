@@ -210,6 +210,7 @@ def queue():  # type: ignore[no-untyped-def]
         else None,
         first_args=filter_args(filters) if filters.after else None,
         counts=counts,
+        count_cap=work_queue.COUNT_CAP,
         queue_labels=QUEUE_TITLES,
         queue_args={name: filter_args(filters, queue=name) for name in work_queue.QUEUES},
         bulk=bulk,
