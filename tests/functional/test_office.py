@@ -376,6 +376,12 @@ def test_the_staff_page_shows_the_full_trail_contact_and_similar_proposals(app, 
     page = client.get(f"/office/proposals/{receipts[1]}").get_data(as_text=True)
     similar = page.split('id="similar"')[1].split("</section>")[0]
     assert receipts[0] in similar and receipts[2] not in similar
+    # "Merge into this" opens the merge form with the earlier receipt number filled in.
+    assert f"merge_into={receipts[0]}" in similar
+    prefilled = client.get(f"/office/proposals/{receipts[1]}?merge_into={receipts[0]}")
+    assert f'name="merge_proposal-into" type="text" value="{receipts[0]}"' in prefilled.get_data(
+        as_text=True
+    )
     assert 'id="contact"' in page and 'data-kind="submit_proposal"' in page
 
 

@@ -315,6 +315,8 @@ def _forms(proposal: Proposal, submitted: tuple[str, ActionForm] | None) -> dict
             form = submitted[1]
         else:
             form = form_class(formdata=None, prefix=name)
+            if name == "merge_proposal":
+                form.into.data = request.args.get("merge_into", "")[:20]  # type: ignore[attr-defined]
             if name == "classify_proposal":
                 form.sector.data = proposal.sector_code  # type: ignore[attr-defined]
                 form.regulation_type.data = proposal.regulation_type_code  # type: ignore[attr-defined]
@@ -356,7 +358,9 @@ def _render_proposal(
         events=_events(proposal),
         forms=_forms(proposal, submitted),
         titles=ACTION_TITLES,
-        submitted=submitted[0] if submitted else None,
+        submitted=submitted[0]
+        if submitted
+        else ("merge_proposal" if request.args.get("merge_into") else None),
         notice=notice,
         show_contact=me.role in OFFICE_ROLES,
         deadlines=deadlines(proposal, goals),
