@@ -405,3 +405,57 @@ def test_every_action_refuses_every_role_the_table_does_not_allow(app, client):
         with app.app_context():
             row = db.session.scalar(select(Proposal).where(Proposal.receipt_no == receipt))
             assert (row.state, row.version) == (state, version), name
+
+
+def test_withdraw_add_to_announcement_and_implementation_through_the_api(app, client):
+    with app.app_context():
+        citizen = account(Role.CITIZEN)
+        chair = account(Role.CHAIR)
+        office = factories.Office()
+        mine = factories.submitted(db.session.get(factories.User, citizen.id))
+        decided = factories.proposal_in(State.DECIDED, office=office)
+        announced = factories.proposal_in(State.ANNOUNCED, office=office)
+        notice = factories.draft_announcement(office, [], title="다음 발표")
+        commit(db.session)
+        mine_no, decided_no, announced_no, notice_id = (
+            mine.receipt_no,
+            decided.receipt_no,
+            announced.receipt_no,
+            notice.id,
+        )
+    proposer, chief = token(client, citizen), token(client, chair)
+    withdrawn = act(client, proposer, mine_no, "withdraw_proposal", reason="해결되었습니다")
+    assert withdrawn.get_json()["state"] == "withdrawn"
+    assert act(client, proposer, mine_no, "withdraw_proposal").status_code == 409
+    missing = act(client, chief, decided_no, "add_to_announcement", announcement=9999)
+    assert missing.status_code == 422 and "announcement" in missing.get_json()["errors"]
+    added = act(client, chief, decided_no, "add_to_announcement", announcement=notice_id)
+    assert added.get_json()["announcement"] == notice_id
+    no_date = act(
+        client,
+        chief,
+        announced_no,
+        "update_implementation",
+        stage="in_force",
+        ordinance_change_needed=True,
+    )
+    assert no_date.status_code == 422 and "effective_on" in no_date.get_json()["errors"]
+    bad_date = act(
+        client, chief, announced_no, "update_implementation", stage="in_force", effective_on="6월"
+    )
+    assert bad_date.status_code == 422 and "effective_on" in bad_date.get_json()["errors"]
+    in_force = act(
+        client,
+        chief,
+        announced_no,
+        "update_implementation",
+        stage="in_force",
+        ordinance_change_needed=True,
+        effective_on="2025-06-01",
+    )
+    assert in_force.status_code == 200
+    with app.app_context():
+        row = db.session.scalar(select(Proposal).where(Proposal.receipt_no == announced_no))
+        assert (
+            row.implementation_stage.value == "in_force" and str(row.effective_on) == "2025-06-01"
+        )

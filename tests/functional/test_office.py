@@ -58,6 +58,9 @@ def test_pages_render_for_a_reviewer(app, client, office):
     page = client.get(f"/office/proposals/{receipt}")
     assert page.status_code == 200
     assert "start_review-version" in page.get_data(as_text=True)
+    english = client.get("/office/?lang=en").get_data(as_text=True)
+    assert "New intake" in english and "Ready for deliberation" in english
+    assert "Full event trail" in client.get(f"/office/proposals/{receipt}").get_data(as_text=True)
 
 
 def proposal_row(app, receipt_no: str) -> Proposal:  # type: ignore[no-untyped-def]
