@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models import DECIDED_OUTCOMES, Proposal, Review, ReviewKind, Role, User, utcnow
+from models import DECIDED_OUTCOMES, Proposal, Review, ReviewKind, User, utcnow
 
 from .engine import authorise, transition
 from .errors import InvalidInput, InvalidInputs, PermissionDenied
@@ -28,7 +28,8 @@ def record_review(
     at: datetime | None = None,
     expected_version: int | None = None,
 ) -> Review:
-    """Record a review opinion: officials write the owning department's, the office its own."""
+    """Record the office's review opinion and recommendation (the first one meets the first-review
+    target); the owning department answers through ``record_department_opinion``."""
     authorise(session, "record_review", actor, proposal, expected_version)
     if not opinion.strip():
         raise InvalidInput("opinion_required", "검토 의견을 입력해 주십시오", "Write the opinion")
@@ -38,7 +39,7 @@ def record_review(
             f"알 수 없는 권고입니다: {recommendation}",
             f"Unknown recommendation: {recommendation}",
         )
-    kind = ReviewKind.DEPARTMENT if actor.role is Role.OFFICIAL else ReviewKind.REVIEWER
+    kind = ReviewKind.REVIEWER
     at = at or utcnow()
     review = Review(
         proposal_id=proposal.id,
@@ -54,9 +55,7 @@ def record_review(
         created_at=at,
     )
     session.add(review)
-    first_review: dict[str, Any] = (
-        {"reviewed_at": at} if kind is ReviewKind.REVIEWER and proposal.reviewed_at is None else {}
-    )
+    first_review: dict[str, Any] = {"reviewed_at": at} if proposal.reviewed_at is None else {}
     transition(
         session,
         "record_review",

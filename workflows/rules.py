@@ -148,7 +148,9 @@ OPERATIONS: dict[str, Operation] = {
             "record_review",
             {State.IN_REVIEW},
             None,
-            OFFICE_ROLES | {Role.OFFICIAL},
+            # The owning department answers through record_department_opinion, which holds it
+            # to the burden of proof; this is the office's own opinion.
+            OFFICE_ROLES,
             "검토 의견을 받을",
             "receive a review",
         ),
