@@ -143,15 +143,6 @@ class DepartmentStatus:
     due_on: date | None
     keeps: bool  # the department wants to keep the regulation (and justified it)
 
-    @property
-    def label(self) -> str:
-        return {
-            "not_transferred": "소관부서 미지정",
-            "provided": "소관부서 의견 제출",
-            "pending": "소관부서 의견 대기",
-            "missing": "기한 내 소관부서 의견·존치 근거 미제출",
-        }[self.kind]
-
 
 def department_status(proposal: Proposal, now: datetime | None = None) -> DepartmentStatus:
     """Provided, still pending, or missing by its deadline (the burden of proof lies with the
