@@ -317,6 +317,7 @@ def test_issue_four_responses_match_the_openapi_document(app, client):
         _validator(document, action_path, "post", status).validate(response.get_json())
     queue = client.get("/api/v1/queue?queue=mine", headers=staff)
     _validator(document, "/queue", "get", "200").validate(queue.get_json())
+    assert queue.get_json()["items"][0]["department_opinion"]["status"] == "not_transferred"
     assert client.get("/api/v1/queue", headers=panel).status_code == 403
     created = client.post(
         "/api/v1/announcements", json={"title": "발표", "announced_on": "2025-03-13"}, headers=chief

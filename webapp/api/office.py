@@ -14,7 +14,7 @@ from models import Announcement, Proposal, Role, User, as_utc, db
 from workflows import announcement as announcements
 from workflows import deliberation
 from workflows import queue as work_queue
-from workflows.deadlines import deadlines
+from workflows.deadlines import deadlines, department_status
 from workflows.dispatch import commit
 from workflows.engine import check_permission
 from workflows.errors import InvalidInput, PermissionDenied, WorkflowError
@@ -110,6 +110,15 @@ def _deadline_json(proposal: Proposal) -> list[dict[str, Any]]:
     ]
 
 
+def _department_json(proposal: Proposal) -> dict[str, Any]:
+    status = department_status(proposal)
+    return {
+        "status": status.kind,
+        "due_on": status.due_on.isoformat() if status.due_on else None,
+        "keeps": status.keeps,
+    }
+
+
 @bp.route("/queue")
 def office_queue():  # type: ignore[no-untyped-def]
     """The office's queue with the workspace's filters, keyset-paged (``after``)."""
@@ -142,6 +151,7 @@ def office_queue():  # type: ignore[no-untyped-def]
                 "submitted_at": as_utc(p.submitted_at).isoformat() if p.submitted_at else None,
                 "version": p.version,
                 "deadlines": _deadline_json(p),
+                "department_opinion": _department_json(p),
             }
             for p in result.items
         ],

@@ -101,6 +101,19 @@ OFFICE_SCHEMAS: dict[str, Any] = {
                         "owning_department": {"type": ["string", "null"]},
                         "submitted_at": {"type": ["string", "null"], "format": "date-time"},
                         "version": {"type": "integer"},
+                        "department_opinion": {
+                            "type": "object",
+                            "required": ["status", "due_on", "keeps"],
+                            "properties": {
+                                "status": {
+                                    "enum": ["not_transferred", "pending", "provided", "missing"],
+                                    "description": "missing: no opinion by the deadline (the "
+                                    "department carries the burden of proof)",
+                                },
+                                "due_on": {"type": ["string", "null"], "format": "date"},
+                                "keeps": {"type": "boolean"},
+                            },
+                        },
                         "deadlines": {
                             "type": "array",
                             "items": {

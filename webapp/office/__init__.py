@@ -224,6 +224,14 @@ def queue():  # type: ignore[no-untyped-def]
             "source": [(s.value, s.label) for s in SourceKind],
             "channel": _reference(Channel),
             "reviewer": _reviewers(),
+            "department": [
+                (str(o.id), o.name)
+                for o in db.session.scalars(
+                    select(Organisation)
+                    .where(Organisation.kind == OrganisationKind.DEPARTMENT)
+                    .order_by(Organisation.name)
+                )
+            ],
             "sort": [
                 ("newest", _("최근 접수순")),
                 ("oldest", _("오래된 접수순")),

@@ -32,6 +32,9 @@ def test_an_official_sees_only_the_share_of_their_department(ctx):
     assert [p.id for p in page.items] == [theirs.id]
     everything = queue.page(db.session, office.reviewer, queue.QueueFilter(), Targets())
     assert {p.id for p in everything.items} == {theirs.id, other.id}
+    by_department = queue.QueueFilter(department=dept.id)
+    filtered = queue.page(db.session, office.reviewer, by_department, Targets())
+    assert [p.id for p in filtered.items] == [theirs.id]
 
 
 def test_keyset_pages_cover_every_row_once_in_each_order(ctx):
