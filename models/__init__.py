@@ -19,6 +19,7 @@ from .enums import (
     State,
 )
 from .infra import BulkImport, Counter, Export, MailLog, OutboxMessage
+from .office import ReminderLog
 from .panel import AgendaItem, PanelMember, PanelOpinion, PanelSession, Recusal
 from .people import ApiToken, Organisation, User
 from .proposal import Announcement, Campaign, Decision, Proposal, ProposalEvent, Review
@@ -59,6 +60,7 @@ __all__ = [
     "ProposalEvent",
     "Recusal",
     "RegulationType",
+    "ReminderLog",
     "Review",
     "ReviewKind",
     "Role",

@@ -149,6 +149,26 @@ class Proposal(Base):
         UniqueConstraint("organisation_id", "external_id"),
         Index("ix_proposal_state_stage", "state", "stage"),
         Index("ix_proposal_submitted_at_id", "submitted_at", "id"),
+        # The office's queues: keyset pages over (submitted_at, id) within a state, a reviewer's
+        # or a department's share, and the most recently changed first.
+        Index("ix_proposal_state_submitted_at_id", "state", "submitted_at", "id"),
+        Index(
+            "ix_proposal_reviewer_state_submitted_at_id",
+            "assigned_reviewer_id",
+            "state",
+            "submitted_at",
+            "id",
+        ),
+        Index(
+            "ix_proposal_department_state_submitted_at_id",
+            "owning_department_id",
+            "state",
+            "submitted_at",
+            "id",
+        ),
+        Index("ix_proposal_updated_at_id", "updated_at", "id"),
+        # "Ready for deliberation": in review with the office's opinion recorded.
+        Index("ix_proposal_state_reviewed_at", "state", "reviewed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -183,6 +203,15 @@ class Proposal(Base):
     assigned_reviewer_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id"), index=True
     )
+    # The department that owns the regulation (소관부서), once the office has transferred it, and
+    # the date by which it owes its opinion (and, to keep the rule, its justification).
+    owning_department_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    department_due_on: Mapped[date | None]
+    # Deadlines run from here in business days: the submission, moved later by the business days
+    # spent waiting for the proposer (None: never paused, the clock runs from submitted_at).
+    clock_started_at: Mapped[datetime | None]
+    # When the office first recorded its review opinion (the first-review target).
+    reviewed_at: Mapped[datetime | None]
 
     state: Mapped[State] = mapped_column(enum_column(State, "state"), default=State.DRAFT)
     stage: Mapped[Stage] = mapped_column(enum_column(Stage, "stage"), default=Stage.INTAKE)
@@ -213,7 +242,10 @@ class Proposal(Base):
     proposer: Mapped[User] = relationship(foreign_keys=[proposer_id])
     entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
     assigned_reviewer: Mapped[User | None] = relationship(foreign_keys=[assigned_reviewer_id])
-    organisation: Mapped[Organisation | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
+    owning_department: Mapped[Organisation | None] = relationship(
+        foreign_keys=[owning_department_id]
+    )
     campaign: Mapped[Campaign | None] = relationship()
     merged_into: Mapped[Proposal | None] = relationship(remote_side=[id])
     announcement: Mapped[Announcement | None] = relationship(back_populates="proposals")

@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from .citizen import bp as citizen_bp
     from .deliberation import chair_bp, panel_bp
     from .exports import bp as exports_bp
+    from .office import bp as office_bp
     from .public import bp as public_bp
     from .votes import bp as votes_bp
 
@@ -122,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agency_bp, url_prefix="/agency")
     app.register_blueprint(panel_bp, url_prefix="/panel")
     app.register_blueprint(chair_bp, url_prefix="/chair")
+    app.register_blueprint(office_bp, url_prefix="/office")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(report_cli)
+    app.cli.add_command(reminders_cli)
 
 
 @click.command("demo-data")
@@ -169,3 +170,30 @@ def report_campaign(code: str, output: str) -> None:
         + ", ".join(f"{block.sector} {block.count}" for block in result.sectors)
     )
     click.echo(f"written to {output}")
+
+
+@click.group("reminders")
+def reminders_cli() -> None:
+    """The office's daily deadline reminders."""
+
+
+@reminders_cli.command("send")
+@click.option("--day", default=None, help="The Seoul date to remind for (YYYY-MM-DD; today).")
+@with_appcontext
+def send_reminders(day: str | None) -> None:
+    """Queue today's reminder to each assignee with something due (run daily by cron or the RQ
+    scheduler; a second run on the same day sends nothing twice)."""
+    from datetime import date
+
+    from workflows.deadlines import seoul_today
+    from workflows.reminders import queue_reminders
+
+    from .office.actions import targets
+
+    try:
+        on = date.fromisoformat(day) if day else seoul_today()
+    except ValueError:
+        raise click.BadParameter("YYYY-MM-DD", param_hint="--day") from None
+    queued = queue_reminders(db.session, on, targets())
+    commit(db.session)
+    click.echo(f"{queued} reminder(s) queued for {on.isoformat()}")

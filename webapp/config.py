@@ -29,6 +29,9 @@ ENV_KEYS = (
     "EXPORT_DIR",
     "EXPORT_INLINE_LIMIT",
     "IMPORT_DIR",
+    "REVIEW_TARGET_BUSINESS_DAYS",
+    "RESULT_TARGET_BUSINESS_DAYS",
+    "DEPARTMENT_OPINION_BUSINESS_DAYS",
 )
 
 
@@ -94,6 +97,12 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "EXPORT_DIR": settings.get("EXPORT_DIR") or str(instance / "exports"),
         "EXPORT_INLINE_LIMIT": int(settings.get("EXPORT_INLINE_LIMIT", 5000)),
         "IMPORT_DIR": settings.get("IMPORT_DIR") or str(instance / "imports"),
+        # Deadlines of the office, in business days (Korean public holidays off).
+        "REVIEW_TARGET_BUSINESS_DAYS": int(settings.get("REVIEW_TARGET_BUSINESS_DAYS") or 14),
+        "RESULT_TARGET_BUSINESS_DAYS": int(settings.get("RESULT_TARGET_BUSINESS_DAYS") or 60),
+        "DEPARTMENT_OPINION_BUSINESS_DAYS": int(
+            settings.get("DEPARTMENT_OPINION_BUSINESS_DAYS") or 10
+        ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

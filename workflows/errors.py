@@ -40,3 +40,12 @@ class ConcurrentChange(WorkflowError):
     """Someone else changed the object since the actor loaded it."""
 
     status = 409
+
+
+class InvalidInputs(InvalidInput):
+    """Several values are invalid at once: one message per field (the first one leads)."""
+
+    def __init__(self, errors: list[InvalidInput]) -> None:
+        first = errors[0]
+        super().__init__(first.rule, first.message_ko, first.message_en)
+        self.errors = errors

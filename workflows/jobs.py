@@ -140,6 +140,7 @@ EVENT_SUBJECTS = {
     "submit_proposal": "제안이 접수되었습니다",
     "request_information": "제안 보완을 요청드립니다",
     "merge_proposal": "제안이 먼저 접수된 같은 내용의 제안과 병합되었습니다",
+    "absorb_duplicate": "같은 내용의 다른 제안이 회원님의 제안에 병합되었습니다",
     "withdraw_proposal": "제안이 철회되었습니다",
     "forward_to_central": "제안이 중앙정부에 건의되었습니다",
     "decline_proposal": "제안 검토 결과를 알려드립니다",
@@ -261,3 +262,7 @@ def run_import(import_id: int) -> None:
         return
     upload.state = "done"
     upload.finished_at = utcnow()
+
+
+# Jobs defined beside the work they do register themselves here on import.
+from . import reminders as _reminders  # noqa: E402,F401

@@ -87,6 +87,14 @@ OPERATIONS: dict[str, Operation] = {
             "be assigned to a reviewer",
         ),
         _op(
+            "transfer_to_department",
+            _TRIAGE,
+            None,
+            OFFICE_ROLES,
+            "소관부서로 이관할",
+            "be transferred to its owning department",
+        ),
+        _op(
             "request_information",
             {State.SUBMITTED, State.IN_REVIEW},
             State.INFO_REQUESTED,
@@ -140,9 +148,19 @@ OPERATIONS: dict[str, Operation] = {
             "record_review",
             {State.IN_REVIEW},
             None,
-            OFFICE_ROLES | {Role.OFFICIAL},
+            # The owning department answers through record_department_opinion, which holds it
+            # to the burden of proof; this is the office's own opinion.
+            OFFICE_ROLES,
             "검토 의견을 받을",
             "receive a review",
+        ),
+        _op(
+            "record_department_opinion",
+            {State.IN_REVIEW},
+            None,
+            {Role.OFFICIAL},
+            "소관부서 의견을 받을",
+            "receive the owning department's opinion",
         ),
         _op(
             "send_to_deliberation",

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from models import (
     Decision,
     DeclineReason,
+    Organisation,
+    OrganisationKind,
     Outcome,
     Proposal,
     RegulationType,
@@ -22,7 +24,8 @@ from models import (
     utcnow,
 )
 
-from .engine import authorise, transition
+from .deadlines import Targets, department_due_on, resumed_clock
+from .engine import authorise, record_event, transition
 from .errors import InvalidInput
 
 
@@ -128,6 +131,43 @@ def assign_reviewer(
     return proposal
 
 
+def transfer_to_department(
+    session: Session,
+    actor: User,
+    proposal: Proposal,
+    *,
+    department: Organisation,
+    note: str = "",
+    targets: Targets | None = None,
+    at: datetime | None = None,
+    expected_version: int | None = None,
+) -> Proposal:
+    """Hand the proposal to the department that owns the regulation, which then owes its opinion
+    (and, to keep the rule, a justification) by a deadline in business days."""
+    authorise(session, "transfer_to_department", actor, proposal, expected_version)
+    if department.kind is not OrganisationKind.DEPARTMENT or not department.active:
+        raise InvalidInput(
+            "department",
+            "소관부서(부서)만 지정할 수 있습니다",
+            "Only an active department can own a regulation",
+        )
+    at = at or utcnow()
+    due = department_due_on(at, targets or Targets())
+    transition(
+        session,
+        "transfer_to_department",
+        actor,
+        proposal,
+        at=at,
+        expected_version=expected_version,
+        note=note.strip() or f"소관부서 이관: {department.name}",
+        data={"department_id": department.id, "due_on": due.isoformat()},
+        owning_department_id=department.id,
+        department_due_on=due,
+    )
+    return proposal
+
+
 def request_information(
     session: Session,
     actor: User,
@@ -175,6 +215,9 @@ def answer_information_request(
     authorise(session, "answer_information_request", actor, proposal, expected_version)
     if not answer.strip():
         raise InvalidInput("answer_required", "보완 답변을 입력해 주십시오", "Write an answer")
+    at = at or utcnow()
+    # The deadlines move later by the business days the office waited for this answer.
+    paused_from = proposal.info_requested_at or at
     transition(
         session,
         "answer_information_request",
@@ -184,6 +227,7 @@ def answer_information_request(
         expected_version=expected_version,
         note=answer.strip(),
         info_requested_at=None,
+        clock_started_at=resumed_clock(proposal, paused_from, at),
     )
     return proposal
 
@@ -232,6 +276,19 @@ def merge_proposal(
         outcome=Outcome.MERGED,
         merged_into_id=into.id,
         info_requested_at=None,
+    )
+    # The survivor credits the duplicate's proposer, and its own proposer is told.
+    record_event(
+        session,
+        into,
+        "absorb_duplicate",
+        actor,
+        from_state=into.state,
+        from_stage=into.stage,
+        at=at,
+        note=f"같은 내용의 제안 {proposal.receipt_no}이(가) 이 제안에 병합되었습니다",
+        data={"duplicate": proposal.id, "duplicate_receipt_no": proposal.receipt_no},
+        notify=True,
     )
     return proposal
 

@@ -289,3 +289,6 @@ def my_proposals():  # type: ignore[no-untyped-def]
     result = [_proposal_detail(p) for p in items]
     db.session.commit()
     return jsonify(result)
+
+
+from . import office as _office  # noqa: E402,F401 - the issue-4 routes on this blueprint

@@ -219,6 +219,10 @@ def document() -> dict[str, Any]:
     }
     doc["paths"].update(proposal_paths())
     doc["components"]["schemas"].update(PROPOSAL_SCHEMAS)
+    from .openapi_office import OFFICE_SCHEMAS, office_paths
+
+    doc["paths"].update(office_paths())
+    doc["components"]["schemas"].update(OFFICE_SCHEMAS)
     doc["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
     return doc
 

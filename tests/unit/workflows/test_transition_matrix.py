@@ -54,6 +54,10 @@ class Scene:
             state, proposer=proposer, office=self.office, panel=panel
         )
         self.actor = role_actor
+        # The official's department owns the regulation (as if transferred before it got here),
+        # so the department's own operations are decided by the table alone.
+        self.department = factories.organisation(*factories.ORG_OF_ROLE[Role.OFFICIAL])
+        self.proposal.owning_department_id = self.department.id
         self.item = self._agenda_item(panel)
         if state is State.IN_DELIBERATION:
             # The session has reached its quorum on the item, so the chair may decide it; the
@@ -100,6 +104,9 @@ CALLS: dict[str, Callable[[Scene], Any]] = {
     "assign_reviewer": lambda s: triage.assign_reviewer(
         db.session, s.actor, s.proposal, reviewer=s.office.reviewer
     ),
+    "transfer_to_department": lambda s: triage.transfer_to_department(
+        db.session, s.actor, s.proposal, department=s.department
+    ),
     "request_information": lambda s: triage.request_information(
         db.session, s.actor, s.proposal, question="사례를 알려 주십시오"
     ),
@@ -118,6 +125,20 @@ CALLS: dict[str, Callable[[Scene], Any]] = {
     ),
     "record_review": lambda s: review.record_review(
         db.session, s.actor, s.proposal, opinion="검토 의견"
+    ),
+    "record_department_opinion": lambda s: review.record_department_opinion(
+        db.session,
+        s.actor,
+        s.proposal,
+        stance="keep",
+        opinion="존치 필요",
+        justification={
+            "keep_purpose": "안전 확보",
+            "keep_evidence": "사고 통계",
+            "keep_harm_if_repealed": "사고 증가",
+            "keep_alternatives": "대안 없음",
+            "keep_responsible_official": "김과장",
+        },
     ),
     "send_to_deliberation": lambda s: review.send_to_deliberation(db.session, s.actor, s.proposal),
     "record_opinion": lambda s: deliberation.record_opinion(
