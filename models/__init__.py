@@ -1,5 +1,7 @@
 """Tables, enums and invariants. Imports nothing else of ours."""
 
+from .attachment import Attachment, FormStash
+from .audit import AdminAuditEntry
 from .base import Base, as_utc, db, utcnow
 from .enums import (
     ANNOUNCEABLE_OUTCOMES,
@@ -22,6 +24,7 @@ from .infra import BulkImport, Counter, Export, MailLog, OutboxMessage
 from .panel import AgendaItem, PanelMember, PanelOpinion, PanelSession, Recusal
 from .people import ApiToken, Organisation, User
 from .proposal import Announcement, Campaign, Decision, Proposal, ProposalEvent, Review
+from .reexamination import ReexaminationRequest
 from .reference import Channel, DeclineReason, RegulationType, Sector
 from .vote import Ballot, BallotChoice, VoteCandidate, VoteRound
 
@@ -30,10 +33,12 @@ __all__ = [
     "DECIDED_OUTCOMES",
     "OPEN_STATES",
     "STAFF_ROLES",
+    "AdminAuditEntry",
     "AgendaItem",
     "Announcement",
     "AnnouncementState",
     "ApiToken",
+    "Attachment",
     "Ballot",
     "BallotChoice",
     "Base",
@@ -44,6 +49,7 @@ __all__ = [
     "Decision",
     "DeclineReason",
     "Export",
+    "FormStash",
     "ImplementationStage",
     "MailLog",
     "Organisation",
@@ -58,6 +64,7 @@ __all__ = [
     "Proposal",
     "ProposalEvent",
     "Recusal",
+    "ReexaminationRequest",
     "RegulationType",
     "Review",
     "ReviewKind",
