@@ -105,6 +105,8 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .agency import bp as agency_bp
     from .api import bp as api_bp
+    from .assisted import bp as assisted_bp
+    from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
     from .citizen import bp as citizen_bp
     from .exports import bp as exports_bp
@@ -119,6 +121,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(citizen_bp, url_prefix="/my")
     app.register_blueprint(agency_bp, url_prefix="/agency")
+    app.register_blueprint(attachments_bp, url_prefix="/attachments")
+    app.register_blueprint(assisted_bp, url_prefix="/assisted")
 
 
 def register_errorhandlers(app: Flask) -> None:

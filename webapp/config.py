@@ -29,6 +29,10 @@ ENV_KEYS = (
     "EXPORT_DIR",
     "EXPORT_INLINE_LIMIT",
     "IMPORT_DIR",
+    "ATTACHMENT_DIR",
+    "ATTACHMENT_MAX_BYTES",
+    "ATTACHMENT_MAX_COUNT",
+    "ATTACHMENT_MAX_UNCOMPRESSED",
 )
 
 
@@ -94,6 +98,13 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "EXPORT_DIR": settings.get("EXPORT_DIR") or str(instance / "exports"),
         "EXPORT_INLINE_LIMIT": int(settings.get("EXPORT_INLINE_LIMIT", 5000)),
         "IMPORT_DIR": settings.get("IMPORT_DIR") or str(instance / "imports"),
+        # Proposal attachments: kept outside the web root under random names.
+        "ATTACHMENT_DIR": settings.get("ATTACHMENT_DIR") or str(instance / "attachments"),
+        "ATTACHMENT_MAX_BYTES": int(settings.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)),
+        "ATTACHMENT_MAX_COUNT": int(settings.get("ATTACHMENT_MAX_COUNT", 5)),
+        "ATTACHMENT_MAX_UNCOMPRESSED": int(
+            settings.get("ATTACHMENT_MAX_UNCOMPRESSED", 100 * 1024 * 1024)
+        ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -108,4 +119,9 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
     for key, value in (overrides or {}).items():
         if key not in ENV_KEYS:
             config[key] = value
+    # A form with its largest allowed attachments must fit in one request, with room for text.
+    config["MAX_CONTENT_LENGTH"] = max(
+        config["MAX_CONTENT_LENGTH"],
+        config["ATTACHMENT_MAX_BYTES"] * config["ATTACHMENT_MAX_COUNT"] + 2 * 1024 * 1024,
+    )
     return config

@@ -173,3 +173,13 @@ def check_reviewer_allowed(session: Session, proposal: Proposal, reviewer: User)
             "재심사는 이전 결정을 검토한 검토자에게 맡길 수 없습니다",
             "The reviewer of the earlier decision cannot take the re-examination",
         )
+
+
+def requests_of(session: Session, proposal: Proposal) -> list[ReexaminationRequest]:
+    return list(
+        session.scalars(
+            select(ReexaminationRequest)
+            .where(ReexaminationRequest.proposal_id == proposal.id)
+            .order_by(ReexaminationRequest.id)
+        )
+    )
