@@ -19,7 +19,7 @@ from workflows.intake import CONSENT_VERSION, FieldErrors, ProposalFields
 from ..citizen import _choices
 from ..guards import require_roles
 from ..helpers import label
-from .forms import AssistedProposalForm
+from .forms import CONSENT_CHOICES, AssistedProposalForm
 
 bp = Blueprint("assisted", __name__)
 require_roles(bp, [Role.REVIEWER, Role.OFFICIAL])
@@ -43,6 +43,7 @@ def _me() -> User:
 def _form() -> AssistedProposalForm:
     form = AssistedProposalForm()
     _choices(form)
+    form.consent_method.choices = list(CONSENT_CHOICES)
     form.channel_code.choices = [("", _("선택해 주십시오"))] + [
         (c.code, label(c)) for c in assisted.channels(db.session)
     ]

@@ -23,13 +23,15 @@ class AssistedProposalForm(ProposalForm):
         validators=[Optional(), Email(_l("이메일 형식이 올바르지 않습니다.")), Length(max=254)],
         description=_l("가입한 시민의 이메일이면 그 계정의 '내 제안'에서 볼 수 있습니다."),
     )
-    channel_code = SelectField(_l("접수 경로"), validators=[Optional()])
+    channel_code = SelectField(_l("접수 경로"), validators=[Optional()], validate_choice=False)
+    # Choices are set by the view (see ``CONSENT_CHOICES``).
     consent_method = RadioField(
-        _l("개인정보 수집·이용 동의"),
-        choices=[
-            ("oral", _l("제안자가 구두로 동의했습니다")),
-            ("written", _l("제안자가 서면으로 동의했습니다")),
-        ],
-        validators=[Optional()],
+        _l("개인정보 수집·이용 동의"), validators=[Optional()], validate_choice=False
     )
     entry_key = HiddenField()
+
+
+CONSENT_CHOICES = (
+    ("oral", _l("제안자가 구두로 동의했습니다")),
+    ("written", _l("제안자가 서면으로 동의했습니다")),
+)
