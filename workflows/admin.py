@@ -44,12 +44,6 @@ REFERENCE_MODELS: dict[str, ReferenceModel] = {
     "channel": Channel,
     "decline_reason": DeclineReason,
 }
-REFERENCE_LABELS = {
-    "sector": ("분야", "Sectors"),
-    "regulation_type": ("규제 유형", "Regulation types"),
-    "channel": ("접수 경로", "Channels"),
-    "decline_reason": ("불수용 사유 코드", "Decline reason codes"),
-}
 
 
 def _check_admin(actor: User | None) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -29,6 +30,12 @@ from . import bp
 from .forms import CampaignForm, OrganisationForm, ReferenceForm, ToggleForm, UserForm
 
 PAGE = 200
+REFERENCE_TITLES = {
+    "sector": _l("분야"),
+    "regulation_type": _l("규제 유형"),
+    "channel": _l("접수 경로"),
+    "decline_reason": _l("불수용 사유 코드"),
+}
 
 
 def _me() -> User:
@@ -84,7 +91,7 @@ def index():  # type: ignore[no-untyped-def]
         (_("사용자와 역할"), url_for(".users")),
         (_("기관"), url_for(".organisations")),
         *[
-            (_(admin.REFERENCE_LABELS[kind][0]), url_for(".reference", kind=kind))
+            (str(REFERENCE_TITLES[kind]), url_for(".reference", kind=kind))
             for kind in admin.REFERENCE_MODELS
         ],
         (_("캠페인"), url_for(".campaigns")),
@@ -243,7 +250,7 @@ def user_active(user_id: int):  # type: ignore[no-untyped-def]
         db.session.rollback()
         flash(exc.message_ko, "error")
         return redirect(url_for(".edit_user", user_id=user.id), 303)
-    flash(_("%(email)s: %(state)s", email=user.email, state=_state(active)), "success")
+    flash(_("%(name)s: %(state)s", name=user.email, state=_state(active)), "success")
     return redirect(url_for(".users"), 303)
 
 
@@ -348,7 +355,7 @@ def organisation_active(organisation_id: int):  # type: ignore[no-untyped-def]
     active = _toggle_value()
     admin.set_organisation_active(db.session, _me(), organisation, active=active)
     commit(db.session)
-    flash(_("%(email)s: %(state)s", email=organisation.name, state=_state(active)), "success")
+    flash(_("%(name)s: %(state)s", name=organisation.name, state=_state(active)), "success")
     return redirect(url_for(".organisations"), 303)
 
 
@@ -395,7 +402,7 @@ def reference(kind: str):  # type: ignore[no-untyped-def]
     headers = [_("코드"), _("한국어 이름"), _("영어 이름"), _("순서"), _("상태")]
     return render_template(
         "admin/records.html",
-        title=_(admin.REFERENCE_LABELS[kind][0]),
+        title=str(REFERENCE_TITLES[kind]),
         headers=headers + ([_("제안자 유형")] if kind == "channel" else []),
         rows=rows,
         new_url=url_for(".new_reference", kind=kind),
@@ -428,7 +435,7 @@ def new_reference(kind: str):  # type: ignore[no-untyped-def]
             return redirect(url_for(".reference", kind=kind), 303)
     return _form_page(
         form,
-        title=_(admin.REFERENCE_LABELS[kind][0]),
+        title=str(REFERENCE_TITLES[kind]),
         fields=_reference_fields(kind, True),
         back=url_for(".reference", kind=kind),
     )
@@ -466,7 +473,7 @@ def edit_reference(kind: str, code: str):  # type: ignore[no-untyped-def]
             return redirect(url_for(".reference", kind=kind), 303)
     return _form_page(
         form,
-        title=f"{_(admin.REFERENCE_LABELS[kind][0])}: {row.code}",
+        title=f"{REFERENCE_TITLES[kind]!s}: {row.code}",
         fields=_reference_fields(kind, False),
         back=url_for(".reference", kind=kind),
         toggle={
@@ -484,7 +491,7 @@ def reference_active(kind: str, code: str):  # type: ignore[no-untyped-def]
     active = _toggle_value()
     admin.set_reference_active(db.session, _me(), kind, row, active=active)
     commit(db.session)
-    flash(_("%(email)s: %(state)s", email=row.code, state=_state(active)), "success")
+    flash(_("%(name)s: %(state)s", name=row.code, state=_state(active)), "success")
     return redirect(url_for(".reference", kind=kind), 303)
 
 
@@ -583,7 +590,7 @@ def campaign_active(campaign_id: int):  # type: ignore[no-untyped-def]
     active = _toggle_value()
     admin.set_campaign_active(db.session, _me(), campaign, active=active)
     commit(db.session)
-    flash(_("%(email)s: %(state)s", email=campaign.name, state=_state(active)), "success")
+    flash(_("%(name)s: %(state)s", name=campaign.name, state=_state(active)), "success")
     return redirect(url_for(".campaigns"), 303)
 
 
@@ -612,4 +619,3 @@ def audit():  # type: ignore[no-untyped-def]
         chosen=object_type,
         limit=PAGE,
     )
-
