@@ -259,3 +259,66 @@ def test_an_agency_uploads_779_rows_twice_and_ends_with_779_proposals(office, br
         )
     assert added == 779 and mine == 779
     page.close()
+
+
+def _log_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    expect(page.locator(".flash-success")).to_contain_text("로그인했습니다")
+
+
+def test_an_admin_creates_a_staff_account_and_reads_the_audit_trail(office, browser):  # noqa: F811
+    app, base, _staff, _folder = office
+    with app.app_context():
+        chief = account(Role.ADMIN)
+    page = browser.new_page(locale="ko-KR")
+    _log_in(page, base, chief.email)
+    page.get_by_role("link", name="관리", exact=True).click()
+    _shot(page, "admin-index")
+    page.get_by_role("link", name="사용자와 역할").click()
+    page.get_by_role("link", name="직원 계정 만들기").click()
+    page.fill("#email", "desk.reviewer@office.example")
+    page.fill("#name", "창구검토")
+    page.select_option("#role", "reviewer")
+    page.get_by_role("button", name="저장").click()
+    expect(page.locator("#organisation_id-error")).to_contain_text("소속 기관을 정해야")
+    expect(page.locator("#name")).to_have_value("창구검토")
+    _shot(page, "admin-user-error")
+    page.select_option("#organisation_id", index=1)
+    page.get_by_role("button", name="저장").click()
+    expect(page.locator("#records")).to_contain_text("desk.reviewer@office.example")
+    _shot(page, "admin-users")
+    page.goto(f"{base}/admin/audit")
+    expect(page.locator("#audit")).to_contain_text("create_user")
+    expect(page.locator("#audit")).to_contain_text(chief.email)
+    _shot(page, "admin-audit")
+    page.set_viewport_size({"width": 390, "height": 844})
+    _shot(page, "admin-audit-phone")
+    page.close()
+
+
+def test_a_reviewer_enters_a_phoned_in_proposal_for_a_citizen(office, browser):  # noqa: F811
+    app, base, staff, _folder = office
+    page = browser.new_page(locale="ko-KR")
+    _log_in(page, base, staff[Role.REVIEWER].email)
+    page.get_by_role("link", name="대신 접수").click()
+    page.fill("#citizen_name", "이전화")
+    page.fill("#citizen_phone", "010-5555-6666")
+    page.select_option("#channel_code", "petition_desk")
+    _fill_proposal(page)
+    page.get_by_role("button", name="접수하기").click()
+    expect(page.locator("#consent_method-error")).to_contain_text("어떻게 동의했는지")
+    expect(page.locator("#citizen_name")).to_have_value("이전화")
+    page.check("#consent_method-0")
+    _shot(page, "assisted-form")
+    page.get_by_role("button", name="접수하기").click()
+    receipt = page.locator("#receipt-no").inner_text().strip()
+    expect(page.locator("body")).to_contain_text("규제개혁 신문고")
+    _shot(page, "assisted-receipt")
+    with app.app_context():
+        proposal = db.session.scalar(select(Proposal).where(Proposal.receipt_no == receipt))
+        assert proposal.entered_by_id == staff[Role.REVIEWER].id
+        assert proposal.proposer.name == "이전화" and proposal.channel_code == "petition_desk"
+    page.close()
