@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from models import Attachment, Proposal, Role, State, db
@@ -184,3 +185,45 @@ def test_attachments_are_stored_outside_the_web_root_under_random_names(app, cli
     directory = Path(app.config["ATTACHMENT_DIR"])
     assert (directory / stored).read_bytes() == samples.pdf()
     assert not str(directory).startswith(app.static_folder)
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "reason"),
+    [
+        (samples.png(), "사진.pdf", "사진.pdf: 파일 이름(.pdf)과 실제 내용(PNG)이 다릅니다"),
+        (b"", "빈파일.pdf", "빈파일.pdf: 빈 파일입니다"),
+        (b"just text", "메모.txt", "메모.txt: 허용되지 않는 파일 형식입니다"),
+        (
+            samples.ole_file("WordDocument", b"x"),
+            "옛문서.hwp",
+            "옛문서.hwp: 허용되지 않는 파일 형식입니다",
+        ),
+    ],
+)
+def test_each_refusal_reason_is_shown_next_to_the_attachments(app, client, content, name, reason):
+    _citizen(client, app)
+    response = _post(client, "save", [(content, name)])
+    page = response.get_data(as_text=True)
+    with app.app_context():
+        held = db.session.scalar(select(func.count(Attachment.id)))
+    assert response.status_code == 422 and reason in page and 'id="attachments-error"' in page
+    assert held == 0
+
+
+def test_nobody_can_remove_someone_else_s_attachment(app, client):
+    _proposer, attachment_id = _submitted_with_attachment(app, client)
+    other = app.test_client()
+    _citizen(other, app)
+    response = _post(other, "save", [], remove_attachment=str(attachment_id))
+    assert response.status_code == 303  # the draft of the other person is saved; nothing else
+    with app.app_context():
+        assert db.session.get(Attachment, attachment_id) is not None
+
+
+def test_attachments_of_a_submitted_proposal_cannot_be_removed_by_its_proposer(app, client):
+    _proposer, attachment_id = _submitted_with_attachment(app, client)
+    response = _post(client, "save", [], remove_attachment=str(attachment_id))
+    assert response.status_code == 422
+    assert "제출한 제안에는 첨부파일을 더하거나 뺄 수 없습니다" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Attachment, attachment_id) is not None
