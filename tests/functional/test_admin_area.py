@@ -62,6 +62,25 @@ def test_anonymous_is_sent_to_login(client):
         assert response.status_code == 302 and "/login" in response.headers["Location"], page
 
 
+@pytest.fixture(autouse=True)
+def _reference_data_restored(app):  # type: ignore[no-untyped-def]
+    """Reference tables are kept between tests on PostgreSQL: take out the codes a test added."""
+    from workflows.admin import REFERENCE_MODELS
+
+    with app.app_context():
+        before = {
+            kind: set(db.session.scalars(select(model.code)))
+            for kind, model in REFERENCE_MODELS.items()
+        }
+    yield
+    with app.app_context():
+        db.session.rollback()
+        for kind, model in REFERENCE_MODELS.items():
+            for row in db.session.scalars(select(model).where(model.code.not_in(before[kind]))):
+                db.session.delete(row)
+        commit(db.session)
+
+
 @pytest.fixture
 def admin_client(app, client):  # type: ignore[no-untyped-def]
     with app.app_context():

@@ -103,7 +103,8 @@ require_roles(bp, [Role.CITIZEN, Role.OFFICIAL, Role.AGENCY_STAFF])
 def _csrf_failed(exc: CSRFError):  # type: ignore[no-untyped-def]
     """A CSRF failure on the proposal form is usually an expired session: show the form again
     with what was typed (and stash it when the visitor is no longer logged in)."""
-    if request.method != "POST" or request.endpoint not in FORM_ENDPOINTS:
+    staff = current_user.is_authenticated and current_user.role not in PROPOSER_ROLES
+    if request.method != "POST" or request.endpoint not in FORM_ENDPOINTS or staff:
         return _respond(
             400,
             _("보안 확인 시간이 지났습니다. 페이지를 새로 고친 뒤 다시 시도해 주십시오."),
