@@ -1,5 +1,7 @@
 """Tables, enums and invariants. Imports nothing else of ours."""
 
+from .attachment import Attachment, FormStash
+from .audit import AdminAuditEntry
 from .base import Base, as_utc, db, utcnow
 from .enums import (
     ANNOUNCEABLE_OUTCOMES,
@@ -23,6 +25,7 @@ from .office import ReminderLog
 from .panel import AgendaItem, PanelMember, PanelOpinion, PanelSession, Recusal
 from .people import ApiToken, Organisation, User
 from .proposal import Announcement, Campaign, Decision, Proposal, ProposalEvent, Review
+from .reexamination import ReexaminationRequest
 from .reference import Channel, DeclineReason, RegulationType, Sector
 from .vote import Ballot, BallotChoice, VoteCandidate, VoteRound
 
@@ -31,10 +34,12 @@ __all__ = [
     "DECIDED_OUTCOMES",
     "OPEN_STATES",
     "STAFF_ROLES",
+    "AdminAuditEntry",
     "AgendaItem",
     "Announcement",
     "AnnouncementState",
     "ApiToken",
+    "Attachment",
     "Ballot",
     "BallotChoice",
     "Base",
@@ -45,6 +50,7 @@ __all__ = [
     "Decision",
     "DeclineReason",
     "Export",
+    "FormStash",
     "ImplementationStage",
     "MailLog",
     "Organisation",
@@ -59,6 +65,7 @@ __all__ = [
     "Proposal",
     "ProposalEvent",
     "Recusal",
+    "ReexaminationRequest",
     "RegulationType",
     "ReminderLog",
     "Review",

@@ -49,6 +49,8 @@ class Campaign(Base):
     name: Mapped[str] = mapped_column(String(200))
     starts_on: Mapped[date]
     ends_on: Mapped[date]
+    # A deactivated campaign keeps its proposals but no new proposal is counted in it.
+    active: Mapped[bool] = mapped_column(default=True)
 
     def covers(self, day: date) -> bool:
         return self.starts_on <= day <= self.ends_on

@@ -98,6 +98,7 @@ def app_config(database_template: str, tmp_path: Path) -> dict[str, object]:
         "SEARCH_INDEX_DIR": str(tmp_path / "index"),
         "EXPORT_DIR": str(tmp_path / "exports"),
         "IMPORT_DIR": str(tmp_path / "imports"),
+        "ATTACHMENT_DIR": str(tmp_path / "attachments"),
         "DEMO_PASSWORD": "demo-password-2025",
     }
 

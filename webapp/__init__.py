@@ -105,6 +105,8 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .agency import bp as agency_bp
     from .api import bp as api_bp
+    from .assisted import bp as assisted_bp
+    from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
     from .citizen import bp as citizen_bp
     from .deliberation import chair_bp, panel_bp
@@ -124,6 +126,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(panel_bp, url_prefix="/panel")
     app.register_blueprint(chair_bp, url_prefix="/chair")
     app.register_blueprint(office_bp, url_prefix="/office")
+    app.register_blueprint(attachments_bp, url_prefix="/attachments")
+    app.register_blueprint(assisted_bp, url_prefix="/assisted")
 
 
 def register_errorhandlers(app: Flask) -> None:

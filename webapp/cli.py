@@ -9,10 +9,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
-from models import Organisation, Role, User, db
+from models import Role, db
 from workflows.dispatch import RQDispatcher, commit, deliver_due
+from workflows.intake import FieldErrors
 
 
 def register(app: Flask) -> None:
@@ -100,36 +100,38 @@ def users_cli() -> None:
 def users_create(
     email: str, name: str, role: str, organisation_code: str | None, password: str
 ) -> None:
-    """Create an account (staff accounts are tied to an organisation)."""
-    email = email.strip().lower()
-    if db.session.scalar(select(User.id).where(User.email == email)):
-        raise click.ClickException(f"이미 있는 계정입니다 / account exists: {email}")
+    """Create an account (staff accounts are tied to an organisation); the same operation as
+    the admin page, recorded in the admin audit trail as made from the command line."""
+    from workflows import admin
+
     organisation = None
     if organisation_code:
-        organisation = db.session.scalar(
-            select(Organisation).where(Organisation.code == organisation_code)
-        )
+        organisation = admin.organisation_by_code(db.session, organisation_code)
         if organisation is None:
             raise click.ClickException(
                 f"알 수 없는 기관 코드 / unknown organisation: {organisation_code}"
             )
-    if Role(role) is not Role.CITIZEN and organisation is None:
-        raise click.ClickException(
-            "직원 계정에는 기관이 필요합니다 / staff accounts need --organisation"
-        )
-    if len(password) < 10:
-        raise click.ClickException("비밀번호는 10자 이상이어야 합니다 / at least 10 characters")
-    db.session.add(
-        User(
+    options = {"organisation_id": "--organisation", "email": "--email", "name": "--name"}
+    try:
+        user = admin.create_user(
+            db.session,
+            None,
             email=email,
-            name=name.strip(),
+            name=name,
             role=Role(role),
             organisation_id=organisation.id if organisation else None,
-            password_hash=generate_password_hash(password),
+            password=password,
         )
-    )
-    commit(db.session)
-    click.echo(f"created {role} {email}")
+        commit(db.session)
+    except FieldErrors as exc:
+        db.session.rollback()
+        raise click.ClickException(
+            "; ".join(
+                f"{message} ({options.get(field, '--' + field)})"
+                for field, message in exc.errors.items()
+            )
+        ) from None
+    click.echo(f"created {role} {user.email}")
 
 
 @click.group("report")

@@ -32,6 +32,10 @@ ENV_KEYS = (
     "REVIEW_TARGET_BUSINESS_DAYS",
     "RESULT_TARGET_BUSINESS_DAYS",
     "DEPARTMENT_OPINION_BUSINESS_DAYS",
+    "ATTACHMENT_DIR",
+    "ATTACHMENT_MAX_BYTES",
+    "ATTACHMENT_MAX_COUNT",
+    "ATTACHMENT_MAX_UNCOMPRESSED",
 )
 
 
@@ -103,6 +107,13 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "DEPARTMENT_OPINION_BUSINESS_DAYS": int(
             settings.get("DEPARTMENT_OPINION_BUSINESS_DAYS") or 10
         ),
+        # Proposal attachments: kept outside the web root under random names.
+        "ATTACHMENT_DIR": settings.get("ATTACHMENT_DIR") or str(instance / "attachments"),
+        "ATTACHMENT_MAX_BYTES": int(settings.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)),
+        "ATTACHMENT_MAX_COUNT": int(settings.get("ATTACHMENT_MAX_COUNT", 5)),
+        "ATTACHMENT_MAX_UNCOMPRESSED": int(
+            settings.get("ATTACHMENT_MAX_UNCOMPRESSED", 100 * 1024 * 1024)
+        ),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -117,4 +128,9 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
     for key, value in (overrides or {}).items():
         if key not in ENV_KEYS:
             config[key] = value
+    # A form with its largest allowed attachments must fit in one request, with room for text.
+    config["MAX_CONTENT_LENGTH"] = max(
+        config["MAX_CONTENT_LENGTH"],
+        config["ATTACHMENT_MAX_BYTES"] * config["ATTACHMENT_MAX_COUNT"] + 2 * 1024 * 1024,
+    )
     return config

@@ -48,6 +48,9 @@ def default_channel(user: User) -> str:
     return "online_window"
 
 
+# Staff who may enter a proposal on someone's behalf (assisted intake at a forum, desk or phone).
+ASSISTING_ROLES = frozenset({Role.REVIEWER, Role.OFFICIAL})
+
 SOURCE_OF_ROLE = {
     Role.CITIZEN: SourceKind.CITIZEN,
     Role.OFFICIAL: SourceKind.OFFICIAL,
@@ -140,7 +143,7 @@ def campaign_on(session: Session, when: datetime) -> Campaign | None:
     day = when.astimezone(SEOUL).date()
     return session.scalars(
         select(Campaign)
-        .where(Campaign.starts_on <= day, Campaign.ends_on >= day)
+        .where(Campaign.starts_on <= day, Campaign.ends_on >= day, Campaign.active.is_(True))
         .order_by(Campaign.starts_on.desc())
     ).first()
 
@@ -159,7 +162,7 @@ def create_draft(
     """Save a proposal as a draft; staff entering one for a citizen name the citizen as proposer."""
     check_permission("submit_proposal", actor)
     proposer = proposer or actor
-    if proposer.id != actor.id and actor.role is not Role.REVIEWER:
+    if proposer.id != actor.id and actor.role not in ASSISTING_ROLES:
         raise PermissionDenied(
             "assisted_intake",
             "다른 사람을 대신한 접수는 검토 담당 직원만 할 수 있습니다",

@@ -147,6 +147,7 @@ EVENT_SUBJECTS = {
     "send_to_deliberation": "제안이 전문가 심의에 회부되었습니다",
     "decide_proposal": "제안 심의 결과를 알려드립니다",
     "publish_announcement": "제안이 규제철폐 과제로 발표되었습니다",
+    "request_reexamination": "재심사 요청이 접수되었습니다",
 }
 
 

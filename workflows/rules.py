@@ -195,6 +195,15 @@ OPERATIONS: dict[str, Operation] = {
             "be decided",
         ),
         _op(
+            "request_reexamination",
+            {State.DECIDED},
+            State.IN_REVIEW,
+            PROPOSER_ROLES,
+            "재심사를 요청할",
+            "be re-examined",
+            proposer_only=True,
+        ),
+        _op(
             "add_to_announcement",
             {State.DECIDED},
             None,

@@ -27,6 +27,7 @@ from models import (
 from .deadlines import Targets, department_due_on, resumed_clock
 from .engine import authorise, record_event, transition
 from .errors import InvalidInput
+from .reexamination import check_reviewer_allowed
 
 
 def start_review(
@@ -39,6 +40,8 @@ def start_review(
 ) -> Proposal:
     """Take a submitted proposal into review; the actor becomes its reviewer if none is set."""
     authorise(session, "start_review", actor, proposal, expected_version)
+    if not proposal.assigned_reviewer_id:
+        check_reviewer_allowed(session, proposal, actor)
     changes: dict[str, Any] = (
         {} if proposal.assigned_reviewer_id else {"assigned_reviewer_id": actor.id}
     )
@@ -116,6 +119,7 @@ def assign_reviewer(
             "검토 담당 직원에게만 배정할 수 있습니다",
             "Only office reviewers can be assigned",
         )
+    check_reviewer_allowed(session, proposal, reviewer)
     transition(
         session,
         "assign_reviewer",

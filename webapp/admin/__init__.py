@@ -1,4 +1,5 @@
-"""The administrator's area: background jobs (the outbox and the RQ queues), citizen votes."""
+"""The administrator's area: background jobs (the outbox and the RQ queues), citizen votes, and
+(in ``manage``) users, organisations, reference data and campaigns with their audit trail."""
 
 from __future__ import annotations
 
@@ -116,3 +117,7 @@ def new_vote():  # type: ignore[no-untyped-def]
             return redirect(url_for("votes.show", round_id=vote_round.id), 303)
     status = 422 if (form.errors or error) else 200
     return render_template("admin/vote_form.html", form=form, error=error), status
+
+
+# The records of the admin area (users, organisations, reference data, campaigns, audit trail).
+from . import manage  # noqa: E402, F401

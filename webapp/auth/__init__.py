@@ -66,9 +66,12 @@ def login():  # type: ignore[no-untyped-def]
             form.password.errors.append(_("이메일 또는 비밀번호가 올바르지 않습니다."))
         else:
             language = session.get("lang")
+            stashed_form = session.get("form_stash")
             session.clear()  # a fresh session at login: no fixation
             if language:
                 session["lang"] = language
+            if stashed_form:  # text typed before the session expired, given back after login
+                session["form_stash"] = stashed_form
             login_user(user)
             flash(_("로그인했습니다."), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("public.home"), 303)

@@ -4,6 +4,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
+    MultipleFileField,
     SelectField,
     StringField,
     TextAreaField,
@@ -55,6 +56,13 @@ class ProposalForm(FlaskForm):
         _l("이메일"),
         validators=[Optional(), Email(_l("이메일 형식이 올바르지 않습니다.")), Length(max=254)],
     )
+    attachments = MultipleFileField(
+        _l("첨부파일 (선택)"),
+        description=_l(
+            "PDF, HWP, HWPX, DOCX, XLSX, PNG, JPEG 파일을 올릴 수 있습니다."
+            " 파일 형식은 내용으로 확인합니다."
+        ),
+    )
     consent = BooleanField(_l("위 내용을 읽었으며 개인정보 수집·이용에 동의합니다."), default=False)
     pii_acknowledged = HiddenField(default="")
 
@@ -65,3 +73,7 @@ class AnswerForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     reason = StringField(_l("철회 사유 (선택)"), validators=[Length(max=500)])
+
+
+class ReexaminationForm(FlaskForm):
+    reasons = TextAreaField(_l("재심사를 요청하는 이유"), validators=[Length(max=10_000)])

@@ -25,7 +25,7 @@ from models import (
     db,
 )
 from tests import factories
-from workflows import announcement, deliberation, intake, review, triage
+from workflows import announcement, deliberation, intake, reexamination, review, triage
 from workflows.errors import PermissionDenied, WorkflowError
 from workflows.rules import OPERATIONS, PROPOSER_ROLES
 
@@ -154,6 +154,9 @@ CALLS: dict[str, Callable[[Scene], Any]] = {
         outcome="relax",
         reasons="완화",
         responsible_official="김담당",
+    ),
+    "request_reexamination": lambda s: reexamination.request_reexamination(
+        db.session, s.actor, s.proposal, reasons="결정 이유에 사실과 다른 점이 있습니다"
     ),
     "add_to_announcement": lambda s: announcement.add_to_announcement(
         db.session, s.actor, s.notice, s.proposal
