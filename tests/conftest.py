@@ -166,6 +166,7 @@ def demo_application(base: Path, database_template: str, password: str) -> Itera
             "MAIL_FILE": str(base / "mail.mbox"),
             "EXPORT_DIR": str(base / "exports"),
             "IMPORT_DIR": str(base / "imports"),
+            "SEARCH_INDEX_DIR": str(base / "index"),
             "DEMO_PASSWORD": password,
         }
     )

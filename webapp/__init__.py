@@ -109,6 +109,8 @@ def register_blueprints(app: Flask) -> None:
     from .citizen import bp as citizen_bp
     from .exports import bp as exports_bp
     from .public import bp as public_bp
+    from .search_pages import bp as search_bp
+    from .search_pages import office_bp as office_search_bp
     from .votes import bp as votes_bp
 
     app.register_blueprint(public_bp)
@@ -119,6 +121,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp)
     app.register_blueprint(citizen_bp, url_prefix="/my")
     app.register_blueprint(agency_bp, url_prefix="/agency")
+    app.register_blueprint(search_bp)
+    app.register_blueprint(office_search_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(report_cli)
+    app.cli.add_command(search_cli)
 
 
 @click.command("demo-data")
@@ -41,6 +42,11 @@ def demo_data(reset: bool, if_empty: bool) -> None:
             return
         raise click.ClickException(str(exc)) from None
     click.echo(summary)
+    # The replay records no side effects (outbox suppressed): index everything once, in bulk.
+    from .search_pages.service import rebuild_index
+
+    indexed = rebuild_index(db.session)
+    click.echo(f"search index built: {indexed:,} proposals")
 
 
 @click.command("worker")
@@ -57,6 +63,12 @@ def worker(burst: bool, queues: str | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     names = (queues or ",".join(current_app.config["WORKER_QUEUES"])).split(",")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if "search" in names:
+        # Load the Kiwi model once, before RQ forks a work-horse per job: the horses share it
+        # (loading it per job made 100 index jobs take minutes instead of seconds).
+        from .search_pages.service import ensure_index_usable
+
+        ensure_index_usable()
     sweep_once(app, grace=timedelta(0))
     db.session.remove()
     stop = start_sweeper(app)
@@ -169,3 +181,45 @@ def report_campaign(code: str, output: str) -> None:
         + ", ".join(f"{block.sector} {block.count}" for block in result.sectors)
     )
     click.echo(f"written to {output}")
+
+
+@click.group("search")
+def search_cli() -> None:
+    """The search index (a rebuildable cache of the database)."""
+
+
+@search_cli.command("rebuild")
+@with_appcontext
+def search_rebuild() -> None:
+    """Rebuild the search index from the database, with a progress bar."""
+    import time
+
+    from .search_pages.service import indexable_count, rebuild_index
+
+    total = indexable_count(db.session)
+    started = time.perf_counter()
+    with click.progressbar(length=total, label="색인 중 / indexing", show_pos=True) as bar:
+        done = 0
+
+        def progress(count: int) -> None:
+            nonlocal done
+            bar.update(count - done)
+            done = count
+
+        indexed = rebuild_index(db.session, progress)
+    elapsed = time.perf_counter() - started
+    rate = indexed / elapsed if elapsed else 0.0
+    click.echo(f"indexed {indexed:,} proposals in {elapsed:.1f} s ({rate:,.0f}/s)")
+
+
+@search_cli.command("status")
+@with_appcontext
+def search_status() -> None:
+    """Say whether the index is usable and how many proposals it holds."""
+    import search
+
+    from .search_pages.service import index_dir, indexable_count
+
+    state = search.status(index_dir())
+    held = search.document_count(index_dir()) if state == "ok" else 0
+    click.echo(f"index {state}: {held:,} of {indexable_count(db.session):,} proposals")

@@ -289,3 +289,6 @@ def my_proposals():  # type: ignore[no-untyped-def]
     result = [_proposal_detail(p) for p in items]
     db.session.commit()
     return jsonify(result)
+
+
+from . import search as _search_routes  # noqa: E402, F401 - registers GET /search on bp
