@@ -18,6 +18,7 @@ batch call, which runs on a thread pool, hangs in a forked child.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -52,8 +53,12 @@ def kiwi() -> Any:
 
                 # The multi-word dictionary adds ~180 MB resident and ~2 s of loading for
                 # multi-word proper names that search does not need (measured in bench/).
-                # num_workers=0: no thread pool, so a forked child can use the instance.
-                _kiwi = Kiwi(num_workers=0, load_multi_dict=False)
+                # num_workers=0: a single thread and no pool, so a forked child (an RQ
+                # work-horse, a gunicorn worker) can use the instance. Kiwi warns that 0 meant
+                # something else before 0.21; 0 is what is meant here.
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", "behavior of `num_workers=0`")
+                    _kiwi = Kiwi(num_workers=0, load_multi_dict=False)
     return _kiwi
 
 

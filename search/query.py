@@ -9,6 +9,7 @@ unit, the query is relaxed to all units but one. "2025-000123" looks up a receip
 from __future__ import annotations
 
 import re
+from html import escape
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -29,6 +30,11 @@ RECEIPT = re.compile(r"^\s*(\d{4})\s*-\s*(\d{1,6})\s*$")
 REPEAL = re.compile(r"^\s*(?:규제\s*철폐\s*)?(?:제\s*)?(\d{1,6})\s*호\s*$")
 # Words of asking ("… 요청", "… 건의") that say nothing about the subject: they only add score.
 SOFT_UNITS = frozenset({"요청", "건의", "제안", "필요", "부탁", "바라", "관련", "개선", "검토"})
+# Particles typed on their own: Kiwi, given nothing else, reads them as words.
+PARTICLES = frozenset(
+    "이 가 을 를 은 는 의 에 에서 에게 께 로 으로 와 과 도 만 까지 부터 보다 처럼 이나 나 이랑 랑 "
+    "하고 에게서 한테 이며 며 요 다 고 서".split()
+)
 SNIPPET_FIELDS = ("proposed_change", "problem", "current_regulation", "expected_effect")
 
 
@@ -167,7 +173,14 @@ def build_query(text: str) -> BuiltQuery:
     return BuiltQuery(strict, relaxed, required)
 
 
-_formatter = highlight.HtmlFormatter(tagname="mark", classname="", termclass="", between=" … ")
+class _MarkFormatter(highlight.HtmlFormatter):
+    """Escaped text with ``<mark>`` around each match (Whoosh's own adds odd class names)."""
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"<mark>{escape(highlight.get_text(text, token, replace))}</mark>"
+
+
+_formatter = _MarkFormatter(between=" … ")
 _fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
 
 
@@ -270,7 +283,9 @@ def search(directory: str, request: SearchQuery) -> SearchResult:
             result = _run(searcher, wq.Term(field_name, value), request, flt, highlighted=False)
             result.lookup = kind
             return result
-        built = build_query(text)
+        words = [w.strip(".,!?\"'()[]{}<>-+*/~^:;") for w in text.split()]
+        only_particles = all(not w or w in PARTICLES for w in words)
+        built = build_query(text) if not only_particles else BuiltQuery(None, None, [])
         if built.strict is None:
             return empty_result(
                 request,

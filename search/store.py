@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
+from whoosh.writing import LockError
 
 from .schema import SCHEMA_VERSION, SearchDocument, build_schema
 
@@ -57,7 +59,7 @@ def _forget(directory: str) -> None:
 def status(directory: str) -> str:
     """``ok``, ``missing``, ``stale`` (another schema version) or ``corrupt``."""
     path = Path(directory)
-    if not path.is_dir() or not whoosh_index.exists_in(str(path)):
+    if not path.is_dir() or not any(path.glob("_MAIN_*.toc")):
         return "missing"
     try:
         marker = json.loads((path / MARKER).read_text())
@@ -65,15 +67,41 @@ def status(directory: str) -> str:
         return "stale"
     if marker.get("version") != SCHEMA_VERSION:
         return "stale"
+    storage = _TrackingStorage(str(path))
     try:
-        ix = whoosh_index.open_dir(str(path))
+        ix = storage.open_index()
         if sorted(ix.schema.names()) != sorted(build_schema().names()):
             return "stale"
         with ix.searcher() as searcher:
             searcher.doc_count()
     except Exception:
         return "corrupt"
+    finally:
+        storage.close_opened()  # Whoosh leaves a file it failed to read open
     return "ok"
+
+
+class _TrackingStorage(FileStorage):
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.opened: list[Any] = []
+
+    def open_file(self, name: str, **kwargs: Any) -> Any:
+        stream = super().open_file(name, **kwargs)
+        self.opened.append(stream)
+        return stream
+
+    def close_opened(self) -> None:
+        for stream in self.opened:
+            with contextlib.suppress(Exception):
+                stream.close()
+
+
+def _forget_if_unusable(directory: str) -> None:
+    state = status(directory)
+    if state != "ok":
+        _forget(directory)
+        raise IndexUnavailable(state)
 
 
 def open_index(directory: str) -> Any:
@@ -92,12 +120,20 @@ def open_index(directory: str) -> Any:
 
 @contextlib.contextmanager
 def searching(directory: str) -> Iterator[Searcher]:
-    """A searcher on the latest committed state; one per process, refreshed per use."""
+    """A searcher on the latest committed state; kept per process while the index is unchanged.
+
+    A changed index gets a new searcher rather than ``Searcher.refresh()``, whose reused segment
+    readers were seen to miss deletions committed since.
+    """
     ix = open_index(directory)
     with _lock:
         searcher = _searchers.get(directory)
         try:
-            searcher = ix.searcher() if searcher is None else searcher.refresh()
+            if searcher is None or searcher.reader().generation() != ix.latest_generation():
+                if searcher is not None:
+                    searcher.close()
+                _forget_if_unusable(directory)
+                searcher = ix.searcher()
         except Exception as exc:
             _forget(directory)
             raise IndexUnavailable("corrupt") from exc
@@ -116,8 +152,15 @@ def write(
     directory: str, documents: Iterable[SearchDocument], deletions: Iterable[int] = ()
 ) -> int:
     """Add or replace ``documents`` and delete ``deletions`` (ids) in one commit."""
+    _forget_if_unusable(directory)
     ix = open_index(directory)
-    writer = ix.writer(timeout=WRITE_TIMEOUT)
+    try:
+        writer = ix.writer(timeout=WRITE_TIMEOUT)
+    except LockError:
+        raise
+    except Exception as exc:
+        _forget(directory)
+        raise IndexUnavailable("corrupt") from exc
     count = 0
     try:
         for proposal_id in deletions:
