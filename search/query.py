@@ -9,10 +9,10 @@ unit, the query is relaxed to all units but one. "2025-000123" looks up a receip
 from __future__ import annotations
 
 import re
-from html import escape
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from html import escape
 from typing import Any
 
 from whoosh import highlight, sorting
@@ -31,9 +31,9 @@ REPEAL = re.compile(r"^\s*(?:규제\s*철폐\s*)?(?:제\s*)?(\d{1,6})\s*호\s*$"
 # Words of asking ("… 요청", "… 건의") that say nothing about the subject: they only add score.
 SOFT_UNITS = frozenset({"요청", "건의", "제안", "필요", "부탁", "바라", "관련", "개선", "검토"})
 # Particles typed on their own: Kiwi, given nothing else, reads them as words.
+_PARTICLE_LIST = "이 가 을 를 은 는 의 에 에서 에게 께 로 으로 와 과 도 만 까지 부터 보다 처럼"
 PARTICLES = frozenset(
-    "이 가 을 를 은 는 의 에 에서 에게 께 로 으로 와 과 도 만 까지 부터 보다 처럼 이나 나 이랑 랑 "
-    "하고 에게서 한테 이며 며 요 다 고 서".split()
+    f"{_PARTICLE_LIST} 이나 나 이랑 랑 하고 에게서 한테 이며 며 요 다 고 서".split(" ")
 )
 SNIPPET_FIELDS = ("proposed_change", "problem", "current_regulation", "expected_effect")
 

@@ -170,7 +170,8 @@ def demo_application(base: Path, database_template: str, password: str) -> Itera
             "DEMO_PASSWORD": password,
         }
     )
-    result = application.test_cli_runner().invoke(args=["demo-data"])
+    # The search index is built only by the modules that search the demo data (it takes a while).
+    result = application.test_cli_runner().invoke(args=["demo-data", "--no-search-index"])
     assert result.exit_code == 0, result.output
     assert "2,507 proposals, 123 repeals" in result.output
     try:

@@ -27,8 +27,13 @@ def register(app: Flask) -> None:
 @click.command("demo-data")
 @click.option("--reset", is_flag=True, help="Drop every table, rebuild the schema, then load.")
 @click.option("--if-empty", is_flag=True, help="Load only into an empty database; else do nothing.")
+@click.option(
+    "--no-search-index",
+    is_flag=True,
+    help="Do not build the search index now (it is built on first use, or by `search rebuild`).",
+)
 @with_appcontext
-def demo_data(reset: bool, if_empty: bool) -> None:
+def demo_data(reset: bool, if_empty: bool, no_search_index: bool) -> None:
     """Load the deterministic replay of the 2025 campaign (2,507 proposals, 123 repeals)."""
     from .demo.loader import DemoAlreadyLoaded, load_demo_data, reset_database
 
@@ -42,6 +47,8 @@ def demo_data(reset: bool, if_empty: bool) -> None:
             return
         raise click.ClickException(str(exc)) from None
     click.echo(summary)
+    if no_search_index:
+        return
     # The replay records no side effects (outbox suppressed): index everything once, in bulk.
     from .search_pages.service import rebuild_index
 

@@ -70,7 +70,7 @@ def test_term_offsets_point_into_the_text():
 
 
 def test_the_whoosh_tokenizer_survives_pickling_with_the_schema():
-    tokenizer = pickle.loads(pickle.dumps(KoreanTokenizer()))
+    tokenizer = pickle.loads(pickle.dumps(KoreanTokenizer()))  # noqa: S301 - our own bytes
     assert tokenizer == KoreanTokenizer()
     tokens = [(t.text, t.startchar, t.endchar) for t in tokenizer("용적률을 완화", chars=True)]
     assert ("용적률", 0, 3) in tokens and ("완화", 5, 7) in tokens
