@@ -145,6 +145,9 @@ def _soft(unit: str) -> bool:
 
 def build_query(text: str) -> BuiltQuery:
     """The Whoosh query for ``text``: every content unit required, the rest for ranking."""
+    words = [w.strip(".,!?\"'()[]{}<>-+*/~^:;") for w in text.split()]
+    if all(not w or w in PARTICLES for w in words):
+        return BuiltQuery(None, None, [])
     terms = analyse(text)
     units: list[str] = []
     extras: list[str] = []
@@ -283,9 +286,7 @@ def search(directory: str, request: SearchQuery) -> SearchResult:
             result = _run(searcher, wq.Term(field_name, value), request, flt, highlighted=False)
             result.lookup = kind
             return result
-        words = [w.strip(".,!?\"'()[]{}<>-+*/~^:;") for w in text.split()]
-        only_particles = all(not w or w in PARTICLES for w in words)
-        built = build_query(text) if not only_particles else BuiltQuery(None, None, [])
+        built = build_query(text)
         if built.strict is None:
             return empty_result(
                 request,

@@ -125,11 +125,15 @@ def indexable_count(session: Session) -> int:
 
 
 def rebuild_index(session: Session, progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole index from the database, then catch up with what changed meanwhile."""
+    """Rebuild the whole index from the database, then catch up with what changed meanwhile.
+
+    Rows are read through a session of their own (emptied batch by batch), so the caller's
+    session and its objects are left alone."""
     directory = index_dir()
     started = utcnow()
-    count = search.rebuild(directory, all_documents(session), progress)
-    changed = list(all_documents(session, since=started))
+    with Session(session.get_bind()) as reader:
+        count = search.rebuild(directory, all_documents(reader), progress)
+        changed = list(all_documents(reader, since=started))
     if changed:
         search.index(directory, changed)
     return count
@@ -184,20 +188,19 @@ def ensure_index_usable() -> None:
 
 
 def request_rebuild() -> None:
-    """Queue one rebuild (through the outbox, in its own transaction) unless one is pending."""
-    with Session(db.engine) as side:
-        pending = side.scalar(
-            select(OutboxMessage.id).where(
-                OutboxMessage.job == REBUILD_JOB, OutboxMessage.state == OutboxState.PENDING
-            )
+    """Queue one rebuild unless one is pending. Recorded and committed in the request's own
+    session (a side session's row would be invisible to this session's snapshot on SQLite); it
+    is handed to the runner when the request ends, after the response is built."""
+    session = db.session
+    pending = session.scalar(
+        select(OutboxMessage.id).where(
+            OutboxMessage.job == REBUILD_JOB, OutboxMessage.state == OutboxState.PENDING
         )
-        if pending:
-            return
-        outbox.enqueue(side, REBUILD_JOB, queue="search")
-        side.commit()
-        from workflows.dispatch import dispatch_ready
-
-        dispatch_ready(side)
+    )
+    if pending:
+        return
+    outbox.enqueue(session, REBUILD_JOB, queue="search")
+    session.commit()
 
 
 @dataclass(frozen=True)
