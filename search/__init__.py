@@ -32,6 +32,7 @@ from .query import search as _search
 from .query import similar as _similar
 from .schema import FACET_FIELDS, SCHEMA_VERSION, SearchDocument
 from .store import IndexUnavailable, document_count, size_bytes, status
+from .store import _forget
 from .store import rebuild as _rebuild
 from .store import write as _write
 
@@ -47,6 +48,7 @@ __all__ = [
     "SearchResult",
     "analyse",
     "build_query",
+    "close",
     "document_count",
     "empty_result",
     "index",
@@ -59,6 +61,11 @@ __all__ = [
     "status",
     "warm_up",
 ]
+
+
+def close(directory: str) -> None:
+    """Forget this process's open index and searcher (the next use checks the index again)."""
+    _forget(directory)
 
 
 def index(directory: str, documents: Iterable[SearchDocument]) -> int:

@@ -98,10 +98,20 @@ class _TrackingStorage(FileStorage):
 
 
 def _forget_if_unusable(directory: str) -> None:
-    state = status(directory)
-    if state != "ok":
-        _forget(directory)
-        raise IndexUnavailable(state)
+    """Before a write or a new searcher: a full check, unless this process has the index open
+    and its directory still holds the index of this schema version (the cheap, usual case)."""
+    with _lock:
+        if directory in _opened:
+            try:
+                marker = json.loads((Path(directory) / MARKER).read_text())
+            except (OSError, ValueError):
+                marker = {}
+            if marker.get("version") == SCHEMA_VERSION:
+                return
+        state = status(directory)
+        if state != "ok":
+            _forget(directory)
+            raise IndexUnavailable(state)
 
 
 def open_index(directory: str) -> Any:

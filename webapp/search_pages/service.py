@@ -157,10 +157,43 @@ def _apply(session: Session, proposal_ids: list[int]) -> None:
         rebuild_index(session)
 
 
+CLAIM_LIMIT = 1_000
+
+
+def _claim_pending_index_messages(session: Session) -> list[int]:
+    """Take over the other pending index messages, so one write (one Whoosh commit) serves a
+    whole burst (a bulk upload queues hundreds). They are marked done in this job's
+    transaction; if the job fails, that rolls back and they stay pending."""
+    messages = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.job == "index_proposal",
+                OutboxMessage.state == OutboxState.PENDING,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(CLAIM_LIMIT)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    now = utcnow()
+    ids: list[int] = []
+    for message in messages:
+        proposal_id = message.payload.get("proposal_id")
+        if isinstance(proposal_id, int):
+            ids.append(proposal_id)
+        message.state = OutboxState.DONE
+        message.done_at = now
+        message.attempts += 1
+    return ids
+
+
 @job
 def index_proposal(proposal_id: int) -> None:
-    """Bring the proposal's index entry up to date with the database (idempotent)."""
-    _apply(db.session, [proposal_id])
+    """Bring the proposal's index entry up to date with the database (idempotent), together
+    with every other proposal whose index message is pending."""
+    others = _claim_pending_index_messages(db.session)
+    _apply(db.session, sorted({proposal_id, *others}))
 
 
 @job

@@ -213,7 +213,8 @@ def test_index_and_remove_update_single_documents(directory):
 
 def test_a_stale_or_corrupt_index_is_reported_and_rebuilt(directory):
     marker = Path(directory) / "regrepeal-schema.json"
-    marker.write_text('{"version": "proposals-0"}')
+    marker.write_text('{"version": "proposals-0"}')  # as if written by an older release
+    search.close(directory)  # a process starting with this release
     assert search.status(directory) == "stale"
     with pytest.raises(search.IndexUnavailable):
         search.query(directory, SearchQuery(text="용적률"))
@@ -221,6 +222,7 @@ def test_a_stale_or_corrupt_index_is_reported_and_rebuilt(directory):
     assert search.status(directory) == "ok" and ids(directory, "용적률완화") in ([1, 2], [2, 1])
     for toc in Path(directory).glob("_MAIN_*.toc"):
         toc.write_bytes(b"not an index")
+    search.close(directory)
     assert search.status(directory) == "corrupt"
     with pytest.raises(search.IndexUnavailable):
         search.index(directory, [doc(10, "x")])
