@@ -31,8 +31,7 @@ from .query import (
 from .query import search as _search
 from .query import similar as _similar
 from .schema import FACET_FIELDS, SCHEMA_VERSION, SearchDocument
-from .store import IndexUnavailable, document_count, size_bytes, status
-from .store import _forget
+from .store import IndexUnavailable, _forget, document_count, size_bytes, status
 from .store import rebuild as _rebuild
 from .store import write as _write
 

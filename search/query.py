@@ -55,6 +55,7 @@ class SearchQuery:
     submitted_to: str | None = None
     page: int = 1
     per_page: int = 20
+    facets: bool = True  # count matches per facet value (costs time on large result sets)
 
 
 @dataclass(frozen=True)
@@ -191,18 +192,17 @@ def _snippet(hit: Any, highlighted: bool) -> str:
     if highlighted:
         hit.results.formatter = _formatter
         hit.results.fragmenter = _fragmenter
+        # Highlighting re-analyses the field's text: do it once, in the first field that matched.
+        matched = {name for name, _term in (hit.matched_terms() or [])}
         for name in SNIPPET_FIELDS:
-            try:
-                text = hit.highlights(name, top=2)
-            except KeyError:
+            if name not in matched:
                 continue
+            text = hit.highlights(name, top=2)
             if text:
                 return str(text)
     for name in SNIPPET_FIELDS:
         value = hit.get(name)
         if value:
-            from html import escape
-
             return escape(value[:160] + ("…" if len(value) > 160 else ""))
     return ""
 
@@ -238,14 +238,20 @@ def _run(
     newest_first: bool = False,
 ) -> SearchResult:
     page = min(max(request.page, 1), MAX_PAGE)
-    kwargs: dict[str, Any] = {"filter": flt, "groupedby": _facets(), "terms": highlighted}
+    kwargs: dict[str, Any] = {"filter": flt, "terms": highlighted}
+    if request.facets:
+        kwargs["groupedby"] = _facets()
     if newest_first:
         kwargs["sortedby"] = sorting.FieldFacet("submitted_on", reverse=True)
     results = searcher.search_page(q, page, pagelen=request.per_page, **kwargs)
-    facets = {
-        name: dict(sorted(results.results.groups(name).items(), key=lambda kv: (-kv[1], kv[0])))
-        for name in FACET_FIELDS
-    }
+    facets = (
+        {
+            name: dict(sorted(results.results.groups(name).items(), key=lambda kv: (-kv[1], kv[0])))
+            for name in FACET_FIELDS
+        }
+        if request.facets
+        else {}
+    )
     hits = [_hit(hit, highlighted) for hit in results]
     return SearchResult(len(results), hits, facets, page, request.per_page)
 
