@@ -114,7 +114,9 @@ def build_fts(n: int, path: str, tokenizer: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- queries
 
 
-def query_sets(n: int, seed: int = 11) -> dict[str, list[dict[str, Any]]]:
+def query_sets(
+    n: int, seed: int = 11, per_kind: int = QUERIES_PER_KIND
+) -> dict[str, list[dict[str, Any]]]:
     """Queries drawn from the corpus' own topics, the way people type them."""
     rng = random.Random(seed)
     topics = [g.topic for g in generate(min(n, 3000))]
@@ -125,7 +127,7 @@ def query_sets(n: int, seed: int = 11) -> dict[str, list[dict[str, Any]]]:
         "filtered": [],
         "faceted": [],
     }
-    for _ in range(QUERIES_PER_KIND):
+    for _ in range(per_kind):
         subject, target, action = rng.choice(topics)
         sets["single"].append({"q": subject.split()[0]})
         sets["multi"].append({"q": f"{target}의 {subject} {action}"})
@@ -264,7 +266,9 @@ def _child(args: list[str]) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run_size(n: int, work: Path, log: Callable[[str], None]) -> dict[str, Any]:
+def run_size(
+    n: int, work: Path, log: Callable[[str], None], per_kind: int = QUERIES_PER_KIND
+) -> dict[str, Any]:
     ours_dir = str(work / f"ours-{n}")
     result: dict[str, Any] = {"documents": n}
     log(f"[{n}] building our index …")
@@ -274,7 +278,7 @@ def run_size(n: int, work: Path, log: Callable[[str], None]) -> dict[str, Any]:
         result[f"fts5_{tokenizer}_build"] = build_fts(
             n, str(work / f"fts-{tokenizer}-{n}.db"), tokenizer
         )
-    sets = query_sets(n)
+    sets = query_sets(n, per_kind=per_kind)
     log(f"[{n}] querying …")
     result["ours_latency"] = latencies(ours_searcher(ours_dir), sets)
     for tokenizer in ("unicode61", "trigram"):
@@ -305,6 +309,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--eval-size", type=int, default=3_000)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--queries", type=int, default=QUERIES_PER_KIND, help="per query kind")
     parser.add_argument("--work", default=None, help="scratch folder (default: a temporary one)")
     args = parser.parse_args(argv)
     if args.command == "build":
@@ -326,7 +331,7 @@ def main(argv: list[str] | None = None) -> None:
     report["quality"] = quality(work, args.eval_size)
     save()
     for n in args.sizes:
-        report["sizes"].append(run_size(n, work, log))
+        report["sizes"].append(run_size(n, work, log, args.queries))
         save()
     print(json.dumps(report, ensure_ascii=False, indent=1))
     if not args.work:

@@ -31,6 +31,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_cli(app)
     register_template_helpers(app)
+    if app.config["SEARCH_PRELOAD"]:
+        import search
+
+        search.warm_up()
     return app
 
 

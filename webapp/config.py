@@ -29,6 +29,7 @@ ENV_KEYS = (
     "EXPORT_DIR",
     "EXPORT_INLINE_LIMIT",
     "IMPORT_DIR",
+    "SEARCH_PRELOAD",
 )
 
 
@@ -94,6 +95,9 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "EXPORT_DIR": settings.get("EXPORT_DIR") or str(instance / "exports"),
         "EXPORT_INLINE_LIMIT": int(settings.get("EXPORT_INLINE_LIMIT", 5000)),
         "IMPORT_DIR": settings.get("IMPORT_DIR") or str(instance / "imports"),
+        # Load the Korean analysis model when the app is created (gunicorn --preload: loaded
+        # once in the master, shared by the forked workers) instead of on the first search.
+        "SEARCH_PRELOAD": str(settings.get("SEARCH_PRELOAD", "0")).lower() in ("1", "true", "yes"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
