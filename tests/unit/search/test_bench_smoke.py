@@ -9,10 +9,8 @@ from bench import judged, run
 
 def test_the_benchmark_runs_on_200_documents(tmp_path):
     out = tmp_path / "results.json"
-    run.main(
-        ["--sizes", "200", "--eval-size", "200", "--queries", "5"]
-        + ["--out", str(out), "--work", str(tmp_path)]
-    )
+    args = ["--sizes", "200", "--eval-size", "200", "--queries", "5", "--out", str(out)]
+    run.main([*args, "--work", str(tmp_path)])
     report = json.loads(out.read_text())
     size = report["sizes"][0]
     assert size["documents"] == 200 and size["ours_build"]["docs_per_s"] > 0
