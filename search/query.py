@@ -20,7 +20,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from .analysis import analyse
-from .schema import FACET_FIELDS, FIELD_BOOSTS, FILTER_FIELDS, TEXT_FIELDS
+from .schema import FACET_FIELDS, FIELD_BOOSTS, FILTER_FIELDS
 from .store import searching
 
 MAX_QUERY = 200  # characters; longer input is refused with a message, not searched
@@ -28,8 +28,16 @@ MAX_UNITS = 12
 MAX_PAGE = 500
 RECEIPT = re.compile(r"^\s*(\d{4})\s*-\s*(\d{1,6})\s*$")
 REPEAL = re.compile(r"^\s*(?:규제\s*철폐\s*)?(?:제\s*)?(\d{1,6})\s*호\s*$")
-# Words of asking ("… 요청", "… 건의") that say nothing about the subject: they only add score.
-SOFT_UNITS = frozenset({"요청", "건의", "제안", "필요", "부탁", "바라", "관련", "개선", "검토"})
+# Words of asking and of complaint ("… 요청", "완화해 주세요", "너무 엄격합니다"): nearly every
+# proposal asks to relax or abolish something, so these say little about which proposal is
+# meant. They only add score; the subject's words are what a match requires.
+SOFT_UNITS = frozenset(
+    {
+        *("요청", "건의", "제안", "필요", "부탁", "바라", "관련", "검토", "대하"),
+        *("완화", "폐지", "허용", "개선", "확대", "축소", "간소화", "해제", "규제"),
+        *("엄격", "불편", "바꾸", "고치", "늘리", "줄이", "없애", "풀"),
+    }
+)
 # Particles typed on their own: Kiwi, given nothing else, reads them as words.
 _PARTICLE_LIST = "이 가 을 를 은 는 의 에 에서 에게 께 로 으로 와 과 도 만 까지 부터 보다 처럼"
 PARTICLES = frozenset(
@@ -129,7 +137,10 @@ def _filters(request: SearchQuery) -> wq.Query | None:
 
 
 def _any_field(term: str, boost: float = 1.0) -> wq.Query:
-    return wq.Or([wq.Term(name, term, boost=boost * FIELD_BOOSTS[name]) for name in TEXT_FIELDS])
+    return wq.Or([wq.Term(name, term, boost=boost * FIELD_BOOSTS[name]) for name, _ in _FIELDS])
+
+
+_FIELDS = tuple(FIELD_BOOSTS.items())
 
 
 @dataclass(frozen=True)
@@ -192,14 +203,14 @@ def _snippet(hit: Any, highlighted: bool) -> str:
     if highlighted:
         hit.results.formatter = _formatter
         hit.results.fragmenter = _fragmenter
-        # Highlighting re-analyses the field's text: do it once, in the first field that matched.
-        matched = {name for name, _term in (hit.matched_terms() or [])}
-        for name in SNIPPET_FIELDS:
-            if name not in matched:
-                continue
-            text = hit.highlights(name, top=2)
-            if text:
-                return str(text)
+        # Highlighting re-analyses a text: the first stored field where the body's terms occur.
+        if any(name == "body" for name, _term in (hit.matched_terms() or [])):
+            for name in SNIPPET_FIELDS:
+                value = hit.get(name)
+                if value:
+                    text = hit.highlights("body", text=value, top=2)
+                    if text:
+                        return str(text)
     for name in SNIPPET_FIELDS:
         value = hit.get(name)
         if value:
@@ -332,7 +343,7 @@ def similar(directory: str, proposal_id: int, limit: int, scope: Scope) -> list[
                 weights[term.text] = weights.get(term.text, 0.0) + weight
         scored = []
         for text, weight in weights.items():
-            idf = max(searcher.idf("title", text), searcher.idf("proposed_change", text))
+            idf = max(searcher.idf("title", text), searcher.idf("body", text))
             scored.append((weight * idf, text))
         scored.sort(reverse=True)
         key_terms = [(text, score) for score, text in scored[:24] if score > 0]
@@ -343,9 +354,7 @@ def similar(directory: str, proposal_id: int, limit: int, scope: Scope) -> list[
                 wq.Or(
                     [
                         wq.Term("title", text, boost=score * 2.0),
-                        wq.Term("current_regulation", text, boost=score * 0.7),
-                        wq.Term("proposed_change", text, boost=score),
-                        wq.Term("problem", text, boost=score * 1.5),
+                        wq.Term("body", text, boost=score),
                     ]
                 )
                 for text, score in key_terms

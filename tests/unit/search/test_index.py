@@ -187,7 +187,7 @@ def test_bad_input_gives_a_message_or_a_plain_result(directory, text, message):
 
 def test_build_query_requires_units_and_only_scores_asking_words():
     built = search.build_query("용적률 완화 요청")
-    assert built.units == ["용적률", "완화"]
+    assert built.units == ["용적률"]  # "완화" and "요청" only add score
     assert search.build_query("을를").strict is not None or search.build_query("을를").units == []
 
 
