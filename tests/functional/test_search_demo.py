@@ -95,8 +95,13 @@ def test_a_duplicate_in_other_words_is_among_the_similar_proposals_on_triage(dem
         commit(db.session)  # indexed after the commit, in-process (embedded mode)
         similar = [s.proposal.id for s in similar_proposals(new.id, 5)]
         assert bus.id in similar
-        # The demo's merged proposals were rewritten from an earlier one: most find it.
-        merged = list(db.session.scalars(select(Proposal).where(Proposal.state == State.MERGED)))
+        # The demo's merged proposals were rewritten from an earlier one: most find it (every
+        # third one is checked, to keep the suite quick).
+        merged = list(
+            db.session.scalars(
+                select(Proposal).where(Proposal.state == State.MERGED).order_by(Proposal.id)
+            )
+        )[::3]
         hits = sum(
             1
             for m in merged
