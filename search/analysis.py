@@ -67,10 +67,6 @@ def warm_up() -> None:
     analyse("용적률을 완화하여 주십시오")
 
 
-def is_loaded() -> bool:
-    return _kiwi is not None
-
-
 @dataclass(frozen=True)
 class Term:
     """One indexed term: its text, what it is, where it came from in the input."""

@@ -367,11 +367,3 @@ def similar_proposals(
         request_rebuild()
         return []
     return [SimilarProposal(f.proposal, f.hit.score) for f in _reload(hits, scope)]
-
-
-def index_is_behind(session: Session) -> bool:
-    """True when the index holds fewer documents than the database has submitted proposals."""
-    try:
-        return search.document_count(index_dir()) < indexable_count(session)
-    except search.IndexUnavailable:
-        return True
