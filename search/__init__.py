@@ -1,2 +1,98 @@
-"""Full-text search over proposals. The only package that imports whoosh (built in its own issue);
-the index is a rebuildable cache of the database, behind a Whoosh-free interface."""
+"""Full-text search over proposals. The only package that imports whoosh.
+
+The interface takes and returns plain values (``SearchDocument``, ``SearchQuery``, ``Hit``,
+``SearchResult``, ids and the index directory), so a second backend can replace Whoosh without
+touching its callers. The index is a rebuildable cache of the database: the caller builds the
+documents (masked, public flag decided) and re-checks every hit against the database.
+
+    index(directory, documents)           add or replace documents
+    remove(directory, ids)                drop documents
+    query(directory, SearchQuery)         ranked, highlighted, faceted hits
+    similar(directory, proposal_id, limit, scope)   more-like-this, for duplicate checks
+    rebuild(directory, documents, progress)         a fresh index, swapped in at the end
+    status(directory)                     ok | missing | stale | corrupt
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from .analysis import analyse, warm_up
+from .query import (
+    MAX_QUERY,
+    Hit,
+    Scope,
+    SearchQuery,
+    SearchResult,
+    build_query,
+    empty_result,
+    lookup_number,
+)
+from .query import search as _search
+from .query import similar as _similar
+from .schema import FACET_FIELDS, SCHEMA_VERSION, SearchDocument
+from .store import IndexUnavailable, _forget, document_count, size_bytes, status
+from .store import rebuild as _rebuild
+from .store import write as _write
+
+__all__ = [
+    "FACET_FIELDS",
+    "MAX_QUERY",
+    "SCHEMA_VERSION",
+    "Hit",
+    "IndexUnavailable",
+    "Scope",
+    "SearchDocument",
+    "SearchQuery",
+    "SearchResult",
+    "analyse",
+    "build_query",
+    "close",
+    "document_count",
+    "empty_result",
+    "index",
+    "lookup_number",
+    "query",
+    "rebuild",
+    "remove",
+    "similar",
+    "size_bytes",
+    "status",
+    "warm_up",
+]
+
+
+def close(directory: str) -> None:
+    """Forget this process's open index and searcher (the next use checks the index again)."""
+    _forget(directory)
+
+
+def index(directory: str, documents: Iterable[SearchDocument]) -> int:
+    """Add or replace ``documents``; raises ``IndexUnavailable`` when the index needs a rebuild."""
+    return _write(directory, documents)
+
+
+def remove(directory: str, ids: Iterable[int]) -> None:
+    """Remove the documents of these proposal ids (absent ones are ignored)."""
+    _write(directory, (), deletions=ids)
+
+
+def query(directory: str, request: SearchQuery) -> SearchResult:
+    """Search; raises ``IndexUnavailable`` when the index needs a rebuild."""
+    return _search(directory, request)
+
+
+def similar(
+    directory: str, proposal_id: int, limit: int = 5, scope: Scope = Scope.OFFICE
+) -> list[Hit]:
+    """The proposals most like ``proposal_id`` (itself excluded), best first."""
+    return _similar(directory, proposal_id, limit, scope)
+
+
+def rebuild(
+    directory: str,
+    documents: Iterable[SearchDocument],
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Index ``documents`` into a fresh index and swap it in; returns how many were indexed."""
+    return _rebuild(directory, documents, progress)

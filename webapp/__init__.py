@@ -31,6 +31,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_cli(app)
     register_template_helpers(app)
+    if app.config["SEARCH_PRELOAD"]:
+        import search
+
+        search.warm_up()
     return app
 
 
@@ -113,6 +117,8 @@ def register_blueprints(app: Flask) -> None:
     from .exports import bp as exports_bp
     from .office import bp as office_bp
     from .public import bp as public_bp
+    from .search_pages import bp as search_bp
+    from .search_pages import office_bp as office_search_bp
     from .votes import bp as votes_bp
 
     app.register_blueprint(public_bp)
@@ -128,6 +134,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(office_bp, url_prefix="/office")
     app.register_blueprint(attachments_bp, url_prefix="/attachments")
     app.register_blueprint(assisted_bp, url_prefix="/assisted")
+    app.register_blueprint(search_bp)
+    app.register_blueprint(office_search_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -22,13 +22,19 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(report_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(search_cli)
 
 
 @click.command("demo-data")
 @click.option("--reset", is_flag=True, help="Drop every table, rebuild the schema, then load.")
 @click.option("--if-empty", is_flag=True, help="Load only into an empty database; else do nothing.")
+@click.option(
+    "--no-search-index",
+    is_flag=True,
+    help="Do not build the search index now (it is built on first use, or by `search rebuild`).",
+)
 @with_appcontext
-def demo_data(reset: bool, if_empty: bool) -> None:
+def demo_data(reset: bool, if_empty: bool, no_search_index: bool) -> None:
     """Load the deterministic replay of the 2025 campaign (2,507 proposals, 123 repeals)."""
     from .demo.loader import DemoAlreadyLoaded, load_demo_data, reset_database
 
@@ -42,6 +48,13 @@ def demo_data(reset: bool, if_empty: bool) -> None:
             return
         raise click.ClickException(str(exc)) from None
     click.echo(summary)
+    if no_search_index:
+        return
+    # The replay records no side effects (outbox suppressed): index everything once, in bulk.
+    from .search_pages.service import rebuild_index
+
+    indexed = rebuild_index(db.session)
+    click.echo(f"search index built: {indexed:,} proposals")
 
 
 @click.command("worker")
@@ -58,6 +71,12 @@ def worker(burst: bool, queues: str | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     names = (queues or ",".join(current_app.config["WORKER_QUEUES"])).split(",")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if "search" in names:
+        # Load the Kiwi model once, before RQ forks a work-horse per job: the horses share it
+        # (loading it per job made 100 index jobs take minutes instead of seconds).
+        from .search_pages.service import ensure_index_usable
+
+        ensure_index_usable()
     sweep_once(app, grace=timedelta(0))
     db.session.remove()
     stop = start_sweeper(app)
@@ -199,3 +218,45 @@ def send_reminders(day: str | None) -> None:
     queued = queue_reminders(db.session, on, targets())
     commit(db.session)
     click.echo(f"{queued} reminder(s) queued for {on.isoformat()}")
+
+
+@click.group("search")
+def search_cli() -> None:
+    """The search index (a rebuildable cache of the database)."""
+
+
+@search_cli.command("rebuild")
+@with_appcontext
+def search_rebuild() -> None:
+    """Rebuild the search index from the database, with a progress bar."""
+    import time
+
+    from .search_pages.service import indexable_count, rebuild_index
+
+    total = indexable_count(db.session)
+    started = time.perf_counter()
+    with click.progressbar(length=total, label="색인 중 / indexing", show_pos=True) as bar:
+        done = 0
+
+        def progress(count: int) -> None:
+            nonlocal done
+            bar.update(count - done)
+            done = count
+
+        indexed = rebuild_index(db.session, progress)
+    elapsed = time.perf_counter() - started
+    rate = indexed / elapsed if elapsed else 0.0
+    click.echo(f"indexed {indexed:,} proposals in {elapsed:.1f} s ({rate:,.0f}/s)")
+
+
+@search_cli.command("status")
+@with_appcontext
+def search_status() -> None:
+    """Say whether the index is usable and how many proposals it holds."""
+    import search
+
+    from .search_pages.service import index_dir, indexable_count
+
+    state = search.status(index_dir())
+    held = search.document_count(index_dir()) if state == "ok" else 0
+    click.echo(f"index {state}: {held:,} of {indexable_count(db.session):,} proposals")

@@ -36,6 +36,7 @@ ENV_KEYS = (
     "ATTACHMENT_MAX_BYTES",
     "ATTACHMENT_MAX_COUNT",
     "ATTACHMENT_MAX_UNCOMPRESSED",
+    "SEARCH_PRELOAD",
 )
 
 
@@ -114,6 +115,9 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "ATTACHMENT_MAX_UNCOMPRESSED": int(
             settings.get("ATTACHMENT_MAX_UNCOMPRESSED", 100 * 1024 * 1024)
         ),
+        # Load the Korean analysis model when the app is created (gunicorn --preload: loaded
+        # once in the master, shared by the forked workers) instead of on the first search.
+        "SEARCH_PRELOAD": str(settings.get("SEARCH_PRELOAD", "0")).lower() in ("1", "true", "yes"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -117,6 +117,11 @@ def record_event(
         data=data or {},
     )
     session.add(event)
+    if outbox.recording(session):
+        # Every change to a proposal passes here: the search index follows it after the commit.
+        if proposal.id is None:
+            flush(session)
+        outbox.enqueue_once(session, "index_proposal", queue="search", proposal_id=proposal.id)
     if notify and outbox.recording(session):
         flush(session)  # the job is keyed by the event's id
         outbox.enqueue(session, "notify_proposer", queue="mail", event_id=event.id)

@@ -22,6 +22,7 @@ _NEW = "outbox_new"
 _READY = "outbox_ready"
 _FLUSHED = "outbox_flushed"
 _SUPPRESS = "outbox_suppressed"
+_ONCE = "outbox_once"
 
 
 class Dispatcher(Protocol):
@@ -37,6 +38,19 @@ def enqueue(session: Session, job: str, *, queue: str = "default", **payload: An
     message = OutboxMessage(job=job, payload=payload, queue=queue)
     session.add(message)
     session.info.setdefault(_NEW, []).append(message)
+
+
+def enqueue_once(session: Session, job: str, *, queue: str = "default", **payload: Any) -> None:
+    """``enqueue`` unless the same job with the same payload is already recorded in this
+    transaction (an operation that records three events re-indexes its proposal once)."""
+    if session.info.get(_SUPPRESS):
+        return
+    key = (job, tuple(sorted(payload.items())))
+    seen: set[Any] = session.info.setdefault(_ONCE, set())
+    if key in seen:
+        return
+    seen.add(key)
+    enqueue(session, job, queue=queue, **payload)
 
 
 def recording(session: Session) -> bool:
@@ -72,6 +86,7 @@ def _after_flush(session: Session, flush_context: Any) -> None:
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     # No SQL may run here; the ids were captured when the rows were flushed.
+    session.info.pop(_ONCE, None)
     flushed = session.info.pop(_FLUSHED, [])
     if flushed:
         session.info.setdefault(_READY, []).extend(flushed)
@@ -81,6 +96,7 @@ def _after_commit(session: Session) -> None:
 def _after_rollback(session: Session) -> None:
     session.info.pop(_NEW, None)
     session.info.pop(_FLUSHED, None)
+    session.info.pop(_ONCE, None)
 
 
 def due_messages(

@@ -123,3 +123,21 @@ def test_the_proposal_api_matches_the_document(app, client, document):
     _validator(document, "/proposals/{receipt_no}", "get", "200").validate(one.get_json())
     mine = client.get("/api/v1/me/proposals", headers=headers)
     _validator(document, "/me/proposals", "get", "200").validate(mine.get_json())
+
+
+def test_the_search_api_matches_the_document(app, client, document):
+    with app.app_context():
+        factories.proposal_in(State.ANNOUNCED)
+        commit(db.session)
+    cases = [
+        ("/api/v1/search?q=용적률을 완화", "200"),
+        ("/api/v1/search?q=1호", "200"),
+        ("/api/v1/search?q=", "200"),
+        ("/api/v1/search?q=x&sector=zzz", "400"),
+    ]
+    for url, status in cases:
+        response = client.get(url)
+        assert str(response.status_code) == status, url
+        _validator(document, "/search", "get", status).validate(response.get_json())
+    found = client.get("/api/v1/search?q=용적률을 완화").get_json()
+    assert found["total"] == 1 and found["facets"]["sector"] == {"construction_housing": 1}

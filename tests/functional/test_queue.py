@@ -30,7 +30,9 @@ def redis_db() -> Redis:
     connection.flushdb()
 
 
-def run_worker(config: dict[str, object], redis_url: str) -> subprocess.CompletedProcess[str]:
+def run_worker(
+    config: dict[str, object], redis_url: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
     env.update(
         {
@@ -39,10 +41,11 @@ def run_worker(config: dict[str, object], redis_url: str) -> subprocess.Complete
             "DATABASE_URL": str(config["DATABASE_URL"]),
             "REDIS_URL": redis_url,
             "MAIL_FILE": str(config["MAIL_FILE"]),
+            "SEARCH_INDEX_DIR": str(config["SEARCH_INDEX_DIR"]),
         }
     )
     return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", *extra],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -58,13 +61,16 @@ def test_a_submission_e_mail_goes_through_redis_and_a_worker(app, app_config, ma
         proposal = factories.submitted()
         receipt = proposal.receipt_no
         commit(db.session)
-        message = db.session.scalars(select(OutboxMessage)).one()
+        message = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.queue == "mail")
+        ).one()
         assert message.state is OutboxState.PENDING  # handed to Redis, not run here
         assert redis_db.exists(f"rq:job:outbox-{message.id}")
     result = run_worker(app_config, REDIS_URL or "")
     assert result.returncode == 0, result.stderr[-2000:]
     with app.app_context():
-        assert db.session.scalars(select(OutboxMessage)).one().state is OutboxState.DONE
+        states = {m.queue: m.state for m in db.session.scalars(select(OutboxMessage))}
+        assert states == {"mail": OutboxState.DONE, "search": OutboxState.DONE}
     mails = FileMailer(Path(str(app_config["MAIL_FILE"]))).messages()
     assert len(mails) == 1 and receipt in mails[0]["Subject"]
 
@@ -82,7 +88,7 @@ def test_redis_down_loses_nothing_and_the_outbox_drains_when_it_returns(
         assert {m.state for m in db.session.scalars(select(OutboxMessage))} == {OutboxState.PENDING}
     healthy = make_app(REDIS_URL=REDIS_URL)
     with healthy.app_context():
-        assert deliver_due(db.session) == 3
+        assert deliver_due(db.session) == 6  # an e-mail and an index update each
         assert deliver_due(db.session) == 0  # already handed over, not sent twice
     result = run_worker(app_config, REDIS_URL or "")
     assert result.returncode == 0, result.stderr[-2000:]

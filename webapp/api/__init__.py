@@ -292,3 +292,4 @@ def my_proposals():  # type: ignore[no-untyped-def]
 
 
 from . import office as _office  # noqa: E402,F401 - the issue-4 routes on this blueprint
+from . import search as _search_routes  # noqa: E402, F401 - registers GET /search on bp

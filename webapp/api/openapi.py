@@ -223,6 +223,8 @@ def document() -> dict[str, Any]:
 
     doc["paths"].update(office_paths())
     doc["components"]["schemas"].update(OFFICE_SCHEMAS)
+    doc["paths"].update(SEARCH_PATHS)
+    doc["components"]["schemas"].update(SEARCH_SCHEMAS)
     doc["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
     return doc
 
@@ -389,3 +391,86 @@ def proposal_paths() -> dict[str, Any]:
             }
         },
     }
+
+
+SEARCH_PATHS: dict[str, Any] = {
+    "/search": {
+        "get": {
+            "operationId": "searchProposals",
+            "summary": "Search proposals (Korean morphological analysis); a receipt number or "
+            "'33호' looks the proposal up. No token: the public view, masked; a staff token: "
+            "what the role may see",
+            "security": [{}, {"bearer": []}],
+            "parameters": [
+                _query("q", "What to look for, up to 200 characters", type="string"),
+                _query("sector", "Sector code, e.g. construction_housing"),
+                _query("regulation_type", "Regulation type code, e.g. economic"),
+                _query("source", "Source kind: citizen, official or agency"),
+                _query("stage", "Stage: intake, review, deliberation or decision"),
+                _query("outcome", "Outcome code, or 'none' (staff only)"),
+                _query("year", "Year of submission, YYYY (staff only)"),
+                _query("page", "Page (20 results a page)", type="integer", minimum=1, maximum=500),
+            ],
+            "responses": {
+                "200": _ok("Results, best first, with facet counts", "SearchResults"),
+                "400": _error("An unknown code or page"),
+                "401": _error("A token was sent but is not valid"),
+            },
+        }
+    }
+}
+SEARCH_SCHEMAS: dict[str, Any] = {
+    "SearchResults": {
+        "type": "object",
+        "required": ["total", "results", "facets"],
+        "properties": {
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "lookup": {"enum": ["receipt", "repeal", None]},
+            "message": {
+                "type": ["string", "null"],
+                "description": "Why nothing was searched (empty, too long, only particles)",
+            },
+            "degraded": {
+                "type": "boolean",
+                "description": "The index is being rebuilt; results came from the database",
+            },
+            "results": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": [
+                        "receipt_no",
+                        "repeal_no",
+                        "title",
+                        "snippet",
+                        "sector",
+                        "stage",
+                        "state",
+                    ],
+                    "properties": {
+                        "receipt_no": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{6}$"},
+                        "repeal_no": {"type": ["integer", "null"], "minimum": 1},
+                        "title": {"type": "string"},
+                        "snippet": {
+                            "type": "string",
+                            "description": "HTML-escaped text, matches wrapped in <mark>",
+                        },
+                        "sector": {"type": ["string", "null"]},
+                        "regulation_type": {"type": ["string", "null"]},
+                        "stage": {"enum": ["intake", "review", "deliberation", "decision"]},
+                        "state": {"type": "string"},
+                        "outcome": {"type": ["string", "null"]},
+                    },
+                },
+            },
+            "facets": {
+                "type": "object",
+                "description": "Counts per value of sector, regulation_type, source, stage, "
+                "outcome and year",
+                "additionalProperties": COUNTS,
+            },
+        },
+    }
+}

@@ -1,0 +1,367 @@
+"""From what a person types to ranked, highlighted, faceted hits.
+
+The whole query is analysed at once (Kiwi splits words differently out of context), its content
+units are all required, compounds and parts only raise the score. When nothing matches every
+unit, the query is relaxed to all units but one. "2025-000123" looks up a receipt number and
+"33호" / "규제철폐 33호" / "제33호" a repeal number before any text search.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from html import escape
+from typing import Any
+
+from whoosh import highlight, sorting
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from .analysis import analyse
+from .schema import FACET_FIELDS, FIELD_BOOSTS, FILTER_FIELDS
+from .store import searching
+
+MAX_QUERY = 200  # characters; longer input is refused with a message, not searched
+MAX_UNITS = 12
+MAX_PAGE = 500
+RECEIPT = re.compile(r"^\s*(\d{4})\s*-\s*(\d{1,6})\s*$")
+REPEAL = re.compile(r"^\s*(?:규제\s*철폐\s*)?(?:제\s*)?(\d{1,6})\s*호\s*$")
+# Words of asking and of complaint ("… 요청", "완화해 주세요", "너무 엄격합니다"): nearly every
+# proposal asks to relax or abolish something, so these say little about which proposal is
+# meant. They only add score; the subject's words are what a match requires.
+SOFT_UNITS = frozenset(
+    {
+        *("요청", "건의", "제안", "필요", "부탁", "바라", "관련", "검토", "대하"),
+        *("완화", "폐지", "허용", "개선", "확대", "축소", "간소화", "해제", "규제"),
+        *("엄격", "불편", "바꾸", "고치", "늘리", "줄이", "없애", "풀"),
+    }
+)
+# Particles typed on their own: Kiwi, given nothing else, reads them as words.
+_PARTICLE_LIST = "이 가 을 를 은 는 의 에 에서 에게 께 로 으로 와 과 도 만 까지 부터 보다 처럼"
+PARTICLES = frozenset(
+    f"{_PARTICLE_LIST} 이나 나 이랑 랑 하고 에게서 한테 이며 며 요 다 고 서".split(" ")
+)
+SNIPPET_FIELDS = ("proposed_change", "problem", "current_regulation", "expected_effect")
+
+
+class Scope(StrEnum):
+    """Whose view of the index a search runs in."""
+
+    PUBLIC = "public"  # what the publication policy shows; texts masked
+    PANEL = "panel"  # public, plus everything that reached deliberation or decision
+    OFFICE = "office"  # every submitted proposal
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    scope: Scope = Scope.PUBLIC
+    filters: Mapping[str, str] = field(default_factory=dict)
+    submitted_from: str | None = None  # YYYY-MM-DD
+    submitted_to: str | None = None
+    page: int = 1
+    per_page: int = 20
+    facets: bool = True  # count matches per facet value (costs time on large result sets)
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: int
+    receipt_no: str
+    repeal_no: int | None
+    title: str
+    snippet: str  # HTML-escaped text with <mark> around the matched terms
+    score: float
+    sector: str | None
+    regulation_type: str | None
+    stage: str | None
+    state: str | None
+    outcome: str | None
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    page: int
+    per_page: int
+    lookup: str | None = None  # "receipt" or "repeal" when the query was a number
+    message: str | None = None  # why nothing was searched, in Korean
+    message_en: str | None = None
+    relaxed: bool = False  # matched all query units but one
+    terms: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def empty_result(
+    request: SearchQuery, ko: str | None = None, en: str | None = None
+) -> SearchResult:
+    return SearchResult(0, [], {}, request.page, request.per_page, message=ko, message_en=en)
+
+
+def scope_filter(scope: Scope) -> wq.Query | None:
+    if scope is Scope.PUBLIC:
+        return wq.Term("public", "1")
+    if scope is Scope.PANEL:
+        return wq.Or(
+            [
+                wq.Term("public", "1"),
+                wq.Term("stage", "deliberation"),
+                wq.Term("stage", "decision"),
+            ]
+        )
+    return None
+
+
+def _filters(request: SearchQuery) -> wq.Query | None:
+    parts: list[wq.Query] = []
+    visible = scope_filter(request.scope)
+    if visible is not None:
+        parts.append(visible)
+    for name, value in request.filters.items():
+        if name in FILTER_FIELDS and value:
+            parts.append(wq.Term(name, value))
+    if request.submitted_from or request.submitted_to:
+        parts.append(
+            wq.TermRange("submitted_on", request.submitted_from, request.submitted_to, True, True)
+        )
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def _any_field(term: str, boost: float = 1.0) -> wq.Query:
+    return wq.Or([wq.Term(name, term, boost=boost * FIELD_BOOSTS[name]) for name, _ in _FIELDS])
+
+
+_FIELDS = tuple(FIELD_BOOSTS.items())
+
+
+@dataclass(frozen=True)
+class BuiltQuery:
+    strict: wq.Query | None
+    relaxed: wq.Query | None
+    units: list[str]
+
+
+def _soft(unit: str) -> bool:
+    # Asking words, and one-digit numbers ("1시간"), only add score.
+    return unit in SOFT_UNITS or (unit.isdigit() and len(unit) < 2)
+
+
+def build_query(text: str) -> BuiltQuery:
+    """The Whoosh query for ``text``: every content unit required, the rest for ranking."""
+    words = [w.strip(".,!?\"'()[]{}<>-+*/~^:;") for w in text.split()]
+    if all(not w or w in PARTICLES for w in words):
+        return BuiltQuery(None, None, [])
+    terms = analyse(text)
+    units: list[str] = []
+    extras: list[str] = []
+    for term in terms:
+        if term.kind == "unit":
+            if term.text not in units:
+                units.append(term.text)
+        elif term.text not in extras:
+            extras.append(term.text)
+    required = [u for u in units if not _soft(u)][:MAX_UNITS]
+    soft = [u for u in units if _soft(u)] + [e for e in extras if e not in units]
+    if not required:
+        required, soft = soft[:1], soft[1:]
+    if not required:
+        return BuiltQuery(None, None, [])
+    must = [_any_field(u) for u in required]
+    strict: wq.Query = must[0] if len(must) == 1 else wq.And(must)
+    relaxed: wq.Query | None = None
+    if len(must) > 1:
+        # Every unit but one (Whoosh's Or(minmatch=…) is not implemented): one And per left-out.
+        relaxed = wq.Or([wq.And(must[:i] + must[i + 1 :]) for i in range(len(must))])
+    if soft:
+        bonus = wq.Or([_any_field(s, 0.5) for s in soft])
+        strict = wq.AndMaybe(strict, bonus)
+        relaxed = wq.AndMaybe(relaxed, bonus) if relaxed is not None else None
+    return BuiltQuery(strict, relaxed, required)
+
+
+class _MarkFormatter(highlight.HtmlFormatter):
+    """Escaped text with ``<mark>`` around each match (Whoosh's own adds odd class names)."""
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"<mark>{escape(highlight.get_text(text, token, replace))}</mark>"
+
+
+_formatter = _MarkFormatter(between=" … ")
+_fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
+
+
+def _snippet(hit: Any, highlighted: bool) -> str:
+    if highlighted:
+        hit.results.formatter = _formatter
+        hit.results.fragmenter = _fragmenter
+        # Highlighting re-analyses a text: the first stored field where the body's terms occur.
+        if any(name == "body" for name, _term in (hit.matched_terms() or [])):
+            for name in SNIPPET_FIELDS:
+                value = hit.get(name)
+                if value:
+                    text = hit.highlights("body", text=value, top=2)
+                    if text:
+                        return str(text)
+    for name in SNIPPET_FIELDS:
+        value = hit.get(name)
+        if value:
+            return escape(value[:160] + ("…" if len(value) > 160 else ""))
+    return ""
+
+
+def _hit(hit: Any, highlighted: bool) -> Hit:
+    outcome = hit.get("outcome")
+    return Hit(
+        id=int(hit["id"]),
+        receipt_no=hit.get("receipt_no", ""),
+        repeal_no=int(hit["repeal_no"]) if hit.get("repeal_no") else None,
+        title=hit.get("title", ""),
+        snippet=_snippet(hit, highlighted),
+        score=float(hit.score or 0.0),
+        sector=hit.get("sector"),
+        regulation_type=hit.get("regulation_type"),
+        stage=hit.get("stage"),
+        state=hit.get("state"),
+        outcome=None if outcome in (None, "none") else outcome,
+    )
+
+
+def _facets() -> dict[str, sorting.FieldFacet]:
+    return {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
+
+
+def _run(
+    searcher: Searcher,
+    q: wq.Query,
+    request: SearchQuery,
+    flt: wq.Query | None,
+    *,
+    highlighted: bool,
+    newest_first: bool = False,
+) -> SearchResult:
+    page = min(max(request.page, 1), MAX_PAGE)
+    kwargs: dict[str, Any] = {"filter": flt, "terms": highlighted}
+    if request.facets:
+        kwargs["groupedby"] = _facets()
+    if newest_first:
+        kwargs["sortedby"] = sorting.FieldFacet("submitted_on", reverse=True)
+    results = searcher.search_page(q, page, pagelen=request.per_page, **kwargs)
+    facets = (
+        {
+            name: dict(sorted(results.results.groups(name).items(), key=lambda kv: (-kv[1], kv[0])))
+            for name in FACET_FIELDS
+        }
+        if request.facets
+        else {}
+    )
+    hits = [_hit(hit, highlighted) for hit in results]
+    return SearchResult(len(results), hits, facets, page, request.per_page)
+
+
+def lookup_number(text: str) -> tuple[str, str] | None:
+    """A receipt number ("2025-000123", "2025-123") or a repeal number ("33호", "규제철폐 33호",
+    "제33호") typed as the whole query: ("receipt", "2025-000123") or ("repeal", "33")."""
+    receipt = RECEIPT.match(text)
+    if receipt:
+        return "receipt", f"{receipt.group(1)}-{int(receipt.group(2)):06d}"
+    repeal = REPEAL.match(text)
+    if repeal:
+        return "repeal", str(int(repeal.group(1)))
+    return None
+
+
+def search(directory: str, request: SearchQuery) -> SearchResult:
+    """Run ``request`` on the index in ``directory`` (raises ``IndexUnavailable``)."""
+    text = (request.text or "").strip()
+    if len(text) > MAX_QUERY:
+        return empty_result(
+            request,
+            f"검색어가 너무 깁니다. {MAX_QUERY}자 이내로 입력해 주십시오",
+            f"The query is too long; use at most {MAX_QUERY} characters",
+        )
+    flt = _filters(request)
+    with searching(directory) as searcher:
+        if not text:
+            if not request.filters and not (request.submitted_from or request.submitted_to):
+                return empty_result(
+                    request, "검색어를 입력해 주십시오", "Type something to search for"
+                )
+            return _run(searcher, wq.Every(), request, flt, highlighted=False, newest_first=True)
+        found = lookup_number(text)
+        if found is not None:
+            kind, value = found
+            field_name = "receipt_no" if kind == "receipt" else "repeal_no"
+            result = _run(searcher, wq.Term(field_name, value), request, flt, highlighted=False)
+            result.lookup = kind
+            return result
+        built = build_query(text)
+        if built.strict is None:
+            return empty_result(
+                request,
+                "검색어에서 찾을 만한 낱말을 찾지 못했습니다. 조사나 기호만 입력하지 않았는지 "
+                "확인해 주십시오",
+                "The query has no word to search for (only particles or symbols?)",
+            )
+        result = _run(searcher, built.strict, request, flt, highlighted=True)
+        if result.total == 0 and built.relaxed is not None:
+            result = _run(searcher, built.relaxed, request, flt, highlighted=True)
+            result.relaxed = True
+        result.terms = built.units
+        return result
+
+
+def similar(directory: str, proposal_id: int, limit: int, scope: Scope) -> list[Hit]:
+    """Proposals that say much the same as ``proposal_id`` (more-like-this), best first.
+
+    The proposal's own title and texts are analysed; its most distinctive terms (by the index's
+    inverse document frequency) are looked for in other proposals, titles weighing most.
+    """
+    with searching(directory) as searcher:
+        own = searcher.document(id=str(proposal_id))
+        if own is None:
+            return []
+        weights: dict[str, float] = {}
+        sources = (
+            ("title", 3.0),
+            ("current_regulation", 1.0),
+            ("problem", 0.7),
+            ("proposed_change", 1.5),
+        )
+        for name, weight in sources:
+            for term in analyse(own.get(name, "")):
+                if term.kind == "part":
+                    continue
+                weights[term.text] = weights.get(term.text, 0.0) + weight
+        scored = []
+        for text, weight in weights.items():
+            idf = max(searcher.idf("title", text), searcher.idf("body", text))
+            scored.append((weight * idf, text))
+        scored.sort(reverse=True)
+        key_terms = [(text, score) for score, text in scored[:24] if score > 0]
+        if not key_terms:
+            return []
+        q = wq.Or(
+            [
+                wq.Or(
+                    [
+                        wq.Term("title", text, boost=score * 2.0),
+                        wq.Term("body", text, boost=score),
+                    ]
+                )
+                for text, score in key_terms
+            ]
+        )
+        flt = scope_filter(scope)
+        results = searcher.search(
+            q, limit=limit + 1, filter=flt, mask=wq.Term("id", str(proposal_id))
+        )
+        return [_hit(hit, highlighted=False) for hit in results][:limit]

@@ -1,0 +1,233 @@
+"""The index directory: open it, tell whether it can be used, write to it, rebuild it.
+
+The index is a cache of the database. A missing directory, an index written with another schema
+version, or one Whoosh cannot read is reported by ``status`` and rebuilt from the database;
+a rebuild is written beside the live index and swapped in at the end, so searching keeps
+working on the old one (or on the database) meanwhile.
+
+Whoosh allows one writer at a time: writers wait for the lock (``WRITE_TIMEOUT``) rather than
+fail, and every write is a synchronous commit (Whoosh's AsyncWriter loses writes when the process
+exits the way an RQ work-horse does).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.searching import Searcher
+from whoosh.writing import LockError
+
+from .schema import SCHEMA_VERSION, SearchDocument, build_schema
+
+MARKER = "regrepeal-schema.json"
+WRITE_TIMEOUT = 60.0
+PROGRESS_EVERY = 100
+
+
+class IndexUnavailable(RuntimeError):
+    """The index is missing, of another schema version, or unreadable: rebuild it."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"search index {status}")
+        self.status = status
+
+
+_opened: dict[str, Any] = {}
+_searchers: dict[str, Searcher] = {}
+_lock = threading.RLock()
+
+
+def _forget(directory: str) -> None:
+    with _lock:
+        searcher = _searchers.pop(directory, None)
+        if searcher is not None:
+            with contextlib.suppress(Exception):
+                searcher.close()
+        _opened.pop(directory, None)
+
+
+def status(directory: str) -> str:
+    """``ok``, ``missing``, ``stale`` (another schema version) or ``corrupt``."""
+    path = Path(directory)
+    if not path.is_dir() or not any(path.glob("_MAIN_*.toc")):
+        return "missing"
+    try:
+        marker = json.loads((path / MARKER).read_text())
+    except (OSError, ValueError):
+        return "stale"
+    if marker.get("version") != SCHEMA_VERSION:
+        return "stale"
+    storage = _TrackingStorage(str(path))
+    try:
+        ix = storage.open_index()
+        if sorted(ix.schema.names()) != sorted(build_schema().names()):
+            return "stale"
+        with ix.searcher() as searcher:
+            searcher.doc_count()
+    except Exception:
+        return "corrupt"
+    finally:
+        storage.close_opened()  # Whoosh leaves a file it failed to read open
+    return "ok"
+
+
+class _TrackingStorage(FileStorage):
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.opened: list[Any] = []
+
+    def open_file(self, name: str, **kwargs: Any) -> Any:
+        stream = super().open_file(name, **kwargs)
+        self.opened.append(stream)
+        return stream
+
+    def close_opened(self) -> None:
+        for stream in self.opened:
+            with contextlib.suppress(Exception):
+                stream.close()
+
+
+def _forget_if_unusable(directory: str) -> None:
+    """Before a write or a new searcher: a full check, unless this process has the index open
+    and its directory still holds the index of this schema version (the cheap, usual case)."""
+    with _lock:
+        if directory in _opened:
+            try:
+                marker = json.loads((Path(directory) / MARKER).read_text())
+            except (OSError, ValueError):
+                marker = {}
+            if marker.get("version") == SCHEMA_VERSION:
+                return
+        state = status(directory)
+        if state != "ok":
+            _forget(directory)
+            raise IndexUnavailable(state)
+
+
+def open_index(directory: str) -> Any:
+    """The usable index in ``directory`` (cached per process), or ``IndexUnavailable``."""
+    with _lock:
+        ix = _opened.get(directory)
+        if ix is not None and Path(directory, MARKER).exists():
+            return ix
+        state = status(directory)
+        if state != "ok":
+            raise IndexUnavailable(state)
+        ix = whoosh_index.open_dir(directory)
+        _opened[directory] = ix
+        return ix
+
+
+@contextlib.contextmanager
+def searching(directory: str) -> Iterator[Searcher]:
+    """A searcher on the latest committed state; kept per process while the index is unchanged.
+
+    A changed index gets a new searcher rather than ``Searcher.refresh()``, whose reused segment
+    readers were seen to miss deletions committed since.
+    """
+    ix = open_index(directory)
+    with _lock:
+        searcher = _searchers.get(directory)
+        try:
+            if searcher is None or searcher.reader().generation() != ix.latest_generation():
+                if searcher is not None:
+                    searcher.close()
+                _forget_if_unusable(directory)
+                searcher = ix.searcher()
+        except Exception as exc:
+            _forget(directory)
+            raise IndexUnavailable("corrupt") from exc
+        _searchers[directory] = searcher
+        yield searcher
+
+
+def _create(path: Path) -> Any:
+    path.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(path), build_schema())
+    (path / MARKER).write_text(json.dumps({"version": SCHEMA_VERSION}))
+    return ix
+
+
+def write(
+    directory: str, documents: Iterable[SearchDocument], deletions: Iterable[int] = ()
+) -> int:
+    """Add or replace ``documents`` and delete ``deletions`` (ids) in one commit."""
+    _forget_if_unusable(directory)
+    ix = open_index(directory)
+    try:
+        writer = ix.writer(timeout=WRITE_TIMEOUT)
+    except LockError:
+        raise
+    except Exception as exc:
+        _forget(directory)
+        raise IndexUnavailable("corrupt") from exc
+    count = 0
+    try:
+        for proposal_id in deletions:
+            writer.delete_by_term("id", str(proposal_id))
+        for document in documents:
+            writer.update_document(**document.fields())
+            count += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return count
+
+
+def rebuild(
+    directory: str,
+    documents: Iterable[SearchDocument],
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write a fresh index of ``documents`` beside the live one, then swap it in."""
+    target = Path(directory)
+    fresh = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
+    shutil.rmtree(fresh, ignore_errors=True)
+    ix = _create(fresh)
+    count = 0
+    writer = ix.writer(limitmb=256)
+    try:
+        for document in documents:
+            writer.add_document(**document.fields())
+            count += 1
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(count)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    if progress is not None:
+        progress(count)
+    _swap(target, fresh)
+    return count
+
+
+def _swap(target: Path, fresh: Path) -> None:
+    with _lock:
+        _forget(str(target))
+        old = target.with_name(f"{target.name}.old-{os.getpid()}-{int(time.time())}")
+        if target.exists():
+            target.rename(old)
+        fresh.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def document_count(directory: str) -> int:
+    with searching(directory) as searcher:
+        return int(searcher.doc_count())
+
+
+def size_bytes(directory: str) -> int:
+    return sum(p.stat().st_size for p in Path(directory).glob("*") if p.is_file())

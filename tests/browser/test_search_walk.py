@@ -1,0 +1,81 @@
+"""In a real browser: a citizen types a query with particles and finds the repeal, highlighted;
+a reviewer narrows the staff search with a facet; both pages fit a phone."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from models import Role, State, db
+from tests import factories
+from tests.browser.test_public_walk import ARGS, CHROMIUM, _shot
+from tests.functional.helpers import PASSWORD, account
+from workflows.dispatch import commit
+
+
+@pytest.fixture
+def server(app):  # type: ignore[no-untyped-def]
+    with app.app_context():
+        office = factories.Office()
+        factories.proposal_in(State.ANNOUNCED, office=office)
+        factories.proposal_in(State.IN_REVIEW, office=office)
+        factories.submitted(
+            title="마을버스 최대이용가능 시간 완화",
+            current_regulation="마을버스 환승 이용 시간은 1시간으로 제한됩니다.",
+            proposed_change="마을버스 이용 시간을 2시간으로 늘려 주십시오.",
+            sector_code="transport_env_safety",
+        )
+        commit(db.session)
+        reviewer = account(Role.REVIEWER)
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}", reviewer
+    http.shutdown()
+
+
+@pytest.fixture
+def browser():  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        pytest.fail("browser tests need Debian's Chromium: apt-get install chromium fonts-nanum")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def test_searching_as_a_citizen_and_as_a_reviewer(server, browser):
+    base, reviewer = server
+    page = browser.new_page(locale="ko-KR")
+    page.goto(base)
+    page.get_by_role("link", name="검색", exact=True).click()
+    page.fill("#s-q", "용적률을 완화하여")
+    page.get_by_role("button", name="검색", exact=True).click()
+    assert page.locator(".search-results li").count() == 2
+    assert page.locator(".snippet mark").first.inner_text() in ("용적률", "완화")
+    _shot(page, "search")
+    page.set_viewport_size({"width": 390, "height": 844})
+    _shot(page, "search-phone")
+    page.fill("#s-q", "마을버스이용시간")  # only received: not public yet
+    page.get_by_role("button", name="검색", exact=True).click()
+    assert page.locator(".no-hits").count() == 1
+    page.close()
+
+    staff = browser.new_page(locale="ko-KR")
+    staff.goto(f"{base}/login")
+    staff.fill("input[name=email]", reviewer.email)
+    staff.fill("input[name=password]", PASSWORD)
+    staff.locator("form button[type=submit]").last.click()
+    staff.goto(f"{base}/office/search?q=완화")
+    assert staff.locator(".search-results li").count() == 3
+    staff.locator("#facet-sector a", has_text="교통").click()
+    assert staff.locator(".search-results li").count() == 1
+    assert "마을버스" in staff.locator(".search-results").inner_text()
+    _shot(staff, "office-search")
+    staff.set_viewport_size({"width": 390, "height": 844})
+    _shot(staff, "office-search-phone")
+    staff.close()

@@ -1,0 +1,369 @@
+"""Search as the web layer uses it: proposals → documents, the index jobs, and searching with
+every hit re-loaded from the database and re-checked against the viewer's scope.
+
+The database is the source of truth. When the index cannot be used (missing, another schema,
+corrupt) a rebuild is queued and the search falls back to a plain database search, so the
+office never loses searchability while the index is rebuilt.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+import search
+from models import OutboxMessage, OutboxState, Proposal, Role, Stage, State, User, db, utcnow
+from models.masking import mask_text
+from search import Hit, Scope, SearchDocument, SearchQuery, SearchResult
+from workflows import outbox
+from workflows.jobs import job
+from workflows.public import is_public, public_condition, public_decision, public_text
+
+log = logging.getLogger(__name__)
+SEOUL = ZoneInfo("Asia/Seoul")
+OFFICE_ROLES = frozenset({Role.REVIEWER, Role.CHAIR, Role.ADMIN})
+STAFF_SEARCH_ROLES = frozenset({*OFFICE_ROLES, Role.PANEL_MEMBER})
+REBUILD_JOB = "rebuild_search_index"
+
+
+def index_dir() -> str:
+    return str(current_app.config["SEARCH_INDEX_DIR"])
+
+
+def scope_for(user: User | None) -> Scope:
+    """Reviewers, the chair and admins search everything submitted; panel members also what
+    reached deliberation; everyone else (citizens, proposing officials and agencies) the public."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Scope.PUBLIC
+    if user.role in OFFICE_ROLES:
+        return Scope.OFFICE
+    if user.role is Role.PANEL_MEMBER:
+        return Scope.PANEL
+    return Scope.PUBLIC
+
+
+def visible(proposal: Proposal, scope: Scope) -> bool:
+    if proposal.state is State.DRAFT:
+        return False
+    if scope is Scope.OFFICE:
+        return True
+    if scope is Scope.PANEL and proposal.stage in (Stage.DELIBERATION, Stage.DECISION):
+        return True
+    return is_public(proposal)
+
+
+def _seoul_day(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        from datetime import UTC
+
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(SEOUL).date().isoformat()
+
+
+def document_for(proposal: Proposal) -> SearchDocument:
+    """What the index may know of a proposal: masked texts, codes and dates, no contact data."""
+    text = public_text(proposal)
+    decision = public_decision(proposal)
+    return SearchDocument(
+        id=proposal.id,
+        receipt_no=proposal.receipt_no or "",
+        title=text.title,
+        current_regulation=text.current_regulation,
+        legal_basis=text.legal_basis,
+        problem=text.problem,
+        proposed_change=text.proposed_change,
+        expected_effect=text.expected_effect,
+        decision_reasons=mask_text(decision.reasons) if decision else "",
+        repeal_no=proposal.repeal_no,
+        sector=proposal.sector_code,
+        regulation_type=proposal.regulation_type_code,
+        source=proposal.source_kind.value,
+        channel=proposal.channel_code,
+        stage=proposal.stage.value,
+        state=proposal.state.value,
+        outcome=proposal.outcome.value if proposal.outcome else None,
+        campaign=proposal.campaign.code if proposal.campaign else None,
+        submitted_on=_seoul_day(proposal.submitted_at),
+        public=is_public(proposal),
+    )
+
+
+def _loaded(query):  # type: ignore[no-untyped-def]
+    return query.options(joinedload(Proposal.campaign), selectinload(Proposal.decisions))
+
+
+def all_documents(
+    session: Session, since: datetime | None = None, batch: int = 500
+) -> Iterator[SearchDocument]:
+    """Every submitted proposal as a document, read in id order in batches."""
+    last = 0
+    while True:
+        query = select(Proposal).where(Proposal.state != State.DRAFT, Proposal.id > last)
+        if since is not None:
+            query = query.where(Proposal.updated_at >= since)
+        rows = list(session.scalars(_loaded(query).order_by(Proposal.id).limit(batch)))
+        if not rows:
+            return
+        for proposal in rows:
+            yield document_for(proposal)
+        last = rows[-1].id
+        session.expunge_all()
+
+
+def indexable_count(session: Session) -> int:
+    return session.scalar(select(func.count(Proposal.id)).where(Proposal.state != State.DRAFT)) or 0
+
+
+def rebuild_index(session: Session, progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the database, then catch up with what changed meanwhile.
+
+    Rows are read through a session of their own (emptied batch by batch), so the caller's
+    session and its objects are left alone."""
+    directory = index_dir()
+    started = utcnow()
+    with Session(session.get_bind()) as reader:
+        count = search.rebuild(directory, all_documents(reader), progress)
+        changed = list(all_documents(reader, since=started))
+    if changed:
+        search.index(directory, changed)
+    return count
+
+
+def _apply(session: Session, proposal_ids: list[int]) -> None:
+    directory = index_dir()
+    rows = {
+        p.id: p
+        for p in session.scalars(_loaded(select(Proposal).where(Proposal.id.in_(proposal_ids))))
+    }
+    documents = [document_for(p) for p in rows.values() if p.state is not State.DRAFT]
+    gone = [i for i in proposal_ids if i not in rows or rows[i].state is State.DRAFT]
+    try:
+        if documents:
+            search.index(directory, documents)
+        if gone:
+            search.remove(directory, gone)
+    except search.IndexUnavailable as exc:
+        log.warning("search index %s: rebuilding it from the database", exc.status)
+        rebuild_index(session)
+
+
+CLAIM_LIMIT = 1_000
+
+
+def _claim_pending_index_messages(session: Session) -> list[int]:
+    """Take over the other pending index messages, so one write (one Whoosh commit) serves a
+    whole burst (a bulk upload queues hundreds). They are marked done in this job's
+    transaction; if the job fails, that rolls back and they stay pending."""
+    messages = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.job == "index_proposal",
+                OutboxMessage.state == OutboxState.PENDING,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(CLAIM_LIMIT)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    now = utcnow()
+    ids: list[int] = []
+    for message in messages:
+        proposal_id = message.payload.get("proposal_id")
+        if isinstance(proposal_id, int):
+            ids.append(proposal_id)
+        message.state = OutboxState.DONE
+        message.done_at = now
+        message.attempts += 1
+    return ids
+
+
+@job
+def index_proposal(proposal_id: int) -> None:
+    """Bring the proposal's index entry up to date with the database (idempotent), together
+    with every other proposal whose index message is pending."""
+    others = _claim_pending_index_messages(db.session)
+    _apply(db.session, sorted({proposal_id, *others}))
+
+
+@job
+def remove_proposal(proposal_id: int) -> None:
+    """Drop a proposal from the index (a re-run finds nothing to drop)."""
+    try:
+        search.remove(index_dir(), [proposal_id])
+    except search.IndexUnavailable:
+        rebuild_index(db.session)
+
+
+@job
+def rebuild_search_index() -> None:
+    """Rebuild the index from the database, unless another rebuild already made it usable."""
+    if search.status(index_dir()) != "ok":
+        rebuild_index(db.session)
+
+
+def ensure_index_usable() -> None:
+    """At a search worker's start: load the model, and rebuild an unusable index first."""
+    search.warm_up()
+    if search.status(index_dir()) != "ok":
+        rebuild_index(db.session)
+    db.session.remove()
+
+
+def request_rebuild() -> None:
+    """Queue one rebuild unless one is pending. Recorded and committed in the request's own
+    session (a side session's row would be invisible to this session's snapshot on SQLite); it
+    is handed to the runner when the request ends, after the response is built."""
+    session = db.session
+    pending = session.scalar(
+        select(OutboxMessage.id).where(
+            OutboxMessage.job == REBUILD_JOB, OutboxMessage.state == OutboxState.PENDING
+        )
+    )
+    if pending:
+        return
+    outbox.enqueue(session, REBUILD_JOB, queue="search")
+    session.commit()
+
+
+@dataclass(frozen=True)
+class Found:
+    """A hit with its proposal, re-loaded from the database and allowed for the viewer."""
+
+    proposal: Proposal
+    hit: Hit
+    title: str  # masked for the public scope
+
+
+@dataclass
+class Results:
+    result: SearchResult
+    items: list[Found]
+    degraded: bool = False  # the index was unusable; this came from the database
+
+
+def _reload(hits: list[Hit], scope: Scope) -> list[Found]:
+    if not hits:
+        return []
+    rows = {
+        p.id: p
+        for p in db.session.scalars(select(Proposal).where(Proposal.id.in_([h.id for h in hits])))
+    }
+    found = []
+    for hit in hits:
+        proposal = rows.get(hit.id)
+        if proposal is None or not visible(proposal, scope):
+            continue
+        title = mask_text(proposal.title) if scope is Scope.PUBLIC else proposal.title
+        found.append(Found(proposal, hit, title))
+    return found
+
+
+def run_search(request: SearchQuery) -> Results:
+    try:
+        result = search.query(index_dir(), request)
+    except search.IndexUnavailable as exc:
+        log.warning("search index %s: answering from the database meanwhile", exc.status)
+        request_rebuild()
+        result = database_search(request)
+        return Results(result, _reload(result.hits, request.scope), degraded=True)
+    return Results(result, _reload(result.hits, request.scope))
+
+
+def _scope_condition(scope: Scope):  # type: ignore[no-untyped-def]
+    if scope is Scope.OFFICE:
+        return Proposal.state != State.DRAFT
+    if scope is Scope.PANEL:
+        return or_(public_condition(), Proposal.stage.in_([Stage.DELIBERATION, Stage.DECISION]))
+    return public_condition()
+
+
+FALLBACK_COLUMNS = ("title", "current_regulation", "problem", "proposed_change")
+FILTER_COLUMNS = {
+    "sector": Proposal.sector_code,
+    "regulation_type": Proposal.regulation_type_code,
+    "source": Proposal.source_kind,
+    "stage": Proposal.stage,
+    "state": Proposal.state,
+    "outcome": Proposal.outcome,
+    "channel": Proposal.channel_code,
+}
+
+
+def database_search(request: SearchQuery) -> SearchResult:
+    """The slow path while the index is rebuilt: every query unit as a substring, no facets."""
+    text = (request.text or "").strip()
+    if len(text) > search.MAX_QUERY:
+        return search.empty_result(request, "검색어가 너무 깁니다", "The query is too long")
+    query = select(Proposal).where(_scope_condition(request.scope))
+    for name, value in request.filters.items():
+        column = FILTER_COLUMNS.get(name)
+        if column is not None and value:
+            query = query.where(column == value)
+    found = search.lookup_number(text) if text else None
+    if found is not None:
+        kind, value = found
+        if kind == "receipt":
+            query = query.where(Proposal.receipt_no == value)
+        else:
+            query = query.where(Proposal.repeal_no == int(value))
+    elif text:
+        units = search.build_query(text).units
+        if not units:
+            return search.empty_result(request, "검색어에서 찾을 만한 낱말을 찾지 못했습니다")
+        for unit in units:
+            pattern = f"%{unit}%"
+            query = query.where(
+                or_(*[getattr(Proposal, c).like(pattern) for c in FALLBACK_COLUMNS])
+            )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(Proposal.submitted_at.desc(), Proposal.id.desc())
+        .offset((max(request.page, 1) - 1) * request.per_page)
+        .limit(request.per_page)
+    )
+    hits = [
+        Hit(
+            id=p.id,
+            receipt_no=p.receipt_no or "",
+            repeal_no=p.repeal_no,
+            title=mask_text(p.title),
+            snippet=escape(mask_text(p.proposed_change)[:160]),
+            score=0.0,
+            sector=p.sector_code,
+            regulation_type=p.regulation_type_code,
+            stage=p.stage.value,
+            state=p.state.value,
+            outcome=p.outcome.value if p.outcome else None,
+        )
+        for p in rows
+    ]
+    return SearchResult(total, hits, {}, request.page, request.per_page)
+
+
+@dataclass(frozen=True)
+class SimilarProposal:
+    proposal: Proposal
+    score: float
+
+
+def similar_proposals(
+    proposal_id: int, limit: int = 5, scope: Scope = Scope.OFFICE
+) -> list[SimilarProposal]:
+    """Proposals most like ``proposal_id``, re-loaded and checked; for the triage screen."""
+    try:
+        hits = search.similar(index_dir(), proposal_id, limit, scope)
+    except search.IndexUnavailable:
+        request_rebuild()
+        return []
+    return [SimilarProposal(f.proposal, f.hit.score) for f in _reload(hits, scope)]
