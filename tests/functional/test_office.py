@@ -372,7 +372,15 @@ def test_the_staff_page_shows_the_full_trail_contact_and_similar_proposals(app, 
     with app.app_context():
         first = factories.submitted(title="마을버스 환승 시간 완화")
         second = factories.submitted(title="마을버스 환승 시간을 2시간으로 완화")
-        unrelated = factories.submitted(title="청년수당 해외 결제 허용")
+        unrelated = factories.submitted(
+            title="청년수당 해외 결제 허용",
+            current_regulation="청년수당은 국내 가맹점 결제만 허용됩니다.",
+            problem="해외에 체류하는 청년은 수당을 쓸 수 없습니다.",
+            proposed_change="해외 결제를 예외적으로 허용합니다.",
+            expected_effect="청년의 구직 활동을 돕습니다.",
+            legal_basis=None,
+            sector_code="admin_welfare",
+        )
         commit(db.session)
         receipts = first.receipt_no, second.receipt_no, unrelated.receipt_no
     login(client, office)
@@ -463,3 +471,45 @@ def test_reminders_go_once_a_day_to_each_assignee_with_what_is_due(app, runner, 
     assert mails[0].get_body(preferencelist=("html",)) is not None
     nothing_due = runner.invoke(args=["reminders", "send"])
     assert "0 reminder(s) queued" in nothing_due.output
+
+
+def _similar_section(client, receipt_no: str) -> str:  # type: ignore[no-untyped-def]
+    page = client.get(f"/office/proposals/{receipt_no}").get_data(as_text=True)
+    return page.split('id="similar"')[1].split("</section>")[0] if 'id="similar"' in page else ""
+
+
+def test_a_duplicate_in_other_words_is_found_through_the_search_index(app, client, office):
+    bus = {
+        "current_regulation": "마을버스는 승차 후 최대 1시간까지만 환승하여 이용할 수 있습니다.",
+        "problem": "마을버스로 환승해 멀리 가면 이용 시간이 모자랍니다.",
+        "proposed_change": "마을버스 최대 이용 가능 시간을 2시간으로 완화합니다.",
+        "expected_effect": "시민의 교통비 부담이 줄어듭니다.",
+        "sector_code": "transport_env_safety",
+    }
+    with app.app_context():
+        earlier = factories.submitted(title="마을버스 최대이용가능 시간 완화", **bus)
+        factories.submitted(title="청년수당 해외 결제 허용")
+        later = factories.submitted(title="동네 버스 갈아타기 제한이 너무 짧아요", **bus)
+        commit(db.session)  # indexed after the commit (in-process in embedded mode)
+        receipts = earlier.receipt_no, later.receipt_no
+    login(client, office)
+    # The titles share almost nothing: the title similarity alone would not list it.
+    with app.app_context():
+        from webapp.office.similar import title_similar
+
+        assert not title_similar(db.session, proposal_row(app, receipts[1]))
+    assert receipts[0] in _similar_section(client, receipts[1])
+
+
+def test_similar_proposals_fall_back_to_titles_while_the_index_is_missing(app, client, office):
+    import shutil
+
+    with app.app_context():
+        first = factories.submitted(title="마을버스 환승 시간 완화")
+        second = factories.submitted(title="마을버스 환승 시간을 2시간으로 완화")
+        commit(db.session)
+        receipts = first.receipt_no, second.receipt_no
+    shutil.rmtree(app.config["SEARCH_INDEX_DIR"], ignore_errors=True)
+    login(client, office)
+    similar = _similar_section(client, receipts[1])
+    assert receipts[0] in similar and "%" in similar  # the title score is shown

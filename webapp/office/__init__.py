@@ -374,7 +374,9 @@ def _render_proposal(
         deadlines=deadlines(proposal, goals),
         department=department_status(proposal),
         duplicates=duplicates,
-        similar=similar_proposals(db.session, proposal, 5)
+        similar=[
+            s for s in similar_proposals(db.session, proposal, 5) if visible_to(me, s.proposal)
+        ]
         if proposal.state in (State.SUBMITTED, State.IN_REVIEW, State.INFO_REQUESTED)
         else [],
         stance_labels=STANCE_LABELS,

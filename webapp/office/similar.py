@@ -1,7 +1,8 @@
 """Proposals like the one being triaged, to catch duplicates before they are reviewed twice.
 
-For now a simple title similarity; the search package's "more like this" replaces the body of
-``similar_proposals`` when it is merged (the signature stays)."""
+The search index's "more like this" (morphemes of the title and the text, so a duplicate in
+other words is found) comes first; while the index is missing or being rebuilt, or when it finds
+nothing, a title similarity read from the database stands in."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ _WORD = re.compile(r"[0-9A-Za-z가-힣]+")
 @dataclass(frozen=True)
 class Similar:
     proposal: Proposal
-    score: float
+    # 0..1 title similarity, or None for a hit of the search index (ranked by relevance; its
+    # scores are not on a scale worth showing as a percentage).
+    score: float | None
 
 
 def _words(title: str) -> list[str]:
@@ -45,6 +48,14 @@ def title_similarity(a: str, b: str) -> float:
 
 
 def similar_proposals(session: Session, proposal: Proposal, limit: int = 5) -> list[Similar]:
+    """Submitted proposals most like ``proposal``: from the search index, else by title."""
+    from webapp.search_pages.service import similar_proposals as indexed_similar
+
+    found = [Similar(s.proposal, None) for s in indexed_similar(proposal.id, limit)]
+    return found or title_similar(session, proposal, limit)
+
+
+def title_similar(session: Session, proposal: Proposal, limit: int = 5) -> list[Similar]:
     """Submitted proposals whose titles resemble ``proposal``'s, most similar first."""
     words = sorted(set(_words(proposal.title)), key=len, reverse=True)[:6]
     if not words:
