@@ -153,6 +153,8 @@ def test_office_search_needs_a_staff_role_and_shows_facets(app, client, proposal
     assert page.status_code == 200 and 'id="facet-sector"' in body
     assert proposals["public"] in body and proposals["deliberating"] not in body
     assert "업무용 검색" in body  # the nav link
+    # A hit opens on its staff page in the workspace, also when it is not public.
+    assert f'href="/office/proposals/{proposals["public"]}"' in body
 
 
 def test_an_invalid_token_is_refused(client):

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from models import RegulationType, Sector, SourceKind, Stage, db
 from search import Scope, SearchQuery
+from workflows.rules import OFFICE_ROLES
 
 from ..guards import require_roles
 from .service import (
@@ -118,6 +119,8 @@ def _search_page(template: str, *, staff: bool):  # type: ignore[no-untyped-def]
         results=results,
         error=error,
         args=args,
+        # Reviewers and the chair open a hit on its staff page in the workspace.
+        office_links=staff and current_user.role in OFFICE_ROLES,
         **_lists(),
     ), status
 
