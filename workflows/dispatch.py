@@ -77,6 +77,7 @@ class RQDispatcher:
         that keeps killing its worker ends up failed) but would only schedule it, and a killed
         worker's scheduler holds its lock for a minute. The outbox row is still pending, so the
         job runs again from the start and its effect happens once."""
+        from rq.exceptions import NoSuchJobError
         from rq.job import Job, JobStatus
         from rq.registry import StartedJobRegistry
 
@@ -89,7 +90,10 @@ class RQDispatcher:
                 continue
             registry.cleanup()
             for job_id in abandoned:
-                job = Job.fetch(job_id, connection=self.connection)
+                try:
+                    job = Job.fetch(job_id, connection=self.connection)
+                except NoSuchJobError:  # expired meanwhile; the outbox sweep re-delivers it
+                    continue
                 if job.get_status() is JobStatus.SCHEDULED:
                     queue.scheduled_job_registry.remove(job)
                     queue.enqueue_job(job)
