@@ -79,9 +79,15 @@ def worker(burst: bool, queues: str | None) -> None:
         ensure_index_usable()
     sweep_once(app, grace=timedelta(0))
     db.session.remove()
-    stop = start_sweeper(app)
+    stop = start_sweeper(app, interval=current_app.config["WORKER_SWEEP_SECONDS"])
+    worker = AppWorker(
+        names,
+        connection=dispatcher.connection,
+        job_monitoring_interval=current_app.config["WORKER_HEARTBEAT_SECONDS"],
+    )
+    worker.heartbeat_grace = current_app.config["WORKER_HEARTBEAT_GRACE"]
     try:
-        AppWorker(names, connection=dispatcher.connection).work(burst=burst, with_scheduler=True)
+        worker.work(burst=burst, with_scheduler=True)
     finally:
         stop.set()
 

@@ -24,6 +24,9 @@ ENV_KEYS = (
     "PUBLIC_BASE_URL",
     "DEMO_PASSWORD",
     "WORKER_QUEUES",
+    "WORKER_HEARTBEAT_SECONDS",
+    "WORKER_HEARTBEAT_GRACE",
+    "WORKER_SWEEP_SECONDS",
     "IDENTITY_PROVIDER",
     "VOTE_HASH_KEY",
     "EXPORT_DIR",
@@ -94,6 +97,11 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "PUBLIC_BASE_URL": settings.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000",
         "DEMO_PASSWORD": settings.get("DEMO_PASSWORD") or "demo-password-2025",
         "WORKER_QUEUES": (settings.get("WORKER_QUEUES") or "default,mail,search").split(","),
+        # A worker killed mid-job: its job counts as abandoned once the worker has not reported
+        # for HEARTBEAT + GRACE seconds; the sweeper (every SWEEP seconds) then runs it again.
+        "WORKER_HEARTBEAT_SECONDS": int(settings.get("WORKER_HEARTBEAT_SECONDS") or 30),
+        "WORKER_HEARTBEAT_GRACE": int(settings.get("WORKER_HEARTBEAT_GRACE") or 60),
+        "WORKER_SWEEP_SECONDS": float(settings.get("WORKER_SWEEP_SECONDS") or 15),
         # The built-in identity check is for development only; production names a real one.
         "IDENTITY_PROVIDER": settings.get(
             "IDENTITY_PROVIDER", None if production else "development"

@@ -13,6 +13,8 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from models import db
 from workflows.errors import WorkflowError
 
+from .extensions import login_manager
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {  # shown in the visitor's language
@@ -73,7 +75,12 @@ def register(app: Flask) -> None:
     def _database_down(exc: OperationalError):  # type: ignore[no-untyped-def]
         db.session.rollback()
         log.error("database unavailable [%s]: %s", request_id(), exc.orig)
-        return _respond(ServiceUnavailable.code)
+        # The page must render without the database: the navigation would otherwise load the
+        # logged-in user again, fail again and turn the clear 503 into a bare 500.
+        g._login_user = login_manager.anonymous_user()
+        response, status = _respond(ServiceUnavailable.code)
+        # Tell clients and proxies to come back shortly rather than treat this as permanent.
+        return response, status, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]

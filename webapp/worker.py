@@ -9,16 +9,29 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from redis.exceptions import RedisError
 from rq import Worker
 
 from models import db
-from workflows.dispatch import deliver_due
+from workflows.dispatch import RQDispatcher, deliver_due, dispatcher
 
 log = logging.getLogger(__name__)
 
 
 class AppWorker(Worker):
-    """Forks a work-horse per job; the horse must not reuse the parent's database connections."""
+    """Forks a work-horse per job; the horse must not reuse the parent's database connections.
+
+    ``heartbeat_grace`` replaces RQ's fixed 60 s: how long after the worker's last report its
+    job is taken for abandoned (the worker was killed) and handed out again by the sweeper.
+    """
+
+    heartbeat_grace = 60
+
+    def get_heartbeat_ttl(self, job: Any) -> int:
+        interval = self.job_monitoring_interval
+        if job.timeout and job.timeout > 0:
+            interval = min(job.timeout - self.current_job_working_time, interval)
+        return int(interval) + self.heartbeat_grace
 
     def main_work_horse(self, job: Any, queue: Any) -> None:
         db.engine.dispose(close=False)
@@ -27,8 +40,18 @@ class AppWorker(Worker):
 
 
 def sweep_once(app: Flask, grace: timedelta = timedelta(seconds=60)) -> int:
+    """Run the jobs of dead workers again, then hand over the outbox messages nobody runs."""
     with app.app_context():
         try:
+            active = dispatcher()
+            if isinstance(active, RQDispatcher):
+                try:
+                    requeued = active.requeue_abandoned()
+                except RedisError as exc:
+                    log.warning("queue unreachable, abandoned jobs stay where they are: %s", exc)
+                else:
+                    if requeued:
+                        log.warning("%s job(s) of a dead worker will run again", requeued)
             return deliver_due(db.session, grace=grace)
         finally:
             db.session.remove()

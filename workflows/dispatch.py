@@ -71,6 +71,35 @@ class RQDispatcher:
                 log.warning("could not enqueue outbox message %s: %s", message_id, exc)
                 return
 
+    def requeue_abandoned(self) -> int:
+        """Jobs whose worker stopped reporting (killed mid-job) go back to their queue at once;
+        returns how many. RQ's own clean-up counts the attempt against the job's retries (a job
+        that keeps killing its worker ends up failed) but would only schedule it, and a killed
+        worker's scheduler holds its lock for a minute. The outbox row is still pending, so the
+        job runs again from the start and its effect happens once."""
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job, JobStatus
+        from rq.registry import StartedJobRegistry
+
+        found = 0
+        for name in QUEUES:
+            queue = self.queue(name)
+            registry = StartedJobRegistry(name, connection=self.connection)
+            abandoned = registry.get_expired_job_ids()
+            if not abandoned:
+                continue
+            registry.cleanup()
+            for job_id in abandoned:
+                try:
+                    job = Job.fetch(job_id, connection=self.connection)
+                except NoSuchJobError:  # expired meanwhile; the outbox sweep re-delivers it
+                    continue
+                if job.get_status() is JobStatus.SCHEDULED:
+                    queue.scheduled_job_registry.remove(job)
+                    queue.enqueue_job(job)
+                    found += 1
+        return found
+
     def in_flight(self, message_id: int) -> bool:
         from rq.exceptions import NoSuchJobError
         from rq.job import Job, JobStatus

@@ -33,7 +33,7 @@ from models import (
 from . import datasets
 from .exports import Sheet, write_csv, write_xlsx
 from .intake import default_channel
-from .mail import Mailer, build_message
+from .mail import Mailer, build_message, stable_message_id
 from .outbox import retry_delay
 from .public import PublicFilter
 
@@ -122,6 +122,9 @@ def notify_proposer(event_id: int) -> None:
         subject=subject,
         text=render_template("email/proposal_event.txt", subject=subject, **context),
         html=render_template("email/proposal_event.html", subject=subject, **context),
+        message_id=stable_message_id(
+            current_app.config["MAIL_SENDER"], "proposal-event", event.id, recipient
+        ),
     )
     db.session.add(
         MailLog(

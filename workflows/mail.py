@@ -3,6 +3,7 @@ sent over SMTP in production."""
 
 from __future__ import annotations
 
+import hashlib
 import mailbox
 import smtplib
 import threading
@@ -22,13 +23,24 @@ class Mailer(Protocol):
     def send(self, message: EmailMessage) -> None: ...
 
 
-def build_message(*, sender: str, to: str, subject: str, text: str, html: str) -> EmailMessage:
+def stable_message_id(sender: str, *parts: object) -> str:
+    """The same Message-ID every time the same notice is sent (a job that runs again after a
+    crash): the mailbox keeps one copy, and receiving mail systems can recognise the repeat."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+    return f"<{digest}@{sender.rpartition('@')[2].rstrip('>') or 'localhost'}>"
+
+
+def build_message(
+    *, sender: str, to: str, subject: str, text: str, html: str, message_id: str | None = None
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = message_id or make_msgid(
+        domain=sender.rpartition("@")[2].rstrip(">") or None
+    )
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
@@ -54,8 +66,11 @@ class FileMailer:
                             raise
                         time.sleep(0.1)
                 try:
-                    box.add(message)
-                    box.flush()
+                    # A job that ran again after a crash between sending and recording it
+                    # sends the same Message-ID: the mailbox keeps one copy.
+                    if not _already_in(self.path, message["Message-ID"]):
+                        box.add(message)
+                        box.flush()
                 finally:
                     box.unlock()
             finally:
@@ -72,6 +87,12 @@ class FileMailer:
         finally:
             box.close()
         return [m for m in parsed if isinstance(m, EmailMessage)]
+
+
+def _already_in(path: Path, message_id: str | None) -> bool:
+    if not message_id or not path.exists():
+        return False
+    return f"\nMessage-ID: {message_id}\n".encode() in path.read_bytes()
 
 
 @dataclass
