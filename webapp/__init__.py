@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from .exports import bp as exports_bp
     from .office import bp as office_bp
     from .public import bp as public_bp
+    from .session_timeout import bp as session_timeout_bp
     from .votes import bp as votes_bp
 
     app.register_blueprint(public_bp)
@@ -128,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(office_bp, url_prefix="/office")
     app.register_blueprint(attachments_bp, url_prefix="/attachments")
     app.register_blueprint(assisted_bp, url_prefix="/assisted")
+    app.register_blueprint(session_timeout_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

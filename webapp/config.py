@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ ENV_KEYS = (
     "ATTACHMENT_MAX_BYTES",
     "ATTACHMENT_MAX_COUNT",
     "ATTACHMENT_MAX_UNCOMPRESSED",
+    "SESSION_LIFETIME_MINUTES",
+    "SESSION_WARNING_SECONDS",
 )
 
 
@@ -114,6 +117,11 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "ATTACHMENT_MAX_UNCOMPRESSED": int(
             settings.get("ATTACHMENT_MAX_UNCOMPRESSED", 100 * 1024 * 1024)
         ),
+        # A signed-in session ends after this much inactivity; pages warn this long before.
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            minutes=int(settings.get("SESSION_LIFETIME_MINUTES") or 30)
+        ),
+        "SESSION_WARNING_SECONDS": int(settings.get("SESSION_WARNING_SECONDS") or 120),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
