@@ -187,6 +187,16 @@ def test_every_page_type_has_no_axe_violations(office, browser):
     found.extend(_violations(citizen, "proposal form with errors"))
     _shot(citizen, "proposal-form-errors")
     visit(citizen, f"/votes/{ids['round']}/verify", "identity check")
+    _submit_empty(citizen, "확인")
+    found.extend(_violations(citizen, "identity check with errors"))
+    citizen.fill("#name", "홍길동")
+    citizen.fill("#birth_date", "1985-04-12")
+    citizen.fill("#mobile", "010-5555-1234")
+    citizen.get_by_role("button", name="확인").click()
+    citizen.wait_for_load_state()
+    assert citizen.locator("input[name=picks]").count() == 2
+    found.extend(_violations(citizen, "ballot"))
+    _shot(citizen, "ballot")
 
     reviewer = _login(browser, base, "reviewer@office.example")
     for path in (
@@ -202,6 +212,14 @@ def test_every_page_type_has_no_axe_violations(office, browser):
     ):
         visit(reviewer, path, "reviewer")
     _shot(reviewer, "office-queue")
+    reviewer.goto(f"{base}/office/proposals/{ids['receipt']}")
+    reviewer.locator("#action-request_information summary").click()
+    reviewer.locator("#action-request_information button[type=submit]").click()
+    reviewer.wait_for_load_state()
+    assert reviewer.title().startswith("오류:"), reviewer.title()
+    assert reviewer.evaluate("() => document.activeElement.id") == "error-summary"
+    found.extend(_violations(reviewer, "workspace action with errors"))
+    _shot(reviewer, "workspace-errors")
 
     member = _login(browser, base, "panel3@office.example")
     visit(member, f"/panel/sessions/{ids['panel']}/items/{ids['item']}", "panel item")
