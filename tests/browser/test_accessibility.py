@@ -49,11 +49,17 @@ def office(app):  # type: ignore[no-untyped-def]
             for n, name in ((1, "강심사"), (2, "윤심사"), (3, "장심사"))
         ]
         _person(Role.ADMIN, "admin@office.example", "관리자")
+        factories.user(
+            Role.OFFICIAL,
+            email="official@city.example",
+            name="박공무",
+            password_hash=_HASH,
+        )
         citizen = _person(Role.CITIZEN, "hong@citizen.example", "홍길동")
         announced = [factories.proposal_in(State.ANNOUNCED, office=staff) for _ in range(2)]
         in_review = factories.proposal_in(State.IN_REVIEW, proposer=citizen, office=staff)
         factories.proposal_in(State.INFO_REQUESTED, proposer=citizen, office=staff)
-        factories.proposal_in(State.DRAFT, proposer=citizen, office=staff)
+        draft = factories.proposal_in(State.DRAFT, proposer=citizen, office=staff)
         factories.proposal_in(State.SUBMITTED, office=staff)
         deliberating = factories.proposal_in(State.IN_DELIBERATION, office=staff)
         panel = factories.panel_session(staff, staff.panel, [deliberating])
@@ -80,6 +86,7 @@ def office(app):  # type: ignore[no-untyped-def]
         commit(db.session)
         ids = {
             "receipt": in_review.receipt_no,
+            "draft": draft.id,
             "in_review": in_review.id,
             "deliberating": deliberating.id,
             "panel": panel.id,
@@ -180,7 +187,13 @@ def test_every_page_type_has_no_axe_violations(office, browser):
     _shot(anonymous, "404")
 
     citizen = _login(browser, base, "hong@citizen.example")
-    for path in ("/my/proposals", f"/my/proposals/{ids['in_review']}", "/password"):
+    for path in (
+        "/my/proposals",
+        f"/my/proposals/{ids['in_review']}",
+        f"/my/proposals/{ids['in_review']}/receipt",
+        f"/my/proposals/{ids['draft']}/edit",
+        "/password",
+    ):
         visit(citizen, path, "citizen")
     visit(citizen, "/my/proposals/new", "proposal form")
     _submit_empty(citizen, "제출하기")
@@ -221,6 +234,22 @@ def test_every_page_type_has_no_axe_violations(office, browser):
     found.extend(_violations(reviewer, "workspace action with errors"))
     _shot(reviewer, "workspace-errors")
 
+    for path, button in (
+        ("/assisted/new", "접수하기"),
+        ("/panel/sessions/new", "회의 만들기"),
+    ):
+        visit(reviewer, path, "reviewer form")
+        _submit_empty(reviewer, button)
+        found.extend(_violations(reviewer, "reviewer form with errors"))
+    visit(reviewer, "/assisted/", "reviewer")
+
+    official = _login(browser, base, "official@city.example")
+    for path in ("/agency/imports", "/office/", "/chair/implementation"):
+        visit(official, path, "official")
+    visit(official, "/agency/imports/new", "import form")
+    _submit_empty(official, "올리기")
+    found.extend(_violations(official, "import form with errors"))
+
     member = _login(browser, base, "panel3@office.example")
     visit(member, f"/panel/sessions/{ids['panel']}/items/{ids['item']}", "panel item")
     _submit_empty(member, "의견 기록")
@@ -237,6 +266,9 @@ def test_every_page_type_has_no_axe_violations(office, browser):
     chair.goto(f"{base}/chair/proposals/{ids['deliberating']}/decide")
     _submit_empty(chair, "결정 기록")
     found.extend(_violations(chair, "decision with errors"))
+    chair.goto(f"{base}/chair/announcements/new")
+    _submit_empty(chair, "발표문 저장")
+    found.extend(_violations(chair, "announcement with errors"))
 
     admin = _login(browser, base, "admin@office.example")
     for path in (
@@ -252,6 +284,9 @@ def test_every_page_type_has_no_axe_violations(office, browser):
         "/admin/votes/new",
     ):
         visit(admin, path, "admin")
+    visit(admin, "/admin/users/new", "admin form")
+    _submit_empty(admin, "저장")
+    found.extend(_violations(admin, "admin form with errors"))
 
     phone = _login(browser, base, "reviewer@office.example", phone=True)
     visit(phone, f"/office/proposals/{ids['receipt']}", "workspace on a phone")
