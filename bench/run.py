@@ -251,14 +251,14 @@ print(json.dumps({{"python": before, "app": app_loaded, "after_search": _rss_mb(
 
 def web_process_memory(index: str) -> dict[str, Any]:
     code = WEB_PROBE.format(root=str(ROOT), index=index)
-    out = subprocess.run(  # noqa: S603 - our own interpreter and code
+    out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _child(args: list[str]) -> dict[str, Any]:
-    out = subprocess.run(  # noqa: S603 - our own interpreter and module
+    out = subprocess.run(
         [sys.executable, "-m", "bench.run", *args], capture_output=True, text=True, cwd=ROOT
     )
     if out.returncode != 0:

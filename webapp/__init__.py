@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from .public import bp as public_bp
     from .search_pages import bp as search_bp
     from .search_pages import office_bp as office_search_bp
+    from .session_timeout import bp as session_timeout_bp
     from .votes import bp as votes_bp
 
     app.register_blueprint(public_bp)
@@ -136,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assisted_bp, url_prefix="/assisted")
     app.register_blueprint(search_bp)
     app.register_blueprint(office_search_bp)
+    app.register_blueprint(session_timeout_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ ENV_KEYS = (
     "ATTACHMENT_MAX_COUNT",
     "ATTACHMENT_MAX_UNCOMPRESSED",
     "SEARCH_PRELOAD",
+    "SESSION_LIFETIME_MINUTES",
+    "SESSION_WARNING_SECONDS",
 )
 
 
@@ -126,6 +129,11 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         # Load the Korean analysis model when the app is created (gunicorn --preload: loaded
         # once in the master, shared by the forked workers) instead of on the first search.
         "SEARCH_PRELOAD": str(settings.get("SEARCH_PRELOAD", "0")).lower() in ("1", "true", "yes"),
+        # A signed-in session ends after this much inactivity; pages warn this long before.
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            minutes=int(settings.get("SESSION_LIFETIME_MINUTES") or 30)
+        ),
+        "SESSION_WARNING_SECONDS": int(settings.get("SESSION_WARNING_SECONDS") or 120),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
