@@ -140,6 +140,7 @@ def create_token():  # type: ignore[no-untyped-def]
             email=body["email"],
             password=body["password"],
             name=str(body.get("name", "")),
+            otp=str(body["otp"]) if body.get("otp") is not None else None,
         )
     except WorkflowError as exc:
         db.session.rollback()
