@@ -36,6 +36,7 @@ ENV_KEYS = (
     "ATTACHMENT_MAX_BYTES",
     "ATTACHMENT_MAX_COUNT",
     "ATTACHMENT_MAX_UNCOMPRESSED",
+    "PERSONAL_DATA_RETENTION_DAYS",
 )
 
 
@@ -114,6 +115,8 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "ATTACHMENT_MAX_UNCOMPRESSED": int(
             settings.get("ATTACHMENT_MAX_UNCOMPRESSED", 100 * 1024 * 1024)
         ),
+        # Personal data of a closed proposal is destroyed this many days after its last event.
+        "PERSONAL_DATA_RETENTION_DAYS": int(settings.get("PERSONAL_DATA_RETENTION_DAYS") or 1095),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

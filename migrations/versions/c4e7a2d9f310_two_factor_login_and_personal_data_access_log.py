@@ -1,4 +1,5 @@
-"""two-factor login (TOTP secret, recovery codes) and the append-only personal data access log
+"""two-factor login (TOTP secret, recovery codes), the append-only personal data access log,
+and when a proposal's personal data was destroyed
 
 Revision ID: c4e7a2d9f310
 Revises: bb737668efbf
@@ -20,6 +21,9 @@ def upgrade():
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('totp_enrolled_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
+
+    with op.batch_alter_table('proposal', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('personal_data_destroyed_at', sa.DateTime(timezone=True), nullable=True))
 
     op.create_table('recovery_code',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -83,6 +87,8 @@ def downgrade():
     with op.batch_alter_table('recovery_code', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recovery_code_user_id'))
     op.drop_table('recovery_code')
+    with op.batch_alter_table('proposal', schema=None) as batch_op:
+        batch_op.drop_column('personal_data_destroyed_at')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_enrolled_at')

@@ -26,6 +26,7 @@ from workflows.errors import WorkflowError
 from workflows.intake import FieldErrors
 
 from ..helpers import label
+from ..privacy import log_personal_data_access
 from . import bp
 from .forms import CampaignForm, OrganisationForm, ReferenceForm, ToggleForm, UserForm
 
@@ -96,6 +97,7 @@ def index():  # type: ignore[no-untyped-def]
         ],
         (_("캠페인"), url_for(".campaigns")),
         (_("관리 기록"), url_for(".audit")),
+        (_("개인정보 접근 기록"), url_for(".personal_data_access")),
         (_("작업 대기열"), url_for(".jobs")),
         (_("시민투표 관리"), url_for(".votes")),
     ]
@@ -160,6 +162,9 @@ def users():  # type: ignore[no-untyped-def]
         }
         for u in db.session.scalars(query)
     ]
+    log_personal_data_access(
+        "list_accounts", "user", role or "staff", query=text[:100], count=len(rows)
+    )
     return render_template(
         "admin/records.html",
         title=_("사용자와 역할"),
@@ -210,6 +215,7 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
     form = UserForm(obj=None if request.method == "POST" else user)
     _user_choices(form, user)
     if request.method == "GET":
+        log_personal_data_access("view_account", "user", str(user.id))
         form.role.data = user.role.value
         form.organisation_id.data = str(user.organisation_id or "")
     elif form.validate_on_submit():
