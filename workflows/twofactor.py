@@ -136,9 +136,14 @@ def remaining_recovery_codes(session: Session, user: User) -> int:
     )
 
 
-def reset_second_factor(session: Session, user: User) -> None:
+def reset_second_factor(session: Session, actor: User | None, user: User) -> None:
     """Forget the user's authenticator and recovery codes (an admin's act for a lost phone):
-    the next login enrols again. Ends every session of the user."""
+    the next login enrols again; every session of the user ends. Recorded in the admin audit
+    trail (``actor`` None: from the command line)."""
+    from .admin import _check_admin, record_audit
+
+    _check_admin(actor)
+    before = {"second_factor": user.totp_secret is not None}
     user.totp_secret = None
     user.totp_enrolled_at = None
     user.totp_last_step = None
@@ -148,3 +153,12 @@ def reset_second_factor(session: Session, user: User) -> None:
         old.used_at = utcnow()
     user.rotate_session_token()
     session.flush()
+    record_audit(
+        session,
+        actor,
+        "reset_second_factor",
+        "user",
+        str(user.id),
+        before,
+        {"second_factor": False, "sessions_ended": True},
+    )

@@ -12,7 +12,7 @@ from models import PersonalDataAccess, Role, State, db
 from tests import factories
 from tests.functional.helpers import account, login
 from tests.functional.test_attachments import _submitted_with_attachment
-from webapp.admin.access_log import ACTION_LABELS
+from webapp.admin.security import ACTION_LABELS
 from workflows import privacy
 from workflows.dispatch import commit
 

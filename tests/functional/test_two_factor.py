@@ -191,3 +191,44 @@ def test_an_api_token_needs_the_second_factor_too(app, client):
         "/api/v1/tokens", json={"email": chair.email, "password": PASSWORD, "otp": "123456"}
     )
     assert unenrolled.status_code == 401 and "2단계 인증" in unenrolled.get_json()["message"]
+
+
+def test_the_admin_resets_a_lost_second_factor_and_the_next_login_enrols(app, client):
+    with app.app_context():
+        admin = account(Role.ADMIN)
+        reviewer = account(Role.REVIEWER)
+    desk = app.test_client()
+    assert login(desk, reviewer).status_code == 303
+    assert desk.get("/password").status_code == 200
+    login(client, admin)
+    page = client.get(f"/admin/users/{reviewer.id}").get_data(as_text=True)
+    assert "2단계 인증 초기화" in page
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    refused = client.post(f"/admin/users/{reviewer.id}/second-factor/reset", data={})
+    assert refused.status_code == 400  # no CSRF token
+    with app.app_context():
+        assert db.session.get(User, reviewer.id).totp_secret == TOTP_SECRET
+    done = client.post(
+        f"/admin/users/{reviewer.id}/second-factor/reset", data={"csrf_token": token}
+    )
+    assert done.status_code == 303
+    with app.app_context():
+        assert db.session.get(User, reviewer.id).totp_secret is None
+    assert desk.get("/password").status_code == 302  # the reviewer's sessions ended
+    assert "reset_second_factor" in client.get("/admin/audit").get_data(as_text=True)
+    again = _password_step(app.test_client(), reviewer)
+    assert again.headers["Location"].endswith("/login/enrol")
+
+
+def test_only_the_admin_resets_a_second_factor(app, client):
+    with app.app_context():
+        chair = account(Role.CHAIR)
+        reviewer = account(Role.REVIEWER)
+    login(client, chair)
+    token = csrf_token(client, "/password")
+    response = client.post(
+        f"/admin/users/{reviewer.id}/second-factor/reset", data={"csrf_token": token}
+    )
+    assert response.status_code in (403, 404)
+    with app.app_context():
+        assert db.session.get(User, reviewer.id).totp_secret == TOTP_SECRET

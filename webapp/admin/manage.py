@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from models import (
+    TWO_FACTOR_ROLES,
     Campaign,
     Organisation,
     OrganisationKind,
@@ -62,6 +63,7 @@ def _form_page(  # type: ignore[no-untyped-def]
     toggle: dict[str, Any] | None = None,
     status: int | None = None,
     facts: list[tuple[str, str]] | None = None,
+    second_factor: dict[str, Any] | None = None,
 ):
     failed = bool(form.errors or form.form_errors)
     return render_template(
@@ -73,6 +75,7 @@ def _form_page(  # type: ignore[no-untyped-def]
         toggle=toggle,
         toggle_form=ToggleForm(),
         facts=facts or [],
+        second_factor=second_factor,
     ), status or (422 if failed else 200)
 
 
@@ -242,6 +245,12 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
         back=url_for(".users"),
         toggle={"url": url_for(".user_active", user_id=user.id), "active": user.active},
         facts=[(_("이메일"), user.email), (_("상태"), _state(user.active))],
+        second_factor={
+            "url": url_for(".reset_second_factor", user_id=user.id),
+            "enrolled": user.totp_secret is not None,
+        }
+        if user.role in TWO_FACTOR_ROLES
+        else None,
     )
 
 

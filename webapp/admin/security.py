@@ -1,15 +1,21 @@
-"""The log of staff access to personal data, for the administrator (read-only)."""
+"""For the administrator: the log of staff access to personal data (read-only), and resetting
+a staff member's second factor when the phone is lost."""
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 
 from models import User, db
-from workflows import privacy
+from workflows import privacy, twofactor
+from workflows.dispatch import commit
+from workflows.errors import WorkflowError
 
 from . import bp
+from .forms import ToggleForm
 
 PAGE = 200
 ACTION_LABELS = {
@@ -49,3 +55,26 @@ def personal_data_access():  # type: ignore[no-untyped-def]
         chosen={"actor": actor, "object": key, "action": action},
         limit=PAGE,
     )
+
+
+@bp.route("/users/<int:user_id>/second-factor/reset", methods=["POST"])
+def reset_second_factor(user_id: int):  # type: ignore[no-untyped-def]
+    user = db.get_or_404(User, user_id)
+    if not ToggleForm().validate_on_submit():
+        flash(_("요청이 만료되었습니다. 다시 시도해 주십시오."), "error")
+        return redirect(url_for(".edit_user", user_id=user.id), 303)
+    try:
+        twofactor.reset_second_factor(db.session, current_user._get_current_object(), user)
+        commit(db.session)
+    except WorkflowError as exc:
+        db.session.rollback()
+        flash(exc.message_ko, "error")
+        return redirect(url_for(".edit_user", user_id=user.id), 303)
+    flash(
+        _(
+            "%(email)s: 2단계 인증을 초기화했습니다. 다음 로그인 때 다시 등록합니다.",
+            email=user.email,
+        ),
+        "success",
+    )
+    return redirect(url_for(".edit_user", user_id=user.id), 303)
