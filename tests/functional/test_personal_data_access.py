@@ -4,11 +4,12 @@ reads the log; a proposer looking at their own data is not a staff access."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from models import PersonalDataAccess, Role, State, db
+from models import PersonalDataAccess, Role, State, db, utcnow
 from tests import factories
 from tests.functional.helpers import account, login
 from tests.functional.test_attachments import _submitted_with_attachment
@@ -168,3 +169,20 @@ def test_anonymous_visitors_are_sent_to_login(client):
 
 def test_every_action_has_a_label():
     assert set(ACTION_LABELS) == privacy.ACTIONS
+
+
+def test_the_office_page_says_the_contact_was_destroyed(app, client):
+    with app.app_context():
+        reviewer = account(Role.REVIEWER)
+        proposal = factories.proposal_in(State.WITHDRAWN)
+        proposal.contact_phone = "010-2222-3333"
+        commit(db.session)
+        receipt = proposal.receipt_no
+        privacy.destroy_expired_personal_data(
+            db.session, now=utcnow() + timedelta(days=366), retention_days=365
+        )
+        commit(db.session)
+    login(client, reviewer)
+    page = client.get(f"/office/proposals/{receipt}").get_data(as_text=True)
+    assert "보유기간이 지나 제안자의 개인정보를 파기했습니다" in page
+    assert "010-2222-3333" not in page
