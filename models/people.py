@@ -54,6 +54,10 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enrolled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
+    # Wrong second-factor codes in a row, kept here and not in the (client-side) session so a
+    # replayed cookie cannot reset them; too many lock the second factor for a while.
+    totp_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    totp_failed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship()

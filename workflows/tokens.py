@@ -58,6 +58,14 @@ def issue_token(
     return token
 
 
+def count_second_factor_failure(session: Session, *, email: str) -> None:
+    """Count a wrong authenticator code given with the right password (after the rollback of
+    the refused request), so the API shares the login's lock."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is not None and not twofactor.is_locked(user):
+        twofactor.record_failure(session, user)
+
+
 def user_for_token(session: Session, token: str) -> User | None:
     """The active user of a valid, unrevoked token (and note its use), or None."""
     if not token.startswith(PREFIX):

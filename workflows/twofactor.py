@@ -11,19 +11,23 @@ import hashlib
 import hmac
 import secrets
 import time
+from datetime import timedelta
 
 import pyotp
 import segno
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import TWO_FACTOR_ROLES, RecoveryCode, User, utcnow
+from models import TWO_FACTOR_ROLES, RecoveryCode, User, as_utc, utcnow
 
 ISSUER = "규제철폐 제안센터"
 RECOVERY_CODES = 10
 STEP = 30  # seconds per TOTP code
 # One step either side is accepted: a phone clock a little off, or a code typed as it changed.
 WINDOW = 1
+# Wrong codes in a row (over any number of logins) that lock the second factor, and for how long.
+LOCK_AFTER = 10
+LOCK_MINUTES = 15
 
 
 def requires_second_factor(user: User) -> bool:
@@ -98,11 +102,36 @@ def issue_recovery_codes(session: Session, user: User) -> list[str]:
     return codes
 
 
+def is_locked(user: User) -> bool:
+    """Too many wrong codes in a row, the last one less than LOCK_MINUTES ago."""
+    if user.totp_failures < LOCK_AFTER or user.totp_failed_at is None:
+        return False
+    return as_utc(user.totp_failed_at) > utcnow() - timedelta(minutes=LOCK_MINUTES)
+
+
+def record_failure(session: Session, user: User) -> None:
+    """Count a wrong code (to be committed even though the login is refused)."""
+    user.totp_failures = (user.totp_failures or 0) + 1
+    user.totp_failed_at = utcnow()
+    session.flush()
+
+
 def verify_login_code(session: Session, user: User, code: str, *, now: float | None = None) -> str:
     """Check a second-factor code at login: ``"totp"`` or ``"recovery"`` when accepted (a TOTP
-    step or a recovery code is then used up), ``""`` when refused."""
-    if not user.totp_secret:
+    step or a recovery code is then used up and the count of wrong codes starts again), ``""``
+    when refused, or when the second factor is locked after too many wrong codes."""
+    if not user.totp_secret or is_locked(user):
         return ""
+    used = _check_code(session, user, code, now=now)
+    if used:
+        user.totp_failures = 0
+        user.totp_failed_at = None
+        session.flush()
+    return used
+
+
+def _check_code(session: Session, user: User, code: str, *, now: float | None) -> str:
+    assert user.totp_secret
     step = _matching_step(user.totp_secret, code, time.time() if now is None else now)
     if step is not None:
         if user.totp_last_step is not None and step <= user.totp_last_step:

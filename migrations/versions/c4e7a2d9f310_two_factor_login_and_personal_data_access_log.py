@@ -21,6 +21,8 @@ def upgrade():
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('totp_enrolled_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('totp_failures', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('totp_failed_at', sa.DateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table('proposal', schema=None) as batch_op:
         batch_op.add_column(sa.Column('personal_data_destroyed_at', sa.DateTime(timezone=True), nullable=True))
@@ -90,6 +92,8 @@ def downgrade():
     with op.batch_alter_table('proposal', schema=None) as batch_op:
         batch_op.drop_column('personal_data_destroyed_at')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.drop_column('totp_failed_at')
+        batch_op.drop_column('totp_failures')
         batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_enrolled_at')
         batch_op.drop_column('totp_secret')

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from models import RecoveryCode, Role, User, db
 from tests.functional.helpers import PASSWORD, TOTP_SECRET, account, csrf_token, login, totp_code
+from workflows import twofactor
 from workflows.dispatch import commit
 
 
@@ -232,3 +234,48 @@ def test_only_the_admin_resets_a_second_factor(app, client):
     assert response.status_code in (403, 404)
     with app.app_context():
         assert db.session.get(User, reviewer.id).totp_secret == TOTP_SECRET
+
+
+def test_wrong_codes_lock_the_second_factor_even_with_a_replayed_session(app, client):
+    with app.app_context():
+        reviewer = account(Role.REVIEWER)
+    _password_step(client, reviewer)
+    with client.session_transaction() as session:
+        fresh_pending = dict(session["second_factor"])  # the cookie right after the password
+    right = pyotp.TOTP(TOTP_SECRET).now()
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(twofactor.LOCK_AFTER):
+        with client.session_transaction() as session:
+            session["second_factor"] = dict(fresh_pending)  # replay: tries back to 0
+        assert _code_step(client, "/login/second-factor", wrong).status_code == 422
+    with client.session_transaction() as session:
+        session["second_factor"] = dict(fresh_pending)
+    locked = _code_step(client, "/login/second-factor", totp_code(client, reviewer))
+    assert locked.status_code == 422 and "잠시 잠겼습니다" in locked.get_data(as_text=True)
+    assert client.get("/password").status_code == 302
+    api = client.post(
+        "/api/v1/tokens",
+        json={"email": reviewer.email, "password": PASSWORD, "otp": totp_code(client, reviewer)},
+    )
+    assert api.status_code == 401
+    with app.app_context():
+        stored = db.session.get(User, reviewer.id)
+        stored.totp_failed_at = stored.totp_failed_at - timedelta(
+            minutes=twofactor.LOCK_MINUTES + 1
+        )
+        commit(db.session)
+    later = app.test_client()
+    assert login(later, reviewer).status_code == 303
+    assert later.get("/password").status_code == 200
+    with app.app_context():
+        assert db.session.get(User, reviewer.id).totp_failures == 0
+
+
+def test_wrong_api_codes_count_towards_the_lock(app, client):
+    with app.app_context():
+        reviewer = account(Role.REVIEWER)
+    body = {"email": reviewer.email, "password": PASSWORD, "otp": "000000"}
+    for _ in range(3):
+        assert client.post("/api/v1/tokens", json=body).status_code == 401
+    with app.app_context():
+        assert db.session.get(User, reviewer.id).totp_failures == 3

@@ -144,6 +144,9 @@ def create_token():  # type: ignore[no-untyped-def]
         )
     except WorkflowError as exc:
         db.session.rollback()
+        if exc.rule == "second_factor":  # a wrong code counts, even though nothing is issued
+            tokens.count_second_factor_failure(db.session, email=body["email"])
+            commit(db.session)
         return jsonify(error="invalid_credentials", message=exc.message_ko), 401
     commit(db.session)
     return jsonify(token=token), 201

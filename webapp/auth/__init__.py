@@ -127,13 +127,25 @@ def second_factor():  # type: ignore[no-untyped-def]
                 flash(_("복구 코드를 사용했습니다. 남은 복구 코드: %(n)d개", n=left), "warning")
             return redirect(safe_next(target) or url_for("public.home"), 303)
         db.session.rollback()
+        locked = twofactor.is_locked(user)
+        if not locked:
+            twofactor.record_failure(db.session, user)
+            commit(db.session)
         pending["tries"] = int(pending.get("tries", 0)) + 1
         if pending["tries"] >= MAX_TRIES:
             session.pop(PENDING, None)
             flash(_("인증 코드가 여러 번 틀렸습니다. 다시 로그인해 주십시오."), "error")
             return redirect(url_for(".login"), 303)
         session[PENDING] = pending
-        form.code.errors.append(_("인증 코드가 올바르지 않거나 이미 사용되었습니다."))
+        if locked or twofactor.is_locked(user):
+            form.code.errors.append(
+                _(
+                    "인증 코드를 너무 여러 번 틀려 잠시 잠겼습니다. %(n)d분 뒤에 다시 해 주십시오.",
+                    n=twofactor.LOCK_MINUTES,
+                )
+            )
+        else:
+            form.code.errors.append(_("인증 코드가 올바르지 않거나 이미 사용되었습니다."))
     status = 422 if form.errors else 200
     return _no_store(render_template("auth/second_factor.html", form=form), status)
 
