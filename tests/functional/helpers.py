@@ -7,6 +7,7 @@ import time
 
 import pyotp
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from models import TWO_FACTOR_ROLES, Role, User, db
@@ -39,7 +40,7 @@ def account(role: Role = Role.CITIZEN, **kwargs: str) -> User:
 def totp_code(client: FlaskClient, user: User) -> str:
     """A code the user's authenticator shows now that the server has not accepted yet."""
     with client.application.app_context():
-        fresh = db.session.get(User, user.id)
+        fresh = db.session.scalar(select(User).where(User.email == user.email))
         assert fresh is not None and fresh.totp_secret
         last = fresh.totp_last_step
         secret = fresh.totp_secret
