@@ -8,6 +8,7 @@ from .enums import (
     DECIDED_OUTCOMES,
     OPEN_STATES,
     STAFF_ROLES,
+    TWO_FACTOR_ROLES,
     AnnouncementState,
     ImplementationStage,
     OrganisationKind,
@@ -27,6 +28,7 @@ from .people import ApiToken, Organisation, User
 from .proposal import Announcement, Campaign, Decision, Proposal, ProposalEvent, Review
 from .reexamination import ReexaminationRequest
 from .reference import Channel, DeclineReason, RegulationType, Sector
+from .security import PersonalDataAccess, RecoveryCode
 from .vote import Ballot, BallotChoice, VoteCandidate, VoteRound
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "DECIDED_OUTCOMES",
     "OPEN_STATES",
     "STAFF_ROLES",
+    "TWO_FACTOR_ROLES",
     "AdminAuditEntry",
     "AgendaItem",
     "Announcement",
@@ -62,8 +65,10 @@ __all__ = [
     "PanelOpinion",
     "PanelSession",
     "PanelVote",
+    "PersonalDataAccess",
     "Proposal",
     "ProposalEvent",
+    "RecoveryCode",
     "Recusal",
     "ReexaminationRequest",
     "RegulationType",

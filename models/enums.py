@@ -181,3 +181,5 @@ DECIDED_OUTCOMES = frozenset(
 )
 ANNOUNCEABLE_OUTCOMES = frozenset({Outcome.REPEAL, Outcome.RELAX})
 STAFF_ROLES = frozenset(set(Role) - {Role.CITIZEN})
+# Roles that can change a proposal's fate log in with a second factor (TOTP).
+TWO_FACTOR_ROLES = frozenset({Role.REVIEWER, Role.PANEL_MEMBER, Role.CHAIR, Role.ADMIN})

@@ -49,6 +49,15 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # Part of the login cookie: changing it (logout, password change) invalidates copied cookies.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # Two-factor login (TOTP): the shared secret once enrolment is confirmed, and the last time
+    # step accepted, so that a code seen over someone's shoulder cannot be used a second time.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enrolled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
+    # Wrong second-factor codes in a row, kept here and not in the (client-side) session so a
+    # replayed cookie cannot reset them; too many lock the second factor for a while.
+    totp_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    totp_failed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship()

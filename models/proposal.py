@@ -188,6 +188,8 @@ class Proposal(Base):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     consent_version: Mapped[str | None] = mapped_column(String(20))
     consent_at: Mapped[datetime | None]
+    # When the retention job erased the contact and attachments (the proposal itself stays).
+    personal_data_destroyed_at: Mapped[datetime | None]
 
     source_kind: Mapped[SourceKind] = mapped_column(enum_column(SourceKind, "source_kind"))
     channel_code: Mapped[str] = mapped_column(ForeignKey("channel.code"), index=True)

@@ -13,6 +13,7 @@ from models import db
 from workflows.dispatch import InlineDispatcher, RQDispatcher, dispatch_ready
 from workflows.mail import FileMailer, SMTPMailer
 
+from . import log_masking
 from .config import build_config
 from .extensions import babel, csrf, login_manager, migrate
 
@@ -25,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     app.config.update(build_config(app.instance_path, config))
+    log_masking.install()
     register_extensions(app)
     register_jobs(app)
     register_blueprints(app)

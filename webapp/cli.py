@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(report_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(privacy_cli)
 
 
 @click.command("demo-data")
@@ -266,3 +267,41 @@ def search_status() -> None:
     state = search.status(index_dir())
     held = search.document_count(index_dir()) if state == "ok" else 0
     click.echo(f"index {state}: {held:,} of {indexable_count(db.session):,} proposals")
+
+
+@click.group("privacy")
+def privacy_cli() -> None:
+    """Personal data: destruction after the retention period."""
+
+
+@privacy_cli.command("destroy-expired")
+@click.option("--days", type=int, default=None, help="The retention period in days (setting).")
+@click.option("--on", "on", default=None, help="The date to run for (YYYY-MM-DD; today).")
+@with_appcontext
+def destroy_expired(days: int | None, on: str | None) -> None:
+    """Erase the contact details and attachments of closed proposals kept longer than the
+    retention period (PERSONAL_DATA_RETENTION_DAYS), logging each destruction (run daily by
+    cron; a second run destroys nothing twice)."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from models import utcnow
+    from workflows.privacy import destroy_expired_personal_data
+
+    retention = days if days is not None else current_app.config["PERSONAL_DATA_RETENTION_DAYS"]
+    if retention < 1:
+        raise click.BadParameter("at least 1", param_hint="--days")
+    try:
+        moment = datetime.fromisoformat(on).replace(tzinfo=UTC) if on else utcnow()
+    except ValueError:
+        raise click.BadParameter("YYYY-MM-DD", param_hint="--on") from None
+    done = destroy_expired_personal_data(db.session, now=moment, retention_days=retention)
+    commit(db.session)
+    # The files go only once the destruction is committed.
+    directory = Path(current_app.config["ATTACHMENT_DIR"])
+    for name in done.files:
+        (directory / name).unlink(missing_ok=True)
+    click.echo(
+        f"personal data destroyed for {len(done.receipt_nos)} closed proposal(s)"
+        f" kept longer than {retention} days; {len(done.files)} attachment(s) removed"
+    )

@@ -43,6 +43,7 @@ ENV_KEYS = (
     "SEARCH_PRELOAD",
     "SESSION_LIFETIME_MINUTES",
     "SESSION_WARNING_SECONDS",
+    "PERSONAL_DATA_RETENTION_DAYS",
 )
 
 
@@ -134,6 +135,8 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
             minutes=int(settings.get("SESSION_LIFETIME_MINUTES") or 30)
         ),
         "SESSION_WARNING_SECONDS": int(settings.get("SESSION_WARNING_SECONDS") or 120),
+        # Personal data of a closed proposal is destroyed this many days after its last event.
+        "PERSONAL_DATA_RETENTION_DAYS": int(settings.get("PERSONAL_DATA_RETENTION_DAYS") or 1095),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -29,6 +29,7 @@ from models import (
     db,
     utcnow,
 )
+from models.masking import mask_text
 
 from . import datasets
 from .exports import Sheet, write_csv, write_xlsx
@@ -79,7 +80,8 @@ def _record_failure(message_id: int, exc: BaseException) -> None:
     if message is None:  # pragma: no cover - the row is never deleted
         return
     message.attempts += 1
-    message.last_error = "".join(traceback.format_exception(exc))[-4000:]
+    # Shown on the admin's jobs page: a refused recipient's address is masked like in the logs.
+    message.last_error = mask_text("".join(traceback.format_exception(exc)))[-4000:]
     now = utcnow()
     message.available_at = now + retry_delay(message.attempts)
     message.dispatched_at = now

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash
 
 from models import ApiToken, User, utcnow
 
+from . import twofactor
 from .errors import PermissionDenied
 
 PREFIX = "rr_"
@@ -20,8 +21,12 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, *, email: str, password: str, name: str = "") -> str:
-    """Check the credentials and issue a new token; the plain token is shown only this once."""
+def issue_token(
+    session: Session, *, email: str, password: str, name: str = "", otp: str | None = None
+) -> str:
+    """Check the credentials and issue a new token; the plain token is shown only this once.
+    Staff who log in with a second factor also give a code of their authenticator (``otp``):
+    a token must not be a way round the second factor."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if (
         user is None
@@ -34,10 +39,31 @@ def issue_token(session: Session, *, email: str, password: str, name: str = "") 
             "이메일 또는 비밀번호가 올바르지 않습니다",
             "Wrong e-mail address or password",
         )
+    if twofactor.requires_second_factor(user):
+        if not user.totp_secret:
+            raise PermissionDenied(
+                "second_factor_not_enrolled",
+                "먼저 웹사이트에서 로그인해 2단계 인증을 등록해 주십시오",
+                "Log in on the website first and enrol the second factor",
+            )
+        if not otp or not twofactor.verify_login_code(session, user, otp):
+            raise PermissionDenied(
+                "second_factor",
+                "인증 앱의 코드(otp)가 없거나 올바르지 않습니다",
+                "The authenticator code (otp) is missing or wrong",
+            )
     token = PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=_digest(token), name=name[:100]))
     session.flush()
     return token
+
+
+def count_second_factor_failure(session: Session, *, email: str) -> None:
+    """Count a wrong authenticator code given with the right password (after the rollback of
+    the refused request), so the API shares the login's lock."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is not None and not twofactor.is_locked(user):
+        twofactor.record_failure(session, user)
 
 
 def user_for_token(session: Session, token: str) -> User | None:

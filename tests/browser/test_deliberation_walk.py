@@ -10,13 +10,14 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
-from models import Proposal, Role, State, db
+from models import TWO_FACTOR_ROLES, Proposal, Role, State, db
 from tests import factories
-from tests.functional.helpers import _HASH, PASSWORD
+from tests.functional.helpers import _HASH, PASSWORD, TOTP_SECRET
 from workflows import deliberation, review, triage
 from workflows.dispatch import commit
 
@@ -28,7 +29,10 @@ TITLE = "건설산업 규제철폐 TF 성과 보고회"
 
 
 def _person(role: Role, email: str, name: str):  # type: ignore[no-untyped-def]
-    return factories.user(role, email=email, name=name, password_hash=_HASH)
+    user = factories.user(role, email=email, name=name, password_hash=_HASH)
+    if role in TWO_FACTOR_ROLES:
+        user.totp_secret = TOTP_SECRET
+    return user
 
 
 @pytest.fixture
@@ -100,6 +104,10 @@ def _login(browser: Browser, base: str, email: str, *, phone: bool = False) -> P
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="로그인").click()
     page.wait_for_load_state()
+    if page.url.endswith("/login/second-factor"):  # staff who change a fate: the second factor
+        page.fill("#code", pyotp.TOTP(TOTP_SECRET).now())
+        page.get_by_role("button", name="확인").click()
+        page.wait_for_load_state()
     return page
 
 

@@ -15,6 +15,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
@@ -24,7 +25,7 @@ from models import Attachment, Proposal, Role, State, User, db
 from tests import samples
 from tests.browser.test_public_walk import SHOTS, _shot, browser  # noqa: F401 - shared fixture
 from tests.conftest import _truncate_postgres
-from tests.functional.helpers import PASSWORD, account
+from tests.functional.helpers import PASSWORD, TOTP_SECRET, account
 from webapp import create_app
 from webapp.demo import corpus
 from workflows import deliberation, review, triage
@@ -266,6 +267,10 @@ def _log_in(page: Page, base: str, email: str) -> None:
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="로그인").click()
+    page.wait_for_load_state()
+    if page.url.endswith("/login/second-factor"):  # an admin logs in with the second factor
+        page.fill("#code", pyotp.TOTP(TOTP_SECRET).now())
+        page.get_by_role("button", name="확인").click()
     expect(page.locator(".flash-success")).to_contain_text("로그인했습니다")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, sync_playwright
 from werkzeug.serving import make_server
@@ -13,7 +14,7 @@ from werkzeug.serving import make_server
 from models import Role, db
 from tests import factories
 from tests.browser.test_public_walk import ARGS, CHROMIUM, _shot
-from tests.functional.helpers import PASSWORD, account
+from tests.functional.helpers import PASSWORD, TOTP_SECRET, account
 from workflows.dispatch import commit
 
 
@@ -40,6 +41,11 @@ def _login(page: Page, base: str, email: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button.primary")
+    page.wait_for_load_state()
+    if page.url.endswith("/login/second-factor"):  # the reviewer's second factor
+        page.fill("#code", pyotp.TOTP(TOTP_SECRET).now())
+        page.click("button.primary")
+        page.wait_for_load_state()
 
 
 def _run(page: Page, action: str, **fields: str) -> None:

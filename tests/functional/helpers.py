@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
+import time
 
+import pyotp
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from models import Role, User, db
+from models import TWO_FACTOR_ROLES, Role, User, db
 from tests import factories
 from workflows.dispatch import commit
 
 PASSWORD = "correct horse battery"
+# The authenticator secret of every staff account made here that logs in with a second factor.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _HASH = generate_password_hash(PASSWORD)
 
 
@@ -24,13 +29,42 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
 
 def account(role: Role = Role.CITIZEN, **kwargs: str) -> User:
     user = factories.user(role, password_hash=_HASH, **kwargs)
+    if role in TWO_FACTOR_ROLES:
+        user.totp_secret = TOTP_SECRET
     commit(db.session)
     db.session.refresh(user)
     db.session.expunge(user)  # usable (read-only) after the app context ends
     return user
 
 
+def totp_code(client: FlaskClient, user: User) -> str:
+    """A code the user's authenticator shows now that the server has not accepted yet."""
+    with client.application.app_context():
+        fresh = db.session.scalar(select(User).where(User.email == user.email))
+        assert fresh is not None and fresh.totp_secret
+        last = fresh.totp_last_step
+        secret = fresh.totp_secret
+    now = int(time.time()) // 30
+    # Not the step before: the clock may move on to the next step before the server checks.
+    for step in (now, now + 1):
+        if last is None or step > last:
+            return pyotp.TOTP(secret).at(step * 30)
+    raise AssertionError("no unused TOTP code left in this 30-second window")
+
+
 def login(client: FlaskClient, user: User, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    return client.post(
+    """Log in like a browser; staff with a second factor also type their authenticator's code."""
+    response = client.post(
         "/login", data={"email": user.email, "password": password, "csrf_token": csrf_token(client)}
     )
+    if response.status_code == 303 and response.headers["Location"].endswith(
+        "/login/second-factor"
+    ):
+        response = client.post(
+            "/login/second-factor",
+            data={
+                "code": totp_code(client, user),
+                "csrf_token": csrf_token(client, "/login/second-factor"),
+            },
+        )
+    return response

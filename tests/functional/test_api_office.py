@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from models import Organisation, OrganisationKind, Proposal, Role, State, db
+from models import TWO_FACTOR_ROLES, Organisation, OrganisationKind, Proposal, Role, State, db
 from tests import factories
-from tests.functional.helpers import PASSWORD, account
+from tests.functional.helpers import PASSWORD, account, totp_code
 from workflows.dispatch import commit
 
 
 def token(client, user) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    response = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
+    body = {"email": user.email, "password": PASSWORD}
+    if user.role in TWO_FACTOR_ROLES:
+        body["otp"] = totp_code(client, user)
+    response = client.post("/api/v1/tokens", json=body)
     assert response.status_code == 201
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from models import Proposal, Role, State, db
+from models import TWO_FACTOR_ROLES, Proposal, Role, State, db
 from tests import factories
-from tests.functional.helpers import PASSWORD, account, login
+from tests.functional.helpers import PASSWORD, account, login, totp_code
 from workflows.dispatch import commit
 
 BODY = {
@@ -22,7 +22,10 @@ BODY = {
 
 
 def _token(client, user) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    response = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
+    body = {"email": user.email, "password": PASSWORD}
+    if user.role in TWO_FACTOR_ROLES:
+        body["otp"] = totp_code(client, user)
+    response = client.post("/api/v1/tokens", json=body)
     assert response.status_code == 201 and set(response.get_json()) == {"token"}
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
 

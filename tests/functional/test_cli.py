@@ -210,6 +210,8 @@ def test_demo_accounts_exist_and_log_in_with_the_demo_password(demo_app):
         },
     )
     assert response.status_code == 303
+    # The password is right; the chair then enrols the second factor at the first login.
+    assert response.headers["Location"].endswith("/login/enrol")
 
 
 def test_demo_data_refuses_to_run_twice(demo_app):

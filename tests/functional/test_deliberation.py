@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from models import (
+    TWO_FACTOR_ROLES,
     Announcement,
     Decision,
     PanelOpinion,
@@ -25,14 +26,17 @@ from models import (
     db,
 )
 from tests import factories
-from tests.functional.helpers import _HASH, csrf_token, login
+from tests.functional.helpers import _HASH, TOTP_SECRET, csrf_token, login
 from workflows import deliberation
 from workflows.dispatch import commit
 from workflows.mail import FileMailer
 
 
 def _person(role: Role, email: str):  # type: ignore[no-untyped-def]
-    return factories.user(role, email=email, password_hash=_HASH)
+    user = factories.user(role, email=email, password_hash=_HASH)
+    if role in TWO_FACTOR_ROLES:
+        user.totp_secret = TOTP_SECRET  # logs in with the authenticator's code (helpers.login)
+    return user
 
 
 @pytest.fixture

@@ -120,4 +120,4 @@ def new_vote():  # type: ignore[no-untyped-def]
 
 
 # The records of the admin area (users, organisations, reference data, campaigns, audit trail).
-from . import manage  # noqa: E402, F401
+from . import manage, security  # noqa: E402, F401

@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from models import (
+    TWO_FACTOR_ROLES,
     Campaign,
     Organisation,
     OrganisationKind,
@@ -26,6 +27,7 @@ from workflows.errors import WorkflowError
 from workflows.intake import FieldErrors
 
 from ..helpers import label
+from ..privacy import log_personal_data_access
 from . import bp
 from .forms import CampaignForm, OrganisationForm, ReferenceForm, ToggleForm, UserForm
 
@@ -61,6 +63,7 @@ def _form_page(  # type: ignore[no-untyped-def]
     toggle: dict[str, Any] | None = None,
     status: int | None = None,
     facts: list[tuple[str, str]] | None = None,
+    second_factor: dict[str, Any] | None = None,
 ):
     failed = bool(form.errors or form.form_errors)
     return render_template(
@@ -72,6 +75,7 @@ def _form_page(  # type: ignore[no-untyped-def]
         toggle=toggle,
         toggle_form=ToggleForm(),
         facts=facts or [],
+        second_factor=second_factor,
     ), status or (422 if failed else 200)
 
 
@@ -96,6 +100,7 @@ def index():  # type: ignore[no-untyped-def]
         ],
         (_("캠페인"), url_for(".campaigns")),
         (_("관리 기록"), url_for(".audit")),
+        (_("개인정보 접근 기록"), url_for(".personal_data_access")),
         (_("작업 대기열"), url_for(".jobs")),
         (_("시민투표 관리"), url_for(".votes")),
     ]
@@ -160,6 +165,9 @@ def users():  # type: ignore[no-untyped-def]
         }
         for u in db.session.scalars(query)
     ]
+    log_personal_data_access(
+        "list_accounts", "user", role or "staff", query=text[:100], count=len(rows)
+    )
     return render_template(
         "admin/records.html",
         title=_("사용자와 역할"),
@@ -210,6 +218,7 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
     form = UserForm(obj=None if request.method == "POST" else user)
     _user_choices(form, user)
     if request.method == "GET":
+        log_personal_data_access("view_account", "user", str(user.id))
         form.role.data = user.role.value
         form.organisation_id.data = str(user.organisation_id or "")
     elif form.validate_on_submit():
@@ -236,6 +245,12 @@ def edit_user(user_id: int):  # type: ignore[no-untyped-def]
         back=url_for(".users"),
         toggle={"url": url_for(".user_active", user_id=user.id), "active": user.active},
         facts=[(_("이메일"), user.email), (_("상태"), _state(user.active))],
+        second_factor={
+            "url": url_for(".reset_second_factor", user_id=user.id),
+            "enrolled": user.totp_secret is not None,
+        }
+        if user.role in TWO_FACTOR_ROLES
+        else None,
     )
 
 

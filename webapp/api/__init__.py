@@ -140,9 +140,13 @@ def create_token():  # type: ignore[no-untyped-def]
             email=body["email"],
             password=body["password"],
             name=str(body.get("name", "")),
+            otp=str(body["otp"]) if body.get("otp") is not None else None,
         )
     except WorkflowError as exc:
         db.session.rollback()
+        if exc.rule == "second_factor":  # a wrong code counts, even though nothing is issued
+            tokens.count_second_factor_failure(db.session, email=body["email"])
+            commit(db.session)
         return jsonify(error="invalid_credentials", message=exc.message_ko), 401
     commit(db.session)
     return jsonify(token=token), 201

@@ -312,6 +312,12 @@ def proposal_paths() -> dict[str, Any]:
                                     "email": {"type": "string"},
                                     "password": {"type": "string"},
                                     "name": {"type": "string"},
+                                    "otp": {
+                                        "type": "string",
+                                        "description": "The authenticator's current code; "
+                                        "required for reviewers, panel members, the chair and "
+                                        "admins (two-factor login)",
+                                    },
                                 },
                             }
                         }
@@ -319,7 +325,9 @@ def proposal_paths() -> dict[str, Any]:
                 },
                 "responses": {
                     "201": _ok("The token (shown only once)", "Token"),
-                    "401": _error("Wrong e-mail address or password"),
+                    "401": _error(
+                        "Wrong e-mail address or password, or the second factor missing or wrong"
+                    ),
                     "422": _error("Missing fields"),
                 },
             }

@@ -19,6 +19,7 @@ from workflows.intake import CONSENT_VERSION, FieldErrors, ProposalFields
 from ..citizen import _choices
 from ..guards import require_roles
 from ..helpers import label
+from ..privacy import log_personal_data_access
 from .forms import CONSENT_CHOICES, AssistedProposalForm
 
 bp = Blueprint("assisted", __name__)
@@ -67,6 +68,8 @@ def entries():  # type: ignore[no-untyped-def]
         )
     )
     channels = {c.code: c for c in db.session.scalars(select(Channel))}
+    if items:
+        log_personal_data_access("list_assisted", "user", str(_me().id), count=len(items))
     return render_template("assisted/entries.html", items=items, channels=channels)
 
 
@@ -112,4 +115,5 @@ def receipt(proposal_id: int):  # type: ignore[no-untyped-def]
     if proposal is None or proposal.entered_by_id != _me().id:
         abort(404)
     channel = db.session.get(Channel, proposal.channel_code)
+    log_personal_data_access("view_contact", "proposal", proposal.receipt_no or str(proposal.id))
     return render_template("assisted/receipt.html", proposal=proposal, channel=channel)

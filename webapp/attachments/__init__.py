@@ -12,6 +12,7 @@ from models import Attachment, db
 from workflows import attachments
 
 from ..extensions import login_manager
+from ..privacy import log_personal_data_access
 
 bp = Blueprint("attachments", __name__)
 
@@ -33,6 +34,10 @@ def download(attachment_id: int):  # type: ignore[no-untyped-def]
     path = attachments.stored_path(Path(current_app.config["ATTACHMENT_DIR"]), attachment)
     if not path.is_file():
         abort(404)
+    if attachment.owner_id != current_user.id:  # someone else's file: staff, logged
+        log_personal_data_access(
+            "download_attachment", "attachment", str(attachment.id), proposal=attachment.proposal_id
+        )
     response = send_file(
         path,
         mimetype=attachment.content_type,

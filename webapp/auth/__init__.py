@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -16,17 +18,25 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from models import User, db
-from workflows import accounts
+from workflows import accounts, twofactor
 from workflows.dispatch import commit
 from workflows.errors import WorkflowError
 from workflows.intake import FieldErrors
 
 from ..extensions import login_manager
-from .forms import LoginForm, PasswordChangeForm, RegisterForm, ResetForm, ResetRequestForm
+from .forms import (
+    LoginForm,
+    PasswordChangeForm,
+    RegisterForm,
+    ResetForm,
+    ResetRequestForm,
+    SecondFactorForm,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -52,6 +62,138 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+# The half-logged-in state between the password and the second factor (in the signed session).
+PENDING = "second_factor"
+PENDING_SECONDS = 300  # time to type the code after the password
+MAX_TRIES = 5  # wrong codes before the password must be typed again
+
+
+def _fresh_session() -> None:
+    """A new session (no fixation), keeping the language and text typed before an expiry."""
+    language = session.get("lang")
+    stashed_form = session.get("form_stash")
+    session.clear()
+    if language:
+        session["lang"] = language
+    if stashed_form:  # text typed before the session expired, given back after login
+        session["form_stash"] = stashed_form
+
+
+def _complete_login(user: User) -> None:
+    _fresh_session()
+    login_user(user)
+    flash(_("로그인했습니다."), "success")
+
+
+def _pending_user() -> tuple[User, dict] | None:  # type: ignore[type-arg]
+    """The account whose password was right a moment ago, if still valid."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None
+    user = db.session.get(User, pending.get("user"))
+    if (
+        user is None
+        or not user.active
+        or user.session_token != pending.get("token")
+        or int(time.time()) - int(pending.get("at", 0)) > PENDING_SECONDS
+    ):
+        session.pop(PENDING, None)
+        return None
+    return user, pending
+
+
+def _no_store(page: str, status: int = 200):  # type: ignore[no-untyped-def]
+    response = make_response(page, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/login/second-factor", methods=["GET", "POST"])
+def second_factor():  # type: ignore[no-untyped-def]
+    found = _pending_user()
+    if found is None or not found[0].totp_secret:
+        flash(_("로그인 시간이 지났습니다. 다시 로그인해 주십시오."), "error")
+        return redirect(url_for(".login"), 303)
+    user, pending = found
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        used = twofactor.verify_login_code(db.session, user, form.code.data or "")
+        if used:
+            commit(db.session)
+            target = pending.get("next")
+            _complete_login(user)
+            if used == "recovery":
+                left = twofactor.remaining_recovery_codes(db.session, user)
+                flash(_("복구 코드를 사용했습니다. 남은 복구 코드: %(n)d개", n=left), "warning")
+            return redirect(safe_next(target) or url_for("public.home"), 303)
+        db.session.rollback()
+        locked = twofactor.is_locked(user)
+        if not locked:
+            twofactor.record_failure(db.session, user)
+            commit(db.session)
+        pending["tries"] = int(pending.get("tries", 0)) + 1
+        if pending["tries"] >= MAX_TRIES:
+            session.pop(PENDING, None)
+            flash(_("인증 코드가 여러 번 틀렸습니다. 다시 로그인해 주십시오."), "error")
+            return redirect(url_for(".login"), 303)
+        session[PENDING] = pending
+        if locked or twofactor.is_locked(user):
+            form.code.errors.append(
+                _(
+                    "인증 코드를 너무 여러 번 틀려 잠시 잠겼습니다. %(n)d분 뒤에 다시 해 주십시오.",
+                    n=twofactor.LOCK_MINUTES,
+                )
+            )
+        else:
+            form.code.errors.append(_("인증 코드가 올바르지 않거나 이미 사용되었습니다."))
+    status = 422 if form.errors else 200
+    return _no_store(render_template("auth/second_factor.html", form=form), status)
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+def enrol():  # type: ignore[no-untyped-def]
+    found = _pending_user()
+    if found is None or found[0].totp_secret or not twofactor.requires_second_factor(found[0]):
+        flash(_("로그인 시간이 지났습니다. 다시 로그인해 주십시오."), "error")
+        return redirect(url_for(".login"), 303)
+    user, pending = found
+    secret = pending.get("secret")
+    if not secret:
+        secret = pending["secret"] = twofactor.new_secret()
+        session[PENDING] = pending
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        codes = twofactor.confirm_enrolment(
+            db.session, user, secret=secret, code=form.code.data or ""
+        )
+        if codes:
+            commit(db.session)
+            target = pending.get("next")
+            _complete_login(user)
+            session["recovery_codes"] = {"codes": codes, "next": target}
+            return redirect(url_for(".recovery_codes"), 303)
+        db.session.rollback()
+        form.code.errors.append(
+            _("인증 코드가 올바르지 않습니다. 앱에 지금 보이는 코드를 입력해 주십시오.")
+        )
+    qr = Markup(twofactor.qr_svg(twofactor.provisioning_uri(secret, user.email)))  # noqa: S704 - drawn by segno from our own data
+    groups = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    page = render_template("auth/enrol.html", form=form, qr_svg=qr, secret_groups=groups)
+    return _no_store(page, 422 if form.errors else 200)
+
+
+@bp.route("/login/recovery-codes")
+@login_required
+def recovery_codes():  # type: ignore[no-untyped-def]
+    """The recovery codes just issued, shown once (then gone from the session)."""
+    shown = session.pop("recovery_codes", None)
+    if not isinstance(shown, dict):
+        return redirect(url_for("public.home"), 303)
+    target = safe_next(shown.get("next")) or url_for("public.home")
+    page = render_template("auth/recovery_codes.html", codes=shown["codes"], next_url=target)
+    return _no_store(page)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():  # type: ignore[no-untyped-def]
     form = LoginForm()
@@ -65,16 +207,22 @@ def login():  # type: ignore[no-untyped-def]
         ):
             form.password.errors.append(_("이메일 또는 비밀번호가 올바르지 않습니다."))
         else:
-            language = session.get("lang")
-            stashed_form = session.get("form_stash")
-            session.clear()  # a fresh session at login: no fixation
-            if language:
-                session["lang"] = language
-            if stashed_form:  # text typed before the session expired, given back after login
-                session["form_stash"] = stashed_form
-            login_user(user)
-            flash(_("로그인했습니다."), "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("public.home"), 303)
+            target = safe_next(request.args.get("next"))
+            if twofactor.requires_second_factor(user):
+                # Password right: the account is not logged in until the second factor is.
+                _fresh_session()
+                session[PENDING] = {
+                    "user": user.id,
+                    "token": user.session_token,
+                    "next": target,
+                    "at": int(time.time()),
+                    "tries": 0,
+                }
+                if user.totp_secret:
+                    return redirect(url_for(".second_factor"), 303)
+                return redirect(url_for(".enrol"), 303)
+            _complete_login(user)
+            return redirect(target or url_for("public.home"), 303)
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 

@@ -85,3 +85,10 @@ class ResetForm(FlaskForm):
             EqualTo("password", _l("두 비밀번호가 서로 다릅니다.")),
         ],
     )
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        _l("인증 코드"),
+        validators=[DataRequired(_l("인증 앱의 6자리 코드를 입력해 주십시오.")), Length(max=20)],
+    )

@@ -37,6 +37,7 @@ from workflows.rules import OFFICE_ROLES
 
 from ..filters import FilterError
 from ..guards import require_roles
+from ..privacy import log_personal_data_access
 from .actions import field_errors, perform, targets
 from .forms import ACTION_TITLES, BULK_CHOICES, PAGE_FORMS, ActionForm, BulkForm
 from .queue_filters import encode_cursor, filter_args, parse_queue_filter
@@ -352,6 +353,11 @@ def _render_proposal(
     status: int = 200,
 ):  # type: ignore[no-untyped-def]
     me = _me()
+    show_contact = me.role in OFFICE_ROLES
+    if show_contact:
+        log_personal_data_access(
+            "view_contact", "proposal", proposal.receipt_no or str(proposal.id)
+        )
     goals = targets()
     duplicates = list(
         db.session.scalars(
@@ -370,7 +376,7 @@ def _render_proposal(
         if submitted
         else ("merge_proposal" if request.args.get("merge_into") else None),
         notice=notice,
-        show_contact=me.role in OFFICE_ROLES,
+        show_contact=show_contact,
         deadlines=deadlines(proposal, goals),
         department=department_status(proposal),
         duplicates=duplicates,

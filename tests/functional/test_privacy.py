@@ -1,0 +1,178 @@
+"""No raw personal data (the proposer's name, phone, e-mail) reaches a public page, an export,
+the API or the application's logs: a proposal submitted through the form and taken all the way
+to a numbered repeal is looked for on every public surface, in its raw and its masked forms."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import smtplib
+import zipfile
+from datetime import date
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from models import Proposal, Role, db
+from models.masking import mask_email, mask_name, mask_phone
+from tests import factories
+from tests.functional.helpers import account, csrf_token, login
+from tests.functional.test_citizen import FORM
+from workflows import announcement, deliberation, review, triage
+from workflows.dispatch import commit
+
+NAME = "독고영재"
+PHONE = "010-9876-5432"
+EMAIL = "dokgo.yeongjae@private.example"
+RAW = (NAME, PHONE, EMAIL, "9876-5432", "dokgo.yeongjae")
+
+
+def _submit(client) -> str:  # type: ignore[no-untyped-def]
+    path = "/my/proposals/new"
+    page = client.get(path).get_data(as_text=True)
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]*)"', page).group(1)
+    response = client.post(
+        path,
+        data={
+            **FORM,
+            "contact_name": NAME,
+            "contact_phone": PHONE,
+            "contact_email": EMAIL,
+            "consent": "y",
+            "action": "submit",
+            "submission_key": key,
+            "csrf_token": csrf_token(client, path),
+        },
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    proposal = db.session.scalar(select(Proposal).where(Proposal.contact_email == EMAIL))
+    assert proposal is not None and proposal.contact_name == NAME
+    return proposal.receipt_no
+
+
+def _announce(receipt_no: str) -> tuple[int, int]:
+    office = factories.Office()
+    proposal = db.session.scalar(select(Proposal).where(Proposal.receipt_no == receipt_no))
+    triage.start_review(db.session, office.reviewer, proposal)
+    review.send_to_deliberation(db.session, office.reviewer, proposal)
+    deliberation.decide_proposal(
+        db.session,
+        office.chair,
+        proposal,
+        outcome="repeal",
+        reasons="불합리한 규제입니다",
+        responsible_official="김담당",
+    )
+    notice = announcement.create_announcement(
+        db.session, office.chair, title="주간 발표", announced_on=date(2025, 2, 6)
+    )
+    announcement.add_to_announcement(db.session, office.chair, notice, proposal)
+    announcement.publish_announcement(db.session, office.chair, notice)
+    commit(db.session)
+    return proposal.repeal_no, notice.id  # type: ignore[return-value]
+
+
+def _text_of(body: bytes, content_type: str) -> str:
+    if "spreadsheet" in content_type:
+        book = load_workbook(io.BytesIO(body), read_only=True)
+        cells = [
+            str(value)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        ]
+        # Also the raw XML parts: shared strings, document properties.
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            parts = [archive.read(n).decode("utf-8", "replace") for n in archive.namelist()]
+        return "\n".join(cells + parts)
+    return body.decode("utf-8", "replace")
+
+
+def _assert_no_raw(where: str, text: str) -> None:
+    for value in RAW:
+        assert value not in text, f"{value!r} (personal data) leaked into {where}"
+
+
+def test_no_raw_personal_data_on_public_pages_exports_api_or_logs(app, client, caplog):
+    caplog.set_level(logging.DEBUG)
+    with app.app_context():
+        proposer = account(Role.CITIZEN, name=NAME, email=EMAIL)
+    login(client, proposer)
+    with app.app_context():
+        receipt = _submit(client)
+        number, notice_id = _announce(receipt)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
+
+    public = app.test_client()
+    surfaces = [
+        "/",
+        "/dashboard",
+        "/repeals",
+        f"/repeals/{number}",
+        "/announcements",
+        f"/announcements/{notice_id}",
+        "/proposals",
+        f"/proposals/{receipt}",
+        "/open-data",
+        "/open-data/proposals.csv",
+        "/open-data/proposals.xlsx",
+        "/open-data/repeals.csv",
+        "/open-data/repeals.xlsx",
+        "/api/v1/stats",
+        "/api/v1/repeals",
+        f"/api/v1/proposals/{receipt}",
+        "/api/v1/openapi.json",
+    ]
+    seen_masked = set()
+    for url in surfaces:
+        response = public.get(url)
+        assert response.status_code in (200, 401), (url, response.status_code)
+        text = _text_of(response.get_data(), response.content_type)
+        _assert_no_raw(url, text)
+        if mask_name(NAME) in text:
+            seen_masked.add(url)
+    # The proposer is shown, masked, where the public record names them: the test can fail.
+    assert {
+        f"/repeals/{number}",
+        f"/proposals/{receipt}",
+        "/open-data/proposals.csv",
+    } <= seen_masked
+
+    # The staff list of proposals is for staff, and masked too.
+    staff = app.test_client()
+    with app.app_context():
+        reviewer = account(Role.REVIEWER)
+    login(staff, reviewer)
+    for url in ("/open-data/staff_proposals.csv", "/open-data/staff_proposals.xlsx"):
+        response = staff.get(url)
+        assert response.status_code == 200, url
+        text = _text_of(response.get_data(), response.content_type)
+        _assert_no_raw(url, text)
+        assert mask_name(NAME) in text
+
+    # Nothing the application logged while all this happened holds the raw data either.
+    _assert_no_raw("the application log", caplog.text)
+
+
+def test_a_refused_recipient_is_masked_in_the_log(app, caplog):
+    """A mail server's refusal names the address; the log must not."""
+    refusal = smtplib.SMTPRecipientsRefused({EMAIL: (550, b"5.1.1 unknown user")})
+    caplog.set_level(logging.WARNING)
+    try:
+        raise refusal
+    except smtplib.SMTPRecipientsRefused:
+        logging.getLogger("workflows.jobs").exception(
+            "job %s failed: %s (phone %s)", "notify_proposer", refusal, PHONE
+        )
+    assert "notify_proposer" in caplog.text and "unknown user" in caplog.text
+    assert mask_email(EMAIL) in caplog.text and mask_phone(PHONE) in caplog.text
+    _assert_no_raw("the application log", caplog.text)
+
+
+def test_the_masks_hide_what_they_must():
+    assert mask_name(NAME) == "독**재"
+    assert mask_phone(PHONE) == "010-****-5432"
+    masked = mask_email(EMAIL)
+    assert masked.endswith("@private.example") and "dokgo.yeongjae" not in masked
