@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_jobs(app)
     register_blueprints(app)
+    register_security(app)
     register_errorhandlers(app)
     register_cli(app)
     register_template_helpers(app)
@@ -128,6 +129,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(office_bp, url_prefix="/office")
     app.register_blueprint(attachments_bp, url_prefix="/attachments")
     app.register_blueprint(assisted_bp, url_prefix="/assisted")
+
+
+def register_security(app: Flask) -> None:
+    from .security import register
+
+    register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

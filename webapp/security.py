@@ -1,0 +1,85 @@
+"""HTTP hardening in one place: security headers with a Content-Security-Policy that allows no
+inline script or style, ``no-store`` on pages that may show personal data, and rate limits on the
+login, password-reset and token endpoints (Flask-Limiter; Redis storage when REDIS_URL is set)."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request, session
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+# Nothing inline: scripts and styles come from our own static files only. Charts are inline SVG
+# (markup, not style), so 'self' plus data: images is all a page needs.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+# Endpoint → limits, counted per client address and only on the methods that try a secret.
+RATE_LIMITS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "auth.login": ("10 per minute; 50 per hour", ("POST",)),
+    "auth.register": ("10 per minute; 50 per hour", ("POST",)),
+    "auth.request_reset": ("5 per minute; 20 per hour", ("POST",)),
+    "auth.reset": ("10 per minute; 50 per hour", ("GET", "POST")),
+    "auth.change_password": ("10 per minute; 50 per hour", ("POST",)),
+    "api.create_token": ("10 per minute; 50 per hour", ("POST",)),
+}
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _public_cacheable() -> bool:
+    """Only static files may be kept by a shared cache; every page may carry personal data
+    once someone is logged in, and the personal pages always do."""
+    return request.endpoint == "static"
+
+
+def register(app: Flask) -> None:
+    app.config.setdefault("RATELIMIT_ENABLED", app.config["APP_ENV"] != "testing")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "regrepeal-limits")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+    for endpoint, (limits, methods) in RATE_LIMITS.items():
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = limiter.limit(limits, methods=list(methods))(view)
+
+    production = app.config["APP_ENV"] == "production"
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        if production:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if not _public_cacheable() and (
+            # The session, not current_user: this must not reach the database (it may be down).
+            "_user_id" in session or "Cache-Control" not in response.headers
+        ):
+            # Pages are rendered per visitor (personal data, CSRF tokens): never stored.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
+        return response
