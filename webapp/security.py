@@ -4,8 +4,10 @@ login, password-reset and token endpoints (Flask-Limiter; Redis storage when RED
 
 from __future__ import annotations
 
-from flask import Flask, Response, request, session
-from flask_limiter import Limiter
+from collections.abc import Callable
+
+from flask import Flask, Response, make_response, request, session
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 # Nothing inline: scripts and styles come from our own static files only. Charts are inline SVG
@@ -45,6 +47,10 @@ RATE_LIMITS: dict[str, tuple[str, tuple[str, ...]]] = {
     "auth.reset": ("10 per minute; 50 per hour", ("GET", "POST")),
     "auth.change_password": ("10 per minute; 50 per hour", ("POST",)),
     "api.create_token": ("10 per minute; 50 per hour", ("POST",)),
+    # An anonymous POST to the proposal form stores its text for a day (kept across an expired
+    # session), so the form's POSTs are throttled too: nobody fills the database by flooding.
+    "citizen.new": ("30 per minute; 300 per hour", ("POST",)),
+    "citizen.edit": ("30 per minute; 300 per hour", ("POST",)),
 }
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
@@ -56,16 +62,43 @@ def _public_cacheable() -> bool:
     return request.endpoint == "static"
 
 
+def _limit_check(endpoint: str, limits: str, methods: tuple[str, ...]) -> Callable[[], None]:
+    """A callable limited by Flask-Limiter under its own name, called before the request is
+    looked at; each endpoint keeps its own count."""
+
+    def check() -> None:
+        return None
+
+    name = "check_" + endpoint.replace(".", "_")
+    check.__name__ = check.__qualname__ = name
+    return limiter.limit(limits, methods=list(methods))(check)
+
+
 def register(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_ENABLED", app.config["APP_ENV"] != "testing")
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "regrepeal-limits")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
-    for endpoint, (limits, methods) in RATE_LIMITS.items():
-        view = app.view_functions.get(endpoint)
-        if view is not None:
-            app.view_functions[endpoint] = limiter.limit(limits, methods=list(methods))(view)
+    checks = {endpoint: _limit_check(endpoint, *rule) for endpoint, rule in RATE_LIMITS.items()}
+
+    def _rate_limit() -> None:
+        check = checks.get(request.endpoint or "")
+        if check is not None:
+            check()
+
+    # Counted before anything else looks at the request (the CSRF check, the blueprint guards),
+    # so refused attempts count too.
+    app.before_request_funcs.setdefault(None, []).insert(0, _rate_limit)
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(_exc: RateLimitExceeded):  # type: ignore[no-untyped-def]
+        from .errors import _respond
+
+        response, status = _respond(429)
+        response = make_response(response, status)
+        response.headers["Retry-After"] = "60"
+        return response
 
     production = app.config["APP_ENV"] == "production"
 
