@@ -47,6 +47,8 @@ def build(app: Flask, hostile: str | None = None) -> World:
             State.IN_DELIBERATION, proposer=a, office=office, panel=office.panel[:2]
         )
         decided = factories.proposal_in(State.DECIDED, proposer=a, office=office)
+        if hostile:  # the public pages show announced proposals: give one the hostile text too
+            announced.title = announced.problem = hostile
         attachment = attachments.add_attachment(
             db.session,
             a,
