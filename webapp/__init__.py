@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     app.config.update(build_config(app.instance_path, config))
+    register_converters(app)
     register_extensions(app)
     register_jobs(app)
     register_blueprints(app)
@@ -129,6 +130,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(office_bp, url_prefix="/office")
     app.register_blueprint(attachments_bp, url_prefix="/attachments")
     app.register_blueprint(assisted_bp, url_prefix="/assisted")
+
+
+def register_converters(app: Flask) -> None:
+    from .security import register_converters as bounded_ints
+
+    bounded_ints(app)
 
 
 def register_security(app: Flask) -> None:

@@ -5,10 +5,12 @@ login, password-reset and token endpoints (Flask-Limiter; Redis storage when RED
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, Response, make_response, request, session
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from werkzeug.routing import IntegerConverter, Map
 
 # Nothing inline: scripts and styles come from our own static files only. Charts are inline SVG
 # (markup, not style), so 'self' plus data: images is all a page needs.
@@ -37,6 +39,8 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 
+MAX_DATABASE_INT = 2**31 - 1
+
 HSTS = "max-age=31536000; includeSubDomains"
 
 # Endpoint → limits, counted per client address and only on the methods that try a secret.
@@ -54,6 +58,20 @@ RATE_LIMITS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` up to the largest database key (PostgreSQL ``integer``): a larger number in
+    a URL is no route (404), never an overflow in the database driver (500)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", MAX_DATABASE_INT)
+        super().__init__(map, *args, **kwargs)
+
+
+def register_converters(app: Flask) -> None:
+    """Called before the blueprints add their rules (rules bind their converters when added)."""
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 def _public_cacheable() -> bool:
