@@ -64,7 +64,7 @@ class BoundedIntConverter(IntegerConverter):
     """``<int:…>`` up to the largest database key (PostgreSQL ``integer``): a larger number in
     a URL is no route (404), never an overflow in the database driver (500)."""
 
-    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_DATABASE_INT)
         super().__init__(map, *args, **kwargs)
 
