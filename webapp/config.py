@@ -36,6 +36,8 @@ ENV_KEYS = (
     "ATTACHMENT_MAX_BYTES",
     "ATTACHMENT_MAX_COUNT",
     "ATTACHMENT_MAX_UNCOMPRESSED",
+    "TRUSTED_PROXY_COUNT",
+    "RATELIMIT_STORAGE_URI",
 )
 
 
@@ -114,6 +116,9 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "ATTACHMENT_MAX_UNCOMPRESSED": int(
             settings.get("ATTACHMENT_MAX_UNCOMPRESSED", 100 * 1024 * 1024)
         ),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (the
+        # rate limits count per client address, so behind a proxy this must be set).
+        "TRUSTED_PROXY_COUNT": int(settings.get("TRUSTED_PROXY_COUNT") or 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -125,6 +130,8 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "LANGUAGES": ("ko", "en"),
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
     }
+    if settings.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = settings["RATELIMIT_STORAGE_URI"]
     for key, value in (overrides or {}).items():
         if key not in ENV_KEYS:
             config[key] = value

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, make_response, request, session
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
 # Nothing inline: scripts and styles come from our own static files only. Charts are inline SVG
@@ -117,6 +118,10 @@ def register(app: Flask) -> None:
         response = make_response(response, status)
         response.headers["Retry-After"] = "60"
         return response
+
+    proxies = app.config.get("TRUSTED_PROXY_COUNT", 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     production = app.config["APP_ENV"] == "production"
 

@@ -209,3 +209,17 @@ def test_a_password_change_ends_every_other_session(app: Flask) -> None:
     assert response.status_code == 303
     assert laptop.get("/my/proposals").status_code == 200
     assert phone.get("/my/proposals").status_code == 302
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_count(make_app) -> None:  # type: ignore[no-untyped-def]
+    proxied = make_app(RATELIMIT_ENABLED=True, TRUSTED_PROXY_COUNT=1)
+    client = proxied.test_client()
+    body = {"email": "nobody@test.example", "password": "wrong password"}
+
+    def attempt(address: str) -> int:
+        headers = {"X-Forwarded-For": address}
+        return client.post("/api/v1/tokens", json=body, headers=headers).status_code
+
+    assert [attempt("203.0.113.7") for _ in range(10)] == [401] * 10
+    assert attempt("203.0.113.7") == 429
+    assert attempt("198.51.100.2") == 401
