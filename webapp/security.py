@@ -58,8 +58,6 @@ RATE_LIMITS: dict[str, tuple[str, tuple[str, ...]]] = {
     "citizen.edit": ("30 per minute; 300 per hour", ("POST",)),
 }
 
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
-
 
 class BoundedIntConverter(IntegerConverter):
     """``<int:…>`` up to the largest database key (PostgreSQL ``integer``): a larger number in
@@ -81,7 +79,9 @@ def _public_cacheable() -> bool:
     return request.endpoint == "static"
 
 
-def _limit_check(endpoint: str, limits: str, methods: tuple[str, ...]) -> Callable[[], None]:
+def _limit_check(
+    limiter: Limiter, endpoint: str, limits: str, methods: tuple[str, ...]
+) -> Callable[[], None]:
     """A callable limited by Flask-Limiter under its own name, called before the request is
     looked at; each endpoint keeps its own count."""
 
@@ -98,8 +98,13 @@ def register(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "regrepeal-limits")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # One limiter per application: its settings (enabled, storage) are the app's own.
+    limiter = Limiter(key_func=get_remote_address, default_limits=[])
     limiter.init_app(app)
-    checks = {endpoint: _limit_check(endpoint, *rule) for endpoint, rule in RATE_LIMITS.items()}
+    app.extensions["regrepeal.limiter"] = limiter  # the limits hold only a weak reference
+    checks = {
+        endpoint: _limit_check(limiter, endpoint, *rule) for endpoint, rule in RATE_LIMITS.items()
+    }
 
     def _rate_limit() -> None:
         check = checks.get(request.endpoint or "")
