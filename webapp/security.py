@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, make_response, request, session
+from flask import Flask, Response, abort, jsonify, make_response, request, session
+from flask_babel import gettext as _
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -73,6 +74,32 @@ def register_converters(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul_characters():  # type: ignore[no-untyped-def]
+    """No text field can hold a NUL character (PostgreSQL refuses it): refused up front, with a
+    message, instead of failing in the database driver."""
+    in_query = _has_nul([*request.args.values(), *request.args.keys()])
+    values: list[str] = []
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [*request.form.values(), *request.form.keys()]
+    body = request.get_json(silent=True) if request.is_json else None
+    if not (in_query or _has_nul(values) or _has_nul(body)):
+        return None
+    message = _("입력에 사용할 수 없는 문자(NUL)가 들어 있습니다.")
+    if request.path.startswith("/api/") and not in_query:
+        return jsonify(error="invalid", message=message, errors={"request": message}), 422
+    abort(400, message)
+
+
 def _public_cacheable() -> bool:
     """Only static files may be kept by a shared cache; every page may carry personal data
     once someone is logged in, and the personal pages always do."""
@@ -112,8 +139,9 @@ def register(app: Flask) -> None:
             check()
 
     # Counted before anything else looks at the request (the CSRF check, the blueprint guards),
-    # so refused attempts count too.
-    app.before_request_funcs.setdefault(None, []).insert(0, _rate_limit)
+    # so refused attempts count too; then input no database column can hold is refused.
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks[:0] = [_rate_limit, _refuse_nul_characters]
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(_exc: RateLimitExceeded):  # type: ignore[no-untyped-def]

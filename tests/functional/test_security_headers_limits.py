@@ -223,3 +223,21 @@ def test_behind_a_trusted_proxy_each_client_address_has_its_own_count(make_app) 
     assert [attempt("203.0.113.7") for _ in range(10)] == [401] * 10
     assert attempt("203.0.113.7") == 429
     assert attempt("198.51.100.2") == 401
+
+
+def test_nul_characters_and_odd_digits_are_refused_not_server_errors(app: Flask) -> None:
+    """Found by Schemathesis: NUL in text failed in PostgreSQL's driver, and '¹' passed
+    str.isdigit() and then failed int() (both 500)."""
+    with app.app_context():
+        user = account(Role.REVIEWER)
+    client = app.test_client()
+    login(client, user)
+    assert client.get("/proposals?q=a%00b").status_code == 400
+    assert client.get("/office/?reviewer=%C2%B9").status_code == 400
+    assert client.get("/office/?min_age=%C2%B9").status_code == 400
+    assert client.get("/repeals?announcement=%C2%B9").status_code == 400
+    token = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    response = client.post("/api/v1/panel-sessions", json={"title": "a\x00b"}, headers=headers)
+    assert response.status_code == 422 and response.get_json()["errors"]
+    assert client.get("/api/v1/queue?reviewer=%C2%B9", headers=headers).status_code == 400
