@@ -27,9 +27,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(build_config(app.instance_path, config))
     log_masking.install()
+    register_converters(app)
     register_extensions(app)
     register_jobs(app)
     register_blueprints(app)
+    register_security(app)
     register_errorhandlers(app)
     register_cli(app)
     register_template_helpers(app)
@@ -140,6 +142,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(office_search_bp)
     app.register_blueprint(session_timeout_bp)
+
+
+def register_converters(app: Flask) -> None:
+    from .security import register_converters as bounded_ints
+
+    bounded_ints(app)
+
+
+def register_security(app: Flask) -> None:
+    from .security import register
+
+    register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -44,6 +44,8 @@ ENV_KEYS = (
     "SESSION_LIFETIME_MINUTES",
     "SESSION_WARNING_SECONDS",
     "PERSONAL_DATA_RETENTION_DAYS",
+    "TRUSTED_PROXY_COUNT",
+    "RATELIMIT_STORAGE_URI",
 )
 
 
@@ -137,6 +139,9 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "SESSION_WARNING_SECONDS": int(settings.get("SESSION_WARNING_SECONDS") or 120),
         # Personal data of a closed proposal is destroyed this many days after its last event.
         "PERSONAL_DATA_RETENTION_DAYS": int(settings.get("PERSONAL_DATA_RETENTION_DAYS") or 1095),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (the
+        # rate limits count per client address, so behind a proxy this must be set).
+        "TRUSTED_PROXY_COUNT": int(settings.get("TRUSTED_PROXY_COUNT") or 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -148,6 +153,8 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "LANGUAGES": ("ko", "en"),
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
     }
+    if settings.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = settings["RATELIMIT_STORAGE_URI"]
     for key, value in (overrides or {}).items():
         if key not in ENV_KEYS:
             config[key] = value

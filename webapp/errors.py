@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 
 from flask import Flask, g, jsonify, render_template, request
@@ -16,6 +17,8 @@ from workflows.errors import WorkflowError
 from .extensions import login_manager
 
 log = logging.getLogger(__name__)
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 MESSAGES = {  # shown in the visitor's language
     400: _l("요청을 처리할 수 없습니다. 입력 내용을 확인해 주십시오."),
@@ -33,7 +36,9 @@ MESSAGES = {  # shown in the visitor's language
 
 def request_id() -> str:
     if "request_id" not in g:
-        g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+        given = request.headers.get("X-Request-Id", "")
+        # A proxy's id is kept only when it is a plain token; anything else is replaced.
+        g.request_id = given if _REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
     return str(g.request_id)
 
 

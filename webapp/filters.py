@@ -61,7 +61,7 @@ def _positive(args: dict[str, str], field: str, label: str, maximum: int) -> int
     raw = (args.get(field) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not raw.isdecimal() or not 1 <= int(raw) <= maximum:
         raise FilterError(field, f"{label}은(는) 1부터 {maximum:,} 사이의 숫자여야 합니다")
     return int(raw)
 

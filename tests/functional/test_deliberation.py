@@ -291,7 +291,7 @@ def test_minutes_are_generated_from_the_opinions_for_staff_only(app, scene):
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "철폐에 찬성" in text and "만장일치" in text and "의견 2/3건" in text
-    assert "deliberation.css" in text and "window.print()" in text
+    assert "deliberation.css" in text and "data-print" in text and "js/print.js" in text
     assert _member(app, 1).get(path).status_code == 403
     assert _client(app, "outsider@office.example").get(path).status_code == 404
 

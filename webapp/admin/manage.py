@@ -136,7 +136,7 @@ def _role(value: str | None) -> Role:
 
 
 def _organisation_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isdecimal() and len(value) < 10 else None
 
 
 @bp.route("/users")

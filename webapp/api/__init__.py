@@ -219,6 +219,9 @@ def create_proposal():  # type: ignore[no-untyped-def]
     user = api_user()
     if user is None:
         return _unauthorised()
+    if user.role not in intake.SOURCE_OF_ROLE:
+        message = "제안자는 시민, 공무원 또는 기관 담당자여야 합니다"
+        return jsonify(error="proposer_role", message=message), 403
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return jsonify(error="invalid", message="JSON 객체를 보내 주십시오", errors={}), 422
@@ -261,7 +264,8 @@ def create_proposal():  # type: ignore[no-untyped-def]
         return jsonify(error="invalid", message="입력 내용을 확인해 주십시오", errors=renamed), 422
     except WorkflowError as exc:
         db.session.rollback()
-        return jsonify(error=exc.rule, message=exc.message_ko), exc.status
+        extra = {"errors": {}} if exc.status == 422 else {}  # the 422 shape: FieldErrors
+        return jsonify(error=exc.rule, message=exc.message_ko, **extra), exc.status
     return jsonify(_proposal_json(proposal)), (201 if created else 200)
 
 

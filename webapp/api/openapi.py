@@ -363,6 +363,7 @@ def proposal_paths() -> dict[str, Any]:
                     "201": _ok("Submitted", "ProposalRef"),
                     "200": _ok("Already submitted with this key", "ProposalRef"),
                     "401": _error("No valid token"),
+                    "403": _error("This account's role does not propose (staff)"),
                     "422": _ok("One message per invalid field", "FieldErrors"),
                 },
             }

@@ -178,7 +178,7 @@ def _take_files(form: ProposalForm, proposal: Proposal | None, key: str) -> list
     problems: list[str] = []
     changed = False
     for raw in request.form.getlist("remove_attachment"):
-        held = db.session.get(Attachment, int(raw)) if raw.isdigit() else None
+        held = db.session.get(Attachment, int(raw)) if raw.isdecimal() and len(raw) < 10 else None
         if held is None or held.owner_id != me.id:
             continue
         try:

@@ -260,7 +260,7 @@ def bulk():  # type: ignore[no-untyped-def]
     if not form.validate_on_submit() or form.action.data not in BULK_ACTIONS:
         flash(_("일괄 작업을 선택해 주십시오."), "error")
         return redirect(back, 303)
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdecimal() and len(i) < 10]
     if not ids:
         flash(_("처리할 제안을 하나 이상 선택해 주십시오."), "error")
         return redirect(back, 303)

@@ -193,7 +193,7 @@ def _user(session: Session, user_id: int) -> User:
 def _department(session: Session, value: Any) -> Organisation:
     found = (
         session.get(Organisation, int(value))
-        if str(value).isdigit()
+        if str(value).isdecimal() and len(str(value)) < 10
         else session.scalar(select(Organisation).where(Organisation.code == str(value)))
     )
     if found is None:

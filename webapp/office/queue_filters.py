@@ -56,7 +56,7 @@ def _int(args: dict[str, str], name: str, label: str, minimum: int = 0) -> int |
     value = (args.get(name) or "").strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) < minimum or int(value) > 10**9:
+    if not value.isdecimal() or int(value) < minimum or int(value) > 10**9:
         raise FilterError(name, f"{label}은(는) {minimum} 이상의 정수여야 합니다")
     return int(value)
 
