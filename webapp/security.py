@@ -49,6 +49,10 @@ HSTS = "max-age=31536000; includeSubDomains"
 RATE_LIMITS: dict[str, tuple[str, tuple[str, ...]]] = {
     "auth.login": ("10 per minute; 50 per hour", ("POST",)),
     "auth.register": ("10 per minute; 50 per hour", ("POST",)),
+    # The second factor: codes are six digits, so guesses are throttled per address as well as
+    # counted on the account (which locks after ten wrong codes in a row).
+    "auth.second_factor": ("10 per minute; 50 per hour", ("POST",)),
+    "auth.enrol": ("10 per minute; 50 per hour", ("POST",)),
     "auth.request_reset": ("5 per minute; 20 per hour", ("POST",)),
     "auth.reset": ("10 per minute; 50 per hour", ("GET", "POST")),
     "auth.change_password": ("10 per minute; 50 per hour", ("POST",)),

@@ -68,3 +68,13 @@ def login(client: FlaskClient, user: User, password: str = PASSWORD):  # type: i
             },
         )
     return response
+
+
+def api_token(client: FlaskClient, user: User) -> dict[str, str]:
+    """The Authorization header of a new personal access token (staff who decide add a code)."""
+    body = {"email": user.email, "password": PASSWORD}
+    if user.role in TWO_FACTOR_ROLES:
+        body["otp"] = totp_code(client, user)
+    response = client.post("/api/v1/tokens", json=body)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}

@@ -12,9 +12,9 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select, text
 
-from models import Export, Role, State, User, db
+from models import TWO_FACTOR_ROLES, Export, Role, State, User, db
 from tests import factories, samples
-from tests.functional.helpers import _HASH
+from tests.functional.helpers import _HASH, TOTP_SECRET
 from workflows import attachments, voting
 from workflows.dispatch import commit
 
@@ -26,7 +26,10 @@ class World:
 
 
 def _login_ready(role: Role, name: str | None = None) -> User:
-    return factories.user(role, password_hash=_HASH, name=name)
+    user = factories.user(role, password_hash=_HASH, name=name)
+    if role in TWO_FACTOR_ROLES:  # enrolled: the login helper types the authenticator's code
+        user.totp_secret = TOTP_SECRET
+    return user
 
 
 def build(app: Flask, hostile: str | None = None) -> World:
@@ -37,6 +40,7 @@ def build(app: Flask, hostile: str | None = None) -> World:
         office = factories.Office()
         for user in (office.reviewer, office.chair, *office.panel):
             user.password_hash = _HASH
+            user.totp_secret = TOTP_SECRET
         a = _login_ready(Role.CITIZEN, name=hostile)
         b = _login_ready(Role.CITIZEN)
         overrides = {"title": hostile, "problem": hostile} if hostile else {}

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from models import Role
-from tests.functional.helpers import PASSWORD, account
+from tests.functional.helpers import account, api_token
 
 # Schema-valid requests the server still refuses with a documented 400/422 (an unknown sector
 # code, a date range out of order) are fine: the codes live in the database, not the document.
@@ -35,11 +35,7 @@ def _headers(app: Flask, who: str) -> dict[str, str]:
         return {}
     with app.app_context():
         user = account(Role(who))
-    response = app.test_client().post(
-        "/api/v1/tokens", json={"email": user.email, "password": PASSWORD}
-    )
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+    return api_token(app.test_client(), user)
 
 
 @pytest.mark.parametrize("who", ["anonymous", "citizen", "reviewer"])

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from models import OutboxMessage, Role, State, db
 from tests import factories
-from tests.functional.helpers import PASSWORD, account, login
+from tests.functional.helpers import account, api_token, login
 from workflows import triage
 from workflows.dispatch import commit
 
@@ -58,8 +58,7 @@ def test_the_public_sees_public_proposals_only_and_staff_see_more(app, client, p
         reviewer = account(Role.REVIEWER)
         panel = account(Role.PANEL_MEMBER)
     for user, sees_hidden in ((reviewer, True), (panel, False)):
-        token = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
-        headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+        headers = api_token(client, user)
         staff = client.get(
             "/api/v1/search", query_string={"q": "노상주차장 야간 개방"}, headers=headers
         )

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from models import FormStash, Role, db
-from tests.functional.helpers import PASSWORD, account, csrf_token, login
+from tests.functional.helpers import PASSWORD, account, api_token, csrf_token, login
 from webapp.security import CONTENT_SECURITY_POLICY
 
 
@@ -38,6 +38,22 @@ def test_login_attempts_are_limited_per_address_with_a_korean_page(limited: Flas
     other = limited.test_client()
     response = other.post("/login", data=wrong, environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert response.status_code != 429
+
+
+def test_second_factor_guesses_are_limited_per_address(limited: Flask) -> None:
+    with limited.app_context():
+        reviewer = account(Role.REVIEWER)
+    client = limited.test_client()
+    token = csrf_token(client)
+    password = {"email": reviewer.email, "password": PASSWORD, "csrf_token": token}
+    assert client.post("/login", data=password).headers["Location"].endswith("/second-factor")
+    token = csrf_token(client, "/login/second-factor")
+    statuses = [
+        client.post("/login/second-factor", data={"code": "000000", "csrf_token": token})
+        for _ in range(11)
+    ]
+    assert statuses[-1].status_code == 429
+    assert all(r.status_code != 429 for r in statuses[:4])
 
 
 def test_password_reset_requests_are_limited(limited: Flask) -> None:
@@ -236,8 +252,7 @@ def test_nul_characters_and_odd_digits_are_refused_not_server_errors(app: Flask)
     assert client.get("/office/?reviewer=%C2%B9").status_code == 400
     assert client.get("/office/?min_age=%C2%B9").status_code == 400
     assert client.get("/repeals?announcement=%C2%B9").status_code == 400
-    token = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
-    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    headers = api_token(client, user)
     response = client.post("/api/v1/panel-sessions", json={"title": "a\x00b"}, headers=headers)
     assert response.status_code == 422 and response.get_json()["errors"]
     assert client.get("/api/v1/queue?reviewer=%C2%B9", headers=headers).status_code == 400

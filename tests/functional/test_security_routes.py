@@ -27,6 +27,8 @@ PUBLIC = {
     "auth.register",
     "auth.request_reset",
     "auth.reset",  # guarded by the signed one-time token in the URL
+    "search_pages.public_search",  # public proposals only, masked
+    "api.search_proposals",  # without a token: the same public view
     "votes.index",
     "votes.show",
     "votes.results",
