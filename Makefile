@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app wsgi
 TEST_DATABASE_URL ?= postgresql://127.0.0.1:5432/test
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
 
-.PHONY: setup run test test-embedded test-services lint worker translations
+.PHONY: setup run test test-embedded test-services test-browser-services lint worker translations
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -27,15 +27,21 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# Embedded: SQLite and jobs in-process. The tests that need the real servers are left to the
-# second run, which talks to PostgreSQL, Redis and real RQ worker processes (and fails loudly
-# when one of them is missing).
+# Embedded: SQLite and jobs in-process, with the browser walks. The tests that need the real
+# servers are left to the second run, which talks to PostgreSQL, Redis and real RQ worker
+# processes (and fails loudly when one of them is missing); it leaves out the browser walks,
+# which test the pages the first run has already walked (CI time, see README "Tests").
 test-embedded: setup
 	$(BIN)/pytest -p no:cacheprovider -m "not postgres and not redis"
 
 test-services: setup
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
-		$(BIN)/pytest -p no:cacheprovider
+		$(BIN)/pytest -p no:cacheprovider --ignore=tests/browser
+
+# The browser walks on PostgreSQL + Redis as well (not part of `make test`).
+test-browser-services: setup
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/pytest -p no:cacheprovider tests/browser
 
 test: lint test-embedded test-services
 

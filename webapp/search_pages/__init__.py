@@ -3,9 +3,13 @@ inside the workspace (``/office/search``, with facets and the workspace's filter
 
 from __future__ import annotations
 
+import html
+import re
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from models import RegulationType, Sector, SourceKind, Stage, db
@@ -160,4 +164,16 @@ def facet_label(name: str, value: str, sector_of: dict[str, object], type_of: di
 def _search_helpers() -> dict[str, object]:
     from workflows.public import is_public
 
-    return {"facet_label": facet_label, "is_public_proposal": is_public}
+    return {
+        "facet_label": facet_label,
+        "is_public_proposal": is_public,
+        "highlighted": highlighted,
+    }
+
+
+def highlighted(snippet: str) -> Markup:
+    """A snippet with ``<mark>`` around the matches: every other character is escaped here,
+    whatever the index returned, so the template never turns escaping off."""
+    tags = {"<mark>": Markup("<mark>"), "</mark>": Markup("</mark>")}
+    parts = re.split(r"(</?mark>)", snippet)
+    return Markup("").join(tags.get(part) or escape(html.unescape(part)) for part in parts)
