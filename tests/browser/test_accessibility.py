@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 
 from models import Announcement, AnnouncementState, Proposal, Role, State, User, db, utcnow
 from tests import factories
+from tests.browser.twofactor import enrol_staff, pass_second_factor, unused_code
 from tests.functional.helpers import _HASH, PASSWORD
 from workflows import deliberation, review, voting
 from workflows.dispatch import commit
@@ -97,6 +98,7 @@ def office(app):  # type: ignore[no-untyped-def]
                 select(Announcement.id).where(Announcement.state == AnnouncementState.PUBLISHED)
             ),
         }
+    enrol_staff(app)
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -127,7 +129,7 @@ def _login(browser: Browser, base: str, email: str | None, *, phone: bool = Fals
         page.fill("#email", email)
         page.fill("#password", PASSWORD)
         page.get_by_role("button", name="로그인").click()
-        page.wait_for_load_state()
+        pass_second_factor(page, email)
     return page
 
 
@@ -345,6 +347,9 @@ def _keyboard_login(page: Page, base: str, email: str) -> None:
     _type_into(page, "#email", email)
     _type_into(page, "#password", PASSWORD)
     _follow(page)
+    if page.url.endswith("/login/second-factor"):
+        _type_into(page, "#code", unused_code(email))
+        _follow(page)
     assert "로그아웃" in page.locator(".account").inner_text()
 
 
@@ -357,6 +362,7 @@ def test_keyboard_only_submit_triage_and_decide(app, browser):
         _person(Role.CITIZEN, "hong@citizen.example", "홍길동")
         commit(db.session)
         people = [staff.reviewer.id, staff.chair.id, *(m.id for m in staff.panel)]
+    enrol_staff(app)
     http = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=http.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{http.server_port}"
@@ -453,6 +459,7 @@ def test_a_warning_comes_before_the_session_times_out(office, browser):
     page.fill("#email", "reviewer@office.example")
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="로그인").click()
+    pass_second_factor(page, "reviewer@office.example")
     page.goto(f"{base}/office/proposals/{ids['receipt']}")
     dialog = page.locator("#session-warning")
     assert not dialog.is_visible()

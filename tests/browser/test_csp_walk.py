@@ -14,6 +14,7 @@ from flask import Flask
 from playwright.sync_api import Page, sync_playwright
 from werkzeug.serving import make_server
 
+from tests.browser.twofactor import enrol_staff, pass_second_factor
 from tests.functional.helpers import PASSWORD
 from tests.functional.security_world import World, build
 
@@ -25,6 +26,7 @@ SHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "
 @pytest.fixture
 def served(app: Flask):  # type: ignore[no-untyped-def]
     world = build(app)
+    enrol_staff(app)
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -47,7 +49,7 @@ def _log_in(page: Page, base: str, email: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("form button[type=submit] >> nth=-1")
-    page.wait_for_load_state()
+    pass_second_factor(page, email)
 
 
 def test_no_page_of_the_walk_reports_a_csp_violation(served, page: Page) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 from models import Role, State, db
 from tests import factories
 from tests.browser.test_public_walk import ARGS, CHROMIUM, _shot
+from tests.browser.twofactor import enrol_staff, pass_second_factor
 from tests.functional.helpers import PASSWORD, account
 from workflows.dispatch import commit
 
@@ -31,6 +32,7 @@ def server(app):  # type: ignore[no-untyped-def]
         )
         commit(db.session)
         reviewer = account(Role.REVIEWER)
+    enrol_staff(app)
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -70,6 +72,7 @@ def test_searching_as_a_citizen_and_as_a_reviewer(server, browser):
     staff.fill("input[name=email]", reviewer.email)
     staff.fill("input[name=password]", PASSWORD)
     staff.locator("form button[type=submit]").last.click()
+    pass_second_factor(staff, reviewer.email)
     staff.goto(f"{base}/office/search?q=완화")
     assert staff.locator(".search-results li").count() == 3
     staff.locator("#facet-sector a", has_text="교통").click()
