@@ -43,7 +43,10 @@ test-browser-services: setup
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/pytest -p no:cacheprovider tests/browser
 
-test: lint test-embedded test-services
+# The two runs share nothing (a SQLite file per test vs the PostgreSQL database and Redis), so
+# they run side by side on the two cores; each one's output is printed when it ends.
+test: lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-embedded test-services
 
 worker: setup
 	$(FLASK) worker

@@ -218,7 +218,9 @@ def _killed_mid_job(app_config, make_app, shared_redis, stack) -> None:  # type:
         box.lock()
         try:
             commit(db.session)
-            message_id = db.session.scalars(select(OutboxMessage.id)).one()
+            message_id = db.session.scalars(
+                select(OutboxMessage.id).where(OutboxMessage.job == "notify_proposer")
+            ).one()
             job_id = f"outbox-{message_id}"
             worker = _start_worker(app_config, redis_url, log)
             try:
