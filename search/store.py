@@ -74,7 +74,10 @@ def status(directory: str) -> str:
             return "stale"
         with ix.searcher() as searcher:
             searcher.doc_count()
-    except Exception:
+    except Exception:  # any failure to open or read the index
+        # A damaged index fails inside Whoosh with whatever its reader hits (struct.error,
+        # EOFError, KeyError, unpickling errors …): any failure to open and read it means
+        # "corrupt", which the caller answers by searching the database and queueing a rebuild.
         return "corrupt"
     finally:
         storage.close_opened()  # Whoosh leaves a file it failed to read open

@@ -436,23 +436,36 @@ def show(  # type: ignore[no-untyped-def]
     return render_template("citizen/proposal.html", **context), status
 
 
-@bp.route("/proposals/<int:proposal_id>/answer", methods=["POST"])
-def answer(proposal_id: int):  # type: ignore[no-untyped-def]
-    proposal = _own(proposal_id)
-    form = AnswerForm()
+def _one_field_operation(  # type: ignore[no-untyped-def]
+    proposal, form, field: str, run, done: str, form_name: str
+):
+    """A proposer's operation from a one-field form: done → back to the proposal; refused →
+    the rule next to the field, with what was typed kept."""
     if form.validate_on_submit():
+        text = form[field]
         try:
-            triage.answer_information_request(
-                db.session, _me(), proposal, answer=form.answer.data or ""
-            )
+            run(text.data or "")
             commit(db.session)
         except WorkflowError as exc:
             db.session.rollback()
-            form.answer.errors = [exc.message_ko]
+            text.errors = [exc.message_ko]
         else:
-            flash(_("보완 답변을 보냈습니다. 다시 검토합니다."), "success")
+            flash(done, "success")
             return redirect(url_for(".show", proposal_id=proposal.id), 303)
-    return show(proposal.id, answer_form=form, status=422)
+    return show(proposal.id, status=422, **{form_name: form})
+
+
+@bp.route("/proposals/<int:proposal_id>/answer", methods=["POST"])
+def answer(proposal_id: int):  # type: ignore[no-untyped-def]
+    proposal = _own(proposal_id)
+    return _one_field_operation(
+        proposal,
+        AnswerForm(),
+        "answer",
+        lambda text: triage.answer_information_request(db.session, _me(), proposal, answer=text),
+        _("보완 답변을 보냈습니다. 다시 검토합니다."),
+        "answer_form",
+    )
 
 
 @bp.route("/proposals/<int:proposal_id>/withdraw", methods=["POST"])
@@ -475,17 +488,11 @@ def withdraw(proposal_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/proposals/<int:proposal_id>/reexamination", methods=["POST"])
 def request_reexamination(proposal_id: int):  # type: ignore[no-untyped-def]
     proposal = _own(proposal_id)
-    form = ReexaminationForm()
-    if form.validate_on_submit():
-        try:
-            reexamination.request_reexamination(
-                db.session, _me(), proposal, reasons=form.reasons.data or ""
-            )
-            commit(db.session)
-        except WorkflowError as exc:
-            db.session.rollback()
-            form.reasons.errors = [exc.message_ko]
-        else:
-            flash(_("재심사 요청을 접수했습니다. 다른 검토자가 다시 검토합니다."), "success")
-            return redirect(url_for(".show", proposal_id=proposal.id), 303)
-    return show(proposal.id, reexamination_form=form, status=422)
+    return _one_field_operation(
+        proposal,
+        ReexaminationForm(),
+        "reasons",
+        lambda text: reexamination.request_reexamination(db.session, _me(), proposal, reasons=text),
+        _("재심사 요청을 접수했습니다. 다른 검토자가 다시 검토합니다."),
+        "reexamination_form",
+    )
