@@ -149,17 +149,13 @@ def runner(app: Flask):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()
 
 
-@contextlib.contextmanager
-def demo_application(base: Path, database_template: str, password: str) -> Iterator[Flask]:
-    """An app on its own database (a copy of the template, or the emptied PostgreSQL one) with
-    the demo data loaded once; for modules whose tests all read the same demo campaign."""
-    if PG_URL:
-        _truncate_postgres(PG_URL)
-        url = PG_URL
-    else:
-        shutil.copyfile(database_template, base / "demo.sqlite3")
-        url = f"sqlite:///{base / 'demo.sqlite3'}"
-    application = create_app(
+# The demo accounts' password in the tests: not the default, so that logging in with it proves the
+# loader used the DEMO_PASSWORD setting.
+DEMO_PASSWORD = "pw-for-demo-1"
+
+
+def _demo_app(url: str, base: Path) -> Flask:
+    return create_app(
         {
             "APP_ENV": "testing",
             "SECRET_KEY": "demo",
@@ -168,13 +164,48 @@ def demo_application(base: Path, database_template: str, password: str) -> Itera
             "EXPORT_DIR": str(base / "exports"),
             "IMPORT_DIR": str(base / "imports"),
             "SEARCH_INDEX_DIR": str(base / "index"),
-            "DEMO_PASSWORD": password,
+            "DEMO_PASSWORD": DEMO_PASSWORD,
         }
     )
+
+
+def _load_demo(application: Flask) -> None:
     # The search index is built only by the modules that search the demo data (it takes a while).
     result = application.test_cli_runner().invoke(args=["demo-data", "--no-search-index"])
     assert result.exit_code == 0, result.output
     assert "2,507 proposals, 123 repeals" in result.output
+
+
+@pytest.fixture(scope="session")
+def demo_database(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """On SQLite, a copy of the template with the demo data loaded once per run, which every demo
+    module copies again; on PostgreSQL the URL (each module loads the demo data itself)."""
+    if PG_URL:
+        return PG_URL
+    base = tmp_path_factory.mktemp("demo-template")
+    path = base / "demo.sqlite3"
+    shutil.copyfile(database_template, path)
+    application = _demo_app(f"sqlite:///{path}", base)
+    _load_demo(application)
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return str(path)
+
+
+@contextlib.contextmanager
+def demo_application(base: Path, demo_database: str) -> Iterator[Flask]:
+    """An app on its own database (a copy of the demo database, or the emptied PostgreSQL one
+    with the demo data loaded again), for modules whose tests all read the same demo campaign."""
+    if PG_URL:
+        _truncate_postgres(PG_URL)
+        url = PG_URL
+    else:
+        shutil.copyfile(demo_database, base / "demo.sqlite3")
+        url = f"sqlite:///{base / 'demo.sqlite3'}"
+    application = _demo_app(url, base)
+    if PG_URL:
+        _load_demo(application)
     try:
         yield application
     finally:

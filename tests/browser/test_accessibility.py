@@ -7,29 +7,21 @@ session times out."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from models import Announcement, AnnouncementState, Proposal, Role, State, User, db, utcnow
 from tests import factories
+from tests.browser.support import PHONE, shot
 from tests.browser.twofactor import enrol_staff, pass_second_factor, unused_code
 from tests.functional.helpers import _HASH, PASSWORD
 from workflows import deliberation, review, voting
 from workflows.dispatch import commit
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "regrepeal-shots")
-PHONE = {"width": 390, "height": 844}
 AXE = Axe()
 
 
@@ -38,7 +30,7 @@ def _person(role: Role, email: str, name: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def office(app):  # type: ignore[no-untyped-def]
+def office(app, live_server):  # type: ignore[no-untyped-def]
     """Proposals in every stage, a panel session, an open vote and a draft announcement, all made
     through the workflow operations; the app served on a free port."""
     with app.app_context():
@@ -99,26 +91,11 @@ def office(app):  # type: ignore[no-untyped-def]
             ),
         }
     enrol_staff(app)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{http.server_port}", ids
-    http.shutdown()
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        pytest.fail("browser tests need Debian's Chromium: apt-get install chromium fonts-nanum")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+    yield app, live_server, ids
 
 
 def _shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"a11y-{name}.png"), full_page=True)
+    shot(page, f"a11y-{name}")
 
 
 def _login(browser: Browser, base: str, email: str | None, *, phone: bool = False) -> Page:
@@ -353,7 +330,7 @@ def _keyboard_login(page: Page, base: str, email: str) -> None:
     assert "로그아웃" in page.locator(".account").inner_text()
 
 
-def test_keyboard_only_submit_triage_and_decide(app, browser):
+def test_keyboard_only_submit_triage_and_decide(app, browser, live_server):
     with app.app_context():
         staff = factories.Office.__new__(factories.Office)
         staff.reviewer = _person(Role.REVIEWER, "reviewer@office.example", "이검토")
@@ -363,87 +340,80 @@ def test_keyboard_only_submit_triage_and_decide(app, browser):
         commit(db.session)
         people = [staff.reviewer.id, staff.chair.id, *(m.id for m in staff.panel)]
     enrol_staff(app)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=http.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{http.server_port}"
-    try:
-        # The citizen reaches the form from the menu and sends it empty first.
-        citizen = browser.new_context(locale="ko-KR").new_page()
-        _keyboard_login(citizen, base, "hong@citizen.example")
-        _tab_to(citizen, "nav a[href='/my/proposals/new']")
-        _follow(citizen)
-        _tab_to(citizen, "button[value=submit]")
-        _follow(citizen)
-        assert citizen.title().startswith("오류: 규제 개선 제안하기")
-        assert citizen.evaluate("() => document.activeElement.id") == "error-summary"
-        _shot(citizen, "keyboard-error-summary")
-        # The summary's first link takes the focus to the field it names.
-        citizen.keyboard.press("Tab")
-        first = citizen.evaluate("() => document.activeElement.getAttribute('href')")
-        assert first and first.startswith("#")
-        citizen.keyboard.press("Enter")
-        assert citizen.evaluate("() => '#' + document.activeElement.id") == first
-        for selector, text in (
-            ("#title", "옥외광고물 표시 기간 제한 완화"),
-            ("#current_regulation", "현수막은 15일까지만 걸 수 있습니다."),
-            ("#problem", "행사 준비 기간이 더 길어 두 번 신고해야 합니다."),
-            ("#proposed_change", "행사 기간에 맞추어 30일까지 허용합니다."),
-            ("#expected_effect", "신고 절차가 절반으로 줄어듭니다."),
-            ("#contact_name", "홍길동"),
-        ):
-            citizen.focus("body")
-            _type_into(citizen, selector, text)
-        _tab_to(citizen, "#consent")
-        citizen.keyboard.press("Space")
-        _tab_to(citizen, "button[value=submit]")
-        _follow(citizen)
-        assert "접수" in citizen.title(), citizen.title()
-        with app.app_context():
-            proposal = db.session.scalar(
-                select(Proposal).where(Proposal.title == "옥외광고물 표시 기간 제한 완화")
-            )
-            assert proposal is not None and proposal.state is State.SUBMITTED
-            receipt, proposal_id = proposal.receipt_no, proposal.id
+    base = live_server
+    # The citizen reaches the form from the menu and sends it empty first.
+    citizen = browser.new_context(locale="ko-KR").new_page()
+    _keyboard_login(citizen, base, "hong@citizen.example")
+    _tab_to(citizen, "nav a[href='/my/proposals/new']")
+    _follow(citizen)
+    _tab_to(citizen, "button[value=submit]")
+    _follow(citizen)
+    assert citizen.title().startswith("오류: 규제 개선 제안하기")
+    assert citizen.evaluate("() => document.activeElement.id") == "error-summary"
+    _shot(citizen, "keyboard-error-summary")
+    # The summary's first link takes the focus to the field it names.
+    citizen.keyboard.press("Tab")
+    first = citizen.evaluate("() => document.activeElement.getAttribute('href')")
+    assert first and first.startswith("#")
+    citizen.keyboard.press("Enter")
+    assert citizen.evaluate("() => '#' + document.activeElement.id") == first
+    for selector, text in (
+        ("#title", "옥외광고물 표시 기간 제한 완화"),
+        ("#current_regulation", "현수막은 15일까지만 걸 수 있습니다."),
+        ("#problem", "행사 준비 기간이 더 길어 두 번 신고해야 합니다."),
+        ("#proposed_change", "행사 기간에 맞추어 30일까지 허용합니다."),
+        ("#expected_effect", "신고 절차가 절반으로 줄어듭니다."),
+        ("#contact_name", "홍길동"),
+    ):
+        citizen.focus("body")
+        _type_into(citizen, selector, text)
+    _tab_to(citizen, "#consent")
+    citizen.keyboard.press("Space")
+    _tab_to(citizen, "button[value=submit]")
+    _follow(citizen)
+    assert "접수" in citizen.title(), citizen.title()
+    with app.app_context():
+        proposal = db.session.scalar(
+            select(Proposal).where(Proposal.title == "옥외광고물 표시 기간 제한 완화")
+        )
+        assert proposal is not None and proposal.state is State.SUBMITTED
+        receipt, proposal_id = proposal.receipt_no, proposal.id
 
-        # The reviewer starts the review from the workspace.
-        reviewer = browser.new_context(locale="ko-KR").new_page()
-        _keyboard_login(reviewer, base, "reviewer@office.example")
-        reviewer.goto(f"{base}/office/proposals/{receipt}")
-        _tab_to(reviewer, "#action-start_review summary")
-        reviewer.keyboard.press("Enter")
-        _tab_to(reviewer, "#action-start_review button[type=submit]")
-        _follow(reviewer)
-        _shot(reviewer, "keyboard-triage")
-        with app.app_context():
-            proposal = db.session.get(Proposal, proposal_id)
-            assert proposal is not None and proposal.state is State.IN_REVIEW
-            staff.reviewer, staff.chair, *staff.panel = (db.session.get(User, i) for i in people)
-            # Review and the panel's opinions happen in between (their pages are walked above).
-            review.record_review(db.session, staff.reviewer, proposal, opinion="철폐를 권고합니다.")
-            review.send_to_deliberation(db.session, staff.reviewer, proposal)
-            panel = factories.panel_session(staff, staff.panel, [proposal])
-            for member in staff.panel:
-                deliberation.record_opinion(
-                    db.session, member, panel.agenda[0], vote="repeal", score=5
-                )
-            commit(db.session)
+    # The reviewer starts the review from the workspace.
+    reviewer = browser.new_context(locale="ko-KR").new_page()
+    _keyboard_login(reviewer, base, "reviewer@office.example")
+    reviewer.goto(f"{base}/office/proposals/{receipt}")
+    _tab_to(reviewer, "#action-start_review summary")
+    reviewer.keyboard.press("Enter")
+    _tab_to(reviewer, "#action-start_review button[type=submit]")
+    _follow(reviewer)
+    _shot(reviewer, "keyboard-triage")
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        assert proposal is not None and proposal.state is State.IN_REVIEW
+        staff.reviewer, staff.chair, *staff.panel = (db.session.get(User, i) for i in people)
+        # Review and the panel's opinions happen in between (their pages are walked above).
+        review.record_review(db.session, staff.reviewer, proposal, opinion="철폐를 권고합니다.")
+        review.send_to_deliberation(db.session, staff.reviewer, proposal)
+        panel = factories.panel_session(staff, staff.panel, [proposal])
+        for member in staff.panel:
+            deliberation.record_opinion(db.session, member, panel.agenda[0], vote="repeal", score=5)
+        commit(db.session)
 
-        # The chair decides.
-        chair = browser.new_context(locale="ko-KR").new_page()
-        _keyboard_login(chair, base, "chair@office.example")
-        chair.goto(f"{base}/chair/proposals/{proposal_id}/decide")
-        _choose(chair, "#outcome", "repeal")
-        _type_into(chair, "#reasons", "행사 현수막의 기간 제한은 불합리합니다.")
-        _type_into(chair, "#responsible_official", "박광고")
-        _tab_to(chair, "form.form button[type=submit]")
-        _shot(chair, "keyboard-decide")
-        _follow(chair)
-        assert "발표 전까지는 공개되지 않습니다" in chair.locator(".flashes").inner_text()
-        with app.app_context():
-            proposal = db.session.get(Proposal, proposal_id)
-            assert proposal is not None and proposal.state is State.DECIDED
-    finally:
-        http.shutdown()
+    # The chair decides.
+    chair = browser.new_context(locale="ko-KR").new_page()
+    _keyboard_login(chair, base, "chair@office.example")
+    chair.goto(f"{base}/chair/proposals/{proposal_id}/decide")
+    _choose(chair, "#outcome", "repeal")
+    _type_into(chair, "#reasons", "행사 현수막의 기간 제한은 불합리합니다.")
+    _type_into(chair, "#responsible_official", "박광고")
+    _tab_to(chair, "form.form button[type=submit]")
+    _shot(chair, "keyboard-decide")
+    _follow(chair)
+    assert "발표 전까지는 공개되지 않습니다" in chair.locator(".flashes").inner_text()
+    with app.app_context():
+        proposal = db.session.get(Proposal, proposal_id)
+        assert proposal is not None and proposal.state is State.DECIDED
 
 
 # --- session timeout ----------------------------------------------------------------------------

@@ -4,44 +4,26 @@ script, and the breakdown bars keep their widths without inline style."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-import threading
-from pathlib import Path
-
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Browser, Page
 
+from tests.browser.support import SHOTS
 from tests.browser.twofactor import enrol_staff, pass_second_factor
 from tests.functional.helpers import PASSWORD
 from tests.functional.security_world import World, build
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "regrepeal-shots")
-
 
 @pytest.fixture
-def served(app: Flask):  # type: ignore[no-untyped-def]
+def served(app: Flask, live_server: str):  # type: ignore[no-untyped-def]
     world = build(app)
     enrol_staff(app)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield world, f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
+    return world, live_server
 
 
 @pytest.fixture
-def page():  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        pytest.fail("browser tests need Debian's Chromium: apt-get install chromium fonts-nanum")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser.new_page(viewport={"width": 1280, "height": 900})
-        browser.close()
+def page(browser: Browser) -> Page:
+    return browser.new_page(viewport={"width": 1280, "height": 900})
 
 
 def _log_in(page: Page, base: str, email: str) -> None:

@@ -4,27 +4,19 @@ it; the public page and the register show the next 규제철폐 N호 and the pro
 
 from __future__ import annotations
 
-import os
-import tempfile
-import threading
 from datetime import date
-from pathlib import Path
 
 import pyotp
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import Browser, Page
 
 from models import TWO_FACTOR_ROLES, Proposal, Role, State, db
 from tests import factories
+from tests.browser.support import PHONE, shot
 from tests.functional.helpers import _HASH, PASSWORD, TOTP_SECRET
 from workflows import deliberation, review, triage
 from workflows.dispatch import commit
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "regrepeal-shots")
-PHONE = {"width": 390, "height": 844}
 TITLE = "건설산업 규제철폐 TF 성과 보고회"
 
 
@@ -36,7 +28,7 @@ def _person(role: Role, email: str, name: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def walk(app):  # type: ignore[no-untyped-def]
+def walk(app, live_server):  # type: ignore[no-untyped-def]
     """Two repeals already announced; a citizen's proposal taken into deliberation by the
     reviewer and put on a session of three members, all through the workflow operations."""
     with app.app_context():
@@ -74,26 +66,7 @@ def walk(app):  # type: ignore[no-untyped-def]
         )
         commit(db.session)
         ids = {"proposal": proposal.id, "panel": panel.id, "item": panel.agenda[0].id}
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{http.server_port}", ids
-    http.shutdown()
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        pytest.fail("browser tests need Debian's Chromium: apt-get install chromium fonts-nanum")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    yield app, live_server, ids
 
 
 def _login(browser: Browser, base: str, email: str, *, phone: bool = False) -> Page:
@@ -125,7 +98,7 @@ def test_panel_opinions_decision_and_announcement_in_a_browser(walk, browser):
     first = _login(browser, base, "panel1@office.example")
     _open_item(first, base)
     assert "내 의견을 기록한 뒤에 볼 수 있습니다" in first.locator("#opinions").inner_text()
-    _shot(first, "panel-item-before")
+    shot(first, "panel-item-before")
     first.get_by_label("철폐", exact=True).check()
     first.fill("#score", "5")
     first.fill("#comment", "허가 절차가 과도합니다. 철폐가 맞습니다.")
@@ -137,7 +110,7 @@ def test_panel_opinions_decision_and_announcement_in_a_browser(walk, browser):
     second = _login(browser, base, "panel2@office.example", phone=True)
     _open_item(second, base)
     assert "허가 절차가 과도합니다" not in second.content()
-    _shot(second, "panel-item-phone")
+    shot(second, "panel-item-phone")
     second.get_by_label("철폐", exact=True).check()
     second.fill("#score", "4")
     second.fill("#comment", "안전 관리 조건을 붙여 철폐합니다.")
@@ -145,7 +118,7 @@ def test_panel_opinions_decision_and_announcement_in_a_browser(walk, browser):
     opinions = second.locator("#opinions").inner_text()
     assert "허가 절차가 과도합니다" in opinions and "안전 관리 조건" in opinions
     assert "만장일치" in second.locator("#status").inner_text()
-    _shot(second, "panel-item-after-phone")
+    shot(second, "panel-item-after-phone")
 
     # The third member declares a conflict of interest and is recused.
     third = _login(browser, base, "panel3@office.example")
@@ -156,7 +129,7 @@ def test_panel_opinions_decision_and_announcement_in_a_browser(walk, browser):
     assert "의견 2/2건 기록" in third.locator("#status").inner_text()
     third.get_by_role("link", name="제7차 규제개혁 심사위원회 · 안건 1").click()
     assert "회피" in third.locator("#agenda").inner_text()
-    _shot(third, "panel-session")
+    shot(third, "panel-session")
 
     # The chair reads the minutes, decides, and publishes an announcement.
     chair = _login(browser, base, "chair@office.example")
@@ -164,23 +137,23 @@ def test_panel_opinions_decision_and_announcement_in_a_browser(walk, browser):
     minutes = chair.locator(".minutes").inner_text()
     assert "강심사" in minutes and "윤심사" in minutes and "장심사" in minutes
     assert "제안 단체 자문 이력" in minutes
-    _shot(chair, "panel-minutes")
+    shot(chair, "panel-minutes")
     chair.emulate_media(media="print")
     assert not chair.locator(".site-header").is_visible()
-    _shot(chair, "panel-minutes-print")
+    shot(chair, "panel-minutes-print")
     chair.emulate_media(media="screen")
 
     chair.get_by_role("link", name="결정·발표").click()
     assert "만장일치" in chair.locator("#awaiting").inner_text()
-    _shot(chair, "chair-desk")
+    shot(chair, "chair-desk")
     chair.set_viewport_size(PHONE)
-    _shot(chair, "chair-desk-phone")
+    shot(chair, "chair-desk-phone")
     chair.set_viewport_size({"width": 1280, "height": 720})
     chair.get_by_role("link", name="결정하기").click()
     chair.select_option("#outcome", "repeal")
     chair.fill("#reasons", "허가 기간이 공사 기간을 늘리는 불합리한 절차입니다.")
     chair.fill("#responsible_official", "박주택")
-    _shot(chair, "chair-decide")
+    shot(chair, "chair-decide")
     chair.get_by_role("button", name="결정 기록").click()
     assert "발표 전까지는 공개되지 않습니다" in chair.locator(".flashes").inner_text()
     anonymous = browser.new_page()
@@ -194,11 +167,11 @@ def test_panel_opinions_decision_and_announcement_in_a_browser(walk, browser):
     chair.get_by_label("건설현장 야간작업 허가 절차 간소화").check()
     chair.get_by_role("button", name="발표문 저장").click()
     assert "규제철폐 3호부터" in chair.locator("#publish").inner_text()
-    _shot(chair, "chair-announcement-draft")
+    shot(chair, "chair-announcement-draft")
     chair.get_by_role("button", name="발표하기").click()
     assert chair.locator("h1").inner_text() == TITLE
     assert "3호" in chair.locator("table.list").inner_text()
-    _shot(chair, "announcement-public")
+    shot(chair, "announcement-public")
 
     # The public register and the announcement page, also on a phone.
     anonymous.goto(f"{base}/repeals")
@@ -207,7 +180,7 @@ def test_panel_opinions_decision_and_announcement_in_a_browser(walk, browser):
     assert "규제철폐 3호" in anonymous.locator("h1").inner_text()
     anonymous.set_viewport_size(PHONE)
     anonymous.goto(chair.url)
-    _shot(anonymous, "announcement-public-phone")
+    shot(anonymous, "announcement-public-phone")
     with app.app_context():
         published = db.session.get(Proposal, ids["proposal"])
         assert published.state is State.ANNOUNCED and published.repeal_no == 3
@@ -218,4 +191,4 @@ def test_panel_opinions_decision_and_announcement_in_a_browser(walk, browser):
     proposer.get_by_role("link", name="건설현장 야간작업 허가 절차 간소화").click()
     assert "규제철폐 3호" in proposer.content()
     assert "박주택" in proposer.locator("#decision").inner_text()
-    _shot(proposer, "proposer-sees-repeal-phone")
+    shot(proposer, "proposer-sees-repeal-phone")

@@ -10,7 +10,6 @@ import io
 import mailbox
 import random
 import shutil
-import threading
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -19,11 +18,10 @@ import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from models import Attachment, Proposal, Role, State, User, db
 from tests import samples
-from tests.browser.test_public_walk import SHOTS, _shot, browser  # noqa: F401 - shared fixture
+from tests.browser.support import SHOTS, serving, shot
 from tests.conftest import _truncate_postgres
 from tests.functional.helpers import PASSWORD, TOTP_SECRET, account
 from webapp import create_app
@@ -61,11 +59,8 @@ def office(tmp_path_factory, database_template):  # type: ignore[no-untyped-def]
     )
     with app.app_context():
         staff = {role: account(role) for role in (Role.REVIEWER, Role.CHAIR, Role.AGENCY_STAFF)}
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{http.server_port}", staff, base
-    http.shutdown()
+    with serving(app) as served:
+        yield app, served, staff, base
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -95,7 +90,7 @@ def _fill_proposal(page: Page) -> None:
     page.select_option("#regulation_type_code", "citizen_inconvenience")
 
 
-def test_a_citizen_proposes_answers_and_sees_the_decision(office, browser):  # noqa: F811
+def test_a_citizen_proposes_answers_and_sees_the_decision(office, browser):
     app, base, staff, folder = office
     page = browser.new_page(locale="ko-KR")
     # Registers.
@@ -118,23 +113,23 @@ def test_a_citizen_proposes_answers_and_sees_the_decision(office, browser):  # n
     expect(page.locator("#problem")).to_have_value(
         "배차 간격이 30분이 넘는 노선이 많아 환승 할인을 받지 못합니다."
     )
-    _shot(page, "intake-attachment-refused")
+    shot(page, "intake-attachment-refused")
     attachment = folder / "노선별_배차간격.pdf"
     attachment.write_bytes(samples.pdf())
     page.set_input_files("#attachments", str(attachment))
     page.get_by_role("button", name="미리 보기").click()
     expect(page.locator("#attachment-list")).to_contain_text("노선별_배차간격.pdf")
     page.check("#consent")
-    _shot(page, "intake-form")
+    shot(page, "intake-form")
     page.set_viewport_size({"width": 390, "height": 844})
-    _shot(page, "intake-form-phone")
+    shot(page, "intake-form-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
     # Double-clicks submit: one proposal, one receipt number.
     page.locator("button[name=action][value=submit]").dblclick()
     page.wait_for_url("**/receipt")
     receipt = page.locator("#receipt-no").inner_text().strip()
     assert receipt
-    _shot(page, "intake-receipt")
+    shot(page, "intake-receipt")
     with app.app_context():
         citizen = db.session.scalar(select(User).where(User.email == CITIZEN_EMAIL))
         proposals = db.session.scalars(
@@ -169,7 +164,7 @@ def test_a_citizen_proposes_answers_and_sees_the_decision(office, browser):  # n
     page.goto(f"{base}/my/proposals/{proposal_id}")
     expect(page.locator("#timeline")).to_contain_text("배차 간격이 긴 노선 이름을 알려 주십시오")
     page.fill("textarea#answer", "강서05, 강서07 노선입니다.")
-    _shot(page, "intake-answer")
+    shot(page, "intake-answer")
     page.get_by_role("button", name="답변 보내기").click()
     expect(page.locator(".flash-success")).to_contain_text("보완 답변을 보냈습니다")
     with app.app_context():
@@ -193,9 +188,9 @@ def test_a_citizen_proposes_answers_and_sees_the_decision(office, browser):  # n
     expect(page.locator("#decision")).to_contain_text("환승 인정 시간을 90분으로")
     expect(page.locator("#decision")).to_contain_text("교통정책과 김주무관")
     expect(page.locator("#reexamination")).to_contain_text("재심사를 요청할 수 있습니다")
-    _shot(page, "intake-decision")
+    shot(page, "intake-decision")
     page.set_viewport_size({"width": 390, "height": 844})
-    _shot(page, "intake-decision-phone")
+    shot(page, "intake-decision-phone")
     page.close()
 
 
@@ -232,7 +227,7 @@ def _upload(page: Page, base: str, path: Path) -> str:
     return page.locator("#import-state").inner_text()
 
 
-def test_an_agency_uploads_779_rows_twice_and_ends_with_779_proposals(office, browser):  # noqa: F811
+def test_an_agency_uploads_779_rows_twice_and_ends_with_779_proposals(office, browser):
     app, base, staff, folder = office
     with app.app_context():
         before = db.session.scalar(select(func.count(Proposal.id)))
@@ -274,14 +269,14 @@ def _log_in(page: Page, base: str, email: str) -> None:
     expect(page.locator(".flash-success")).to_contain_text("로그인했습니다")
 
 
-def test_an_admin_creates_a_staff_account_and_reads_the_audit_trail(office, browser):  # noqa: F811
+def test_an_admin_creates_a_staff_account_and_reads_the_audit_trail(office, browser):
     app, base, _staff, _folder = office
     with app.app_context():
         chief = account(Role.ADMIN)
     page = browser.new_page(locale="ko-KR")
     _log_in(page, base, chief.email)
     page.get_by_role("link", name="관리", exact=True).click()
-    _shot(page, "admin-index")
+    shot(page, "admin-index")
     page.get_by_role("link", name="사용자와 역할").click()
     page.get_by_role("link", name="직원 계정 만들기").click()
     page.fill("#email", "desk.reviewer@office.example")
@@ -290,21 +285,21 @@ def test_an_admin_creates_a_staff_account_and_reads_the_audit_trail(office, brow
     page.get_by_role("button", name="저장").click()
     expect(page.locator("#organisation_id-error")).to_contain_text("소속 기관을 정해야")
     expect(page.locator("#name")).to_have_value("창구검토")
-    _shot(page, "admin-user-error")
+    shot(page, "admin-user-error")
     page.select_option("#organisation_id", index=1)
     page.get_by_role("button", name="저장").click()
     expect(page.locator("#records")).to_contain_text("desk.reviewer@office.example")
-    _shot(page, "admin-users")
+    shot(page, "admin-users")
     page.goto(f"{base}/admin/audit")
     expect(page.locator("#audit")).to_contain_text("create_user")
     expect(page.locator("#audit")).to_contain_text(chief.email)
-    _shot(page, "admin-audit")
+    shot(page, "admin-audit")
     page.set_viewport_size({"width": 390, "height": 844})
-    _shot(page, "admin-audit-phone")
+    shot(page, "admin-audit-phone")
     page.close()
 
 
-def test_a_reviewer_enters_a_phoned_in_proposal_for_a_citizen(office, browser):  # noqa: F811
+def test_a_reviewer_enters_a_phoned_in_proposal_for_a_citizen(office, browser):
     app, base, staff, _folder = office
     page = browser.new_page(locale="ko-KR")
     _log_in(page, base, staff[Role.REVIEWER].email)
@@ -317,11 +312,11 @@ def test_a_reviewer_enters_a_phoned_in_proposal_for_a_citizen(office, browser): 
     expect(page.locator("#consent_method-error")).to_contain_text("어떻게 동의했는지")
     expect(page.locator("#citizen_name")).to_have_value("이전화")
     page.check("#consent_method-0")
-    _shot(page, "assisted-form")
+    shot(page, "assisted-form")
     page.get_by_role("button", name="접수하기").click()
     receipt = page.locator("#receipt-no").inner_text().strip()
     expect(page.locator("body")).to_contain_text("규제개혁 신문고")
-    _shot(page, "assisted-receipt")
+    shot(page, "assisted-receipt")
     with app.app_context():
         proposal = db.session.scalar(select(Proposal).where(Proposal.receipt_no == receipt))
         assert proposal.entered_by_id == staff[Role.REVIEWER].id

@@ -5,36 +5,26 @@ XLSX export that opens with the same numbers."""
 from __future__ import annotations
 
 import io
-import os
-import tempfile
-import threading
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import select, update
-from werkzeug.serving import make_server
 
 from models import Proposal, State, User, VoteRound, db, utcnow
+from tests.browser.support import serving, shot
+from tests.conftest import DEMO_PASSWORD
 from workflows import voting
 from workflows.dispatch import commit
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-# Screenshots of every step, to look at; set SCREENSHOT_DIR=docs/screenshots to refresh those.
-SHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "regrepeal-shots")
-
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, database_template):  # type: ignore[no-untyped-def]
+def server(tmp_path_factory, demo_database):  # type: ignore[no-untyped-def]
     from tests.conftest import demo_application
 
-    with demo_application(
-        tmp_path_factory.mktemp("browser"), database_template, "demo-password-2025"
-    ) as app:
+    with demo_application(tmp_path_factory.mktemp("browser"), demo_database) as app:
         yield from _serve(app)
 
 
@@ -60,26 +50,8 @@ def _serve(app):  # type: ignore[no-untyped-def]
         )
         commit(db.session)
         round_id = vote_round.id
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{http.server_port}", round_id
-    http.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        pytest.fail("browser tests need Debian's Chromium: apt-get install chromium fonts-nanum")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    with serving(app) as base:
+        yield app, base, round_id
 
 
 def test_dashboard_shows_the_campaign_figures(server, browser):
@@ -98,9 +70,9 @@ def test_dashboard_shows_the_campaign_figures(server, browser):
     ):
         assert page.locator(f'[data-sector="{code}"] strong').first.inner_text() == count
     assert page.locator("svg[role=img]").count() >= 8
-    _shot(page, "dashboard")
+    shot(page, "dashboard")
     page.set_viewport_size({"width": 390, "height": 844})
-    _shot(page, "dashboard-phone")
+    shot(page, "dashboard-phone")
     page.close()
 
 
@@ -114,7 +86,7 @@ def test_register_lists_one_to_one_hundred_twenty_three(server, browser):
     assert numbers == list(range(1, 124))
     page.get_by_role("link", name="소규모 건축물 용적률 완화").click()
     assert "규제철폐 33호" in page.locator("h1").inner_text()
-    _shot(page, "repeal-33")
+    shot(page, "repeal-33")
     page.close()
 
 
@@ -124,7 +96,7 @@ def test_a_citizen_votes_and_a_second_tab_is_refused_then_results_show(server, b
     first = context.new_page()
     first.goto(f"{base}/login")
     first.fill("#email", "citizen@demo.example")
-    first.fill("#password", "demo-password-2025")
+    first.fill("#password", DEMO_PASSWORD)
     first.get_by_role("button", name="로그인").click()
     first.goto(f"{base}/votes/{round_id}")
     first.get_by_role("link", name="본인확인 후 투표하기").click()
@@ -136,13 +108,13 @@ def test_a_citizen_votes_and_a_second_tab_is_refused_then_results_show(server, b
     second.goto(f"{base}/votes/{round_id}")
     first.locator("input[name=picks]").nth(0).check()
     first.locator("input[name=picks]").nth(2).check()
-    _shot(first, "vote-ballot")
+    shot(first, "vote-ballot")
     first.get_by_role("button", name="투표하기").click()
     assert "투표했습니다" in first.locator(".flashes").inner_text()
     second.locator("input[name=picks]").nth(1).check()
     second.get_by_role("button", name="투표하기").click()
     assert "이미 이 투표에 참여하셨습니다" in second.locator("#error-summary").inner_text()
-    _shot(second, "vote-refused")
+    shot(second, "vote-refused")
     with app.app_context():
         db.session.execute(
             update(VoteRound)
@@ -155,7 +127,7 @@ def test_a_citizen_votes_and_a_second_tab_is_refused_then_results_show(server, b
     assert "1명이 투표했습니다" in anonymous.locator("#voters").inner_text()
     votes = anonymous.locator("#results tbody tr td.num").all_inner_texts()
     assert sorted(int(v) for v in votes)[-2:] == [1, 1] and sum(int(v) for v in votes) == 2
-    _shot(anonymous, "vote-results")
+    shot(anonymous, "vote-results")
     context.close()
     anonymous.close()
 

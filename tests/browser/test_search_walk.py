@@ -3,23 +3,18 @@ a reviewer narrows the staff search with a facet; both pages fit a phone."""
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 from models import Role, State, db
 from tests import factories
-from tests.browser.test_public_walk import ARGS, CHROMIUM, _shot
+from tests.browser.support import shot
 from tests.browser.twofactor import enrol_staff, pass_second_factor
 from tests.functional.helpers import PASSWORD, account
 from workflows.dispatch import commit
 
 
 @pytest.fixture
-def server(app):  # type: ignore[no-untyped-def]
+def server(app, live_server):  # type: ignore[no-untyped-def]
     with app.app_context():
         office = factories.Office()
         factories.proposal_in(State.ANNOUNCED, office=office)
@@ -33,21 +28,7 @@ def server(app):  # type: ignore[no-untyped-def]
         commit(db.session)
         reviewer = account(Role.REVIEWER)
     enrol_staff(app)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}", reviewer
-    http.shutdown()
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        pytest.fail("browser tests need Debian's Chromium: apt-get install chromium fonts-nanum")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+    return live_server, reviewer
 
 
 def test_searching_as_a_citizen_and_as_a_reviewer(server, browser):
@@ -59,9 +40,9 @@ def test_searching_as_a_citizen_and_as_a_reviewer(server, browser):
     page.get_by_role("button", name="검색", exact=True).click()
     assert page.locator(".search-results li").count() == 2
     assert page.locator(".snippet mark").first.inner_text() in ("용적률", "완화")
-    _shot(page, "search")
+    shot(page, "search")
     page.set_viewport_size({"width": 390, "height": 844})
-    _shot(page, "search-phone")
+    shot(page, "search-phone")
     page.fill("#s-q", "마을버스이용시간")  # only received: not public yet
     page.get_by_role("button", name="검색", exact=True).click()
     assert page.locator(".no-hits").count() == 1
@@ -78,7 +59,7 @@ def test_searching_as_a_citizen_and_as_a_reviewer(server, browser):
     staff.locator("#facet-sector a", has_text="교통").click()
     assert staff.locator(".search-results li").count() == 1
     assert "마을버스" in staff.locator(".search-results").inner_text()
-    _shot(staff, "office-search")
+    shot(staff, "office-search")
     staff.set_viewport_size({"width": 390, "height": 844})
-    _shot(staff, "office-search-phone")
+    shot(staff, "office-search-phone")
     staff.close()

@@ -4,34 +4,28 @@ on the server, keeps the recovery codes, and the next login asks for the code; o
 from __future__ import annotations
 
 import re
-import threading
 import time
 
 import pyotp
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from models import Role, User, db
-from tests.browser.test_public_walk import _shot, browser  # noqa: F401 - shared fixture
+from tests.browser.support import shot
 from tests.functional.helpers import PASSWORD, account
 from workflows.dispatch import commit
 
 
 @pytest.fixture
-def served(app):  # type: ignore[no-untyped-def]
+def served(app, live_server):  # type: ignore[no-untyped-def]
     with app.app_context():
         reviewer = account(Role.REVIEWER, name="김검토")
         db.session.get(User, reviewer.id).totp_secret = None  # not enrolled yet
         commit(db.session)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{http.server_port}", reviewer
-    http.shutdown()
+    return app, live_server, reviewer
 
 
-def test_a_reviewer_enrols_and_logs_in_with_the_code(served, browser):  # noqa: F811
+def test_a_reviewer_enrols_and_logs_in_with_the_code(served, browser):
     _app, base, reviewer = served
     page = browser.new_page(locale="ko-KR")
     page.goto(f"{base}/login")
@@ -40,7 +34,7 @@ def test_a_reviewer_enrols_and_logs_in_with_the_code(served, browser):  # noqa: 
     page.get_by_role("button", name="로그인").click()
     expect(page.locator("h1")).to_have_text("2단계 인증 등록")
     expect(page.locator(".totp-qr svg")).to_be_visible()
-    _shot(page, "two-factor-enrol")
+    shot(page, "two-factor-enrol")
     secret = page.locator(".totp-key").inner_text().replace(" ", "")
     page.fill("#code", "000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
     page.get_by_role("button", name="등록하고 로그인").click()
@@ -50,7 +44,7 @@ def test_a_reviewer_enrols_and_logs_in_with_the_code(served, browser):  # noqa: 
     page.get_by_role("button", name="등록하고 로그인").click()
     expect(page.locator(".recovery-codes li")).to_have_count(10)
     expect(page.locator(".flash-success")).to_contain_text("로그인했습니다")
-    _shot(page, "two-factor-recovery-codes")
+    shot(page, "two-factor-recovery-codes")
     page.get_by_role("link", name="계속").click()
     expect(page).to_have_url(f"{base}/")
     page.goto(f"{base}/login/recovery-codes")  # shown once only
@@ -63,7 +57,7 @@ def test_a_reviewer_enrols_and_logs_in_with_the_code(served, browser):  # noqa: 
     second.fill("#password", PASSWORD)
     second.get_by_role("button", name="로그인").click()
     expect(second.locator("h1")).to_have_text("2단계 인증")
-    _shot(second, "two-factor-code-phone")
+    shot(second, "two-factor-code-phone")
     # The enrolment code's time step is used up: the authenticator's next code is accepted.
     second.fill("#code", pyotp.TOTP(secret).at(int(time.time()) + 30))
     second.get_by_role("button", name="확인").click()

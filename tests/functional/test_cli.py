@@ -19,18 +19,17 @@ from models import (
     User,
     db,
 )
+from tests.conftest import DEMO_PASSWORD
 from webapp.config import ConfigurationError, build_config
 from webapp.demo import corpus
 
 
 @pytest.fixture(scope="module")
-def demo_app(tmp_path_factory, database_template):  # type: ignore[no-untyped-def]
-    """One demo load shared by the tests of this module (it replays 2,507 proposals)."""
+def demo_app(tmp_path_factory, demo_database):  # type: ignore[no-untyped-def]
+    """One demo database shared by the tests of this module (it replays 2,507 proposals)."""
     from tests.conftest import demo_application
 
-    with demo_application(
-        tmp_path_factory.mktemp("demo"), database_template, "pw-for-demo-1"
-    ) as application:
+    with demo_application(tmp_path_factory.mktemp("demo"), demo_database) as application:
         yield application
 
 
@@ -205,7 +204,7 @@ def test_demo_accounts_exist_and_log_in_with_the_demo_password(demo_app):
         "/login",
         data={
             "email": "chair@demo.example",
-            "password": "pw-for-demo-1",
+            "password": DEMO_PASSWORD,
             "csrf_token": csrf_token(client),
         },
     )

@@ -13,12 +13,10 @@ from workflows.dispatch import commit
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory, database_template):  # type: ignore[no-untyped-def]
+def demo(tmp_path_factory, demo_database):  # type: ignore[no-untyped-def]
     from tests.conftest import demo_application
 
-    with demo_application(
-        tmp_path_factory.mktemp("search-demo"), database_template, "pw-for-demo-2"
-    ) as application:
+    with demo_application(tmp_path_factory.mktemp("search-demo"), demo_database) as application:
         built = application.test_cli_runner().invoke(args=["search", "rebuild"])
         assert built.exit_code == 0, built.output
         assert "indexed 2,507 proposals" in built.output
