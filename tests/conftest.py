@@ -8,11 +8,13 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
+from werkzeug.routing.rules import Rule
 
 from models import db
 from webapp import create_app
@@ -23,6 +25,27 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 # Tables kept between tests: the schema version and the reference data seeded by migrations.
 KEEP = {"alembic_version", "sector", "regulation_type", "channel", "decline_reason"}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _url_builders_compiled_once() -> Iterator[None]:
+    """Every test builds its own app, and Werkzeug compiles two URL builders (Python source, via
+    ``ast`` and ``compile``) for each of the app's routes: most of ``create_app``'s time. A builder
+    depends only on the rule's text, parts and defaults, and takes the rule as an argument, so
+    the apps of a run share each builder, compiled the first time."""
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple[object, ...], Any] = {}
+
+    def shared(rule: Rule, append_unknown: bool = True) -> Any:
+        defaults = sorted((rule.defaults or {}).items())
+        key = (rule.rule, tuple(rule._trace), repr(defaults), append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(rule, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = shared  # type: ignore[method-assign]
+    yield
+    Rule._compile_builder = compile_builder  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)
