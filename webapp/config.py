@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from models.encryption import SecretKeyError, build_box, derive_key
+
 ENV_KEYS = (
     "APP_ENV",
     "SECRET_KEY",
@@ -30,6 +32,7 @@ ENV_KEYS = (
     "WORKER_SWEEP_SECONDS",
     "IDENTITY_PROVIDER",
     "VOTE_HASH_KEY",
+    "SECRET_ENCRYPTION_KEYS",
     "EXPORT_DIR",
     "EXPORT_INLINE_LIMIT",
     "IMPORT_DIR",
@@ -70,6 +73,20 @@ def _persistent_dev_secret(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _encryption_keys(setting: Any, secret_key: str) -> list[str]:
+    """SECRET_ENCRYPTION_KEYS: Fernet keys separated by commas (or a list), the newest first;
+    without it (embedded mode only) one key derived from SECRET_KEY."""
+    if not setting:
+        return [derive_key(secret_key)]
+    keys = setting.split(",") if isinstance(setting, str) else list(setting)
+    keys = [str(key).strip() for key in keys if str(key).strip()]
+    try:
+        build_box(keys)
+    except SecretKeyError as exc:
+        raise ConfigurationError(f"SECRET_ENCRYPTION_KEYS: {exc}") from None
+    return keys
+
+
 def build_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     instance = Path(instance_path)
     settings: dict[str, Any] = {key: os.environ[key] for key in ENV_KEYS if os.environ.get(key)}
@@ -80,13 +97,23 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
     production = env == "production"
     if production and not settings.get("SECRET_KEY"):
         raise ConfigurationError("SECRET_KEY must be set in production (APP_ENV=production)")
+    if production and not settings.get("SECRET_ENCRYPTION_KEYS"):
+        raise ConfigurationError(
+            "SECRET_ENCRYPTION_KEYS must be set in production (APP_ENV=production): the keys "
+            "that encrypt the staff's authenticator secrets in the database"
+        )
     if not production:
         instance.mkdir(parents=True, exist_ok=True)
     database_url = settings.get("DATABASE_URL") or f"sqlite:///{instance / 'regrepeal.sqlite3'}"
+    secret_key = settings.get("SECRET_KEY") or _persistent_dev_secret(instance)
     config: dict[str, Any] = {
         "APP_ENV": env,
         "TESTING": env == "testing",
-        "SECRET_KEY": settings.get("SECRET_KEY") or _persistent_dev_secret(instance),
+        "SECRET_KEY": secret_key,
+        # Keys of the secrets kept encrypted in the database, newest first (see models/encryption).
+        "SECRET_ENCRYPTION_KEYS": _encryption_keys(
+            settings.get("SECRET_ENCRYPTION_KEYS"), str(secret_key)
+        ),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": settings.get("REDIS_URL") or None,

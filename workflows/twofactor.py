@@ -1,8 +1,9 @@
 """Two-factor login (TOTP, RFC 6238) for the staff who can change a proposal's fate.
 
-Enrolment: a new secret is shown as a QR code; it is stored only once the user has typed a code
-it produced. Then ten one-time recovery codes are issued (only their SHA-256 is kept). A login
-code is accepted once: the last accepted time step is stored and older or equal steps refused.
+Enrolment: a new secret is shown as a QR code; it is stored (encrypted, see models/encryption)
+only once the user has typed a code it produced. Then ten one-time recovery codes are issued
+(only their SHA-256 is kept). A login code is accepted once: the last accepted time step is
+stored and older or equal steps refused.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pyotp
 import segno
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from models import TWO_FACTOR_ROLES, RecoveryCode, User, as_utc, utcnow
 
@@ -191,3 +193,15 @@ def reset_second_factor(session: Session, actor: User | None, user: User) -> Non
         before,
         {"second_factor": False, "sessions_ended": True},
     )
+
+
+def reencrypt_secrets(session: Session) -> int:
+    """Write every stored authenticator secret again, encrypted with the newest key of
+    SECRET_ENCRYPTION_KEYS (after a key rotation; older keys can then be retired). Returns how
+    many were written."""
+    count = 0
+    for user in session.scalars(select(User).where(User.totp_secret.is_not(None))):
+        flag_modified(user, "totp_secret")  # same value, written again with the newest key
+        count += 1
+    session.flush()
+    return count
