@@ -46,6 +46,7 @@ ENV_KEYS = (
     "SEARCH_PRELOAD",
     "SESSION_LIFETIME_MINUTES",
     "SESSION_WARNING_SECONDS",
+    "SESSION_ABSOLUTE_HOURS",
     "PERSONAL_DATA_RETENTION_DAYS",
     "TRUSTED_PROXY_COUNT",
     "RATELIMIT_STORAGE_URI",
@@ -164,11 +165,16 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
             minutes=int(settings.get("SESSION_LIFETIME_MINUTES") or 30)
         ),
         "SESSION_WARNING_SECONDS": int(settings.get("SESSION_WARNING_SECONDS") or 120),
+        # ... and, however active, this long after the login (then the login is asked again).
+        "SESSION_ABSOLUTE_HOURS": float(settings.get("SESSION_ABSOLUTE_HOURS") or 12),
         # Personal data of a closed proposal is destroyed this many days after its last event.
         "PERSONAL_DATA_RETENTION_DAYS": int(settings.get("PERSONAL_DATA_RETENTION_DAYS") or 1095),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (the
         # rate limits count per client address, so behind a proxy this must be set).
         "TRUSTED_PROXY_COUNT": int(settings.get("TRUSTED_PROXY_COUNT") or 0),
+        # In production the cookie is a "__Host-" cookie: the browser takes it only over HTTPS,
+        # for the whole site and from this host alone (no sub-domain can set or read it).
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

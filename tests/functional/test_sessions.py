@@ -4,8 +4,13 @@ account (on any device, or a copied cookie) is refused afterwards."""
 
 from __future__ import annotations
 
+import time
+
+from cryptography.fernet import Fernet
+
 from models import Role, User, db
 from tests.functional.helpers import PASSWORD, account, csrf_token, login
+from webapp import create_app
 from workflows import accounts, admin, twofactor
 from workflows.dispatch import commit
 
@@ -100,3 +105,43 @@ def test_a_second_factor_reset_ends_sessions_and_a_pending_login(app, client):
     assert not _logged_in(client)
     response = halfway.get("/login/enrol")  # may not enrol a new authenticator on the old step
     assert response.status_code == 303 and response.headers["Location"].endswith("/login")
+
+
+def test_an_active_session_still_ends_some_hours_after_the_login(app, client):
+    with app.app_context():
+        user = account(Role.CITIZEN)
+    login(client, user)
+    hours = app.config["SESSION_ABSOLUTE_HOURS"]
+    with client.session_transaction() as session:
+        session["signed_in_at"] = int(time.time() - hours * 3600 + 60)  # a minute left
+    assert _logged_in(client)  # activity (this request) does not move the login time
+    with client.session_transaction() as session:
+        assert session["signed_in_at"] < time.time() - hours * 3600 + 120
+        session["signed_in_at"] = int(time.time() - hours * 3600 - 1)
+    assert not _logged_in(client)
+    assert login(client, user).status_code == 303 and _logged_in(client)
+
+
+def test_the_absolute_lifetime_is_a_setting(make_app):
+    assert make_app(SESSION_ABSOLUTE_HOURS="1").config["SESSION_ABSOLUTE_HOURS"] == 1
+
+
+def test_production_names_the_session_cookie_for_this_host_only(app_config):
+    production = create_app(
+        {
+            **app_config,
+            "APP_ENV": "production",
+            "SECRET_KEY": "s" * 40,
+            "SECRET_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        }
+    )
+    try:
+        response = production.test_client().get("/login", base_url="https://localhost")
+        [cookie] = [
+            c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-session=")
+        ]
+        assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    finally:
+        with production.app_context():
+            db.engine.dispose()
