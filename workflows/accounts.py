@@ -1,5 +1,6 @@
 """Accounts: citizens register themselves; passwords are changed or reset by an e-mailed
-one-time link. Changing a password rotates the session token, so every other session ends."""
+one-time link. Changing a password rotates the session token, so every other session ends, and
+the owner is told by e-mail of every change to how the account logs in (a security notice)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import Role, User
+from models import Role, User, utcnow
 
 from . import outbox
 from .errors import InvalidInput
@@ -32,6 +33,30 @@ def _password_problem(password: str, *, email: str = "", name: str = "") -> str 
     if len(set(password)) < 4:
         return "같은 글자를 되풀이한 비밀번호는 쓸 수 없습니다"
     return None
+
+
+# What a security notice reports: a change to how the account logs in.
+SECURITY_NOTICES = (
+    "password_changed",
+    "password_reset",
+    "second_factor_enrolled",
+    "second_factor_reset",
+    "recovery_code_used",
+)
+
+
+def queue_security_notice(session: Session, user: User, kind: str) -> None:
+    """E-mail the account's owner (after the commit) that its login changed, and when; someone
+    else who did it is noticed by the owner."""
+    assert kind in SECURITY_NOTICES
+    outbox.enqueue(
+        session,
+        "send_security_notice",
+        queue="mail",
+        user_id=user.id,
+        kind=kind,
+        at=utcnow().isoformat(),
+    )
 
 
 def hash_password(password: str) -> str:
@@ -71,7 +96,8 @@ def register_citizen(
 
 
 def change_password(session: Session, user: User, *, current: str, new: str) -> None:
-    """Check the current password, set the new one and end every other session."""
+    """Check the current password, set the new one and end every other session; the owner is
+    e-mailed a security notice."""
     if not user.password_hash or not check_password_hash(user.password_hash, current):
         raise FieldErrors({"current_password": "현재 비밀번호가 올바르지 않습니다"})
     problem = _password_problem(new, email=user.email)
@@ -80,6 +106,7 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
     user.password_hash = hash_password(new)
     user.rotate_session_token()
     session.flush()
+    queue_security_notice(session, user, "password_changed")
 
 
 def _serializer(secret: str) -> URLSafeTimedSerializer:
@@ -132,4 +159,5 @@ def reset_password(session: Session, secret: str, token: str, *, new: str) -> Us
     user.password_hash = hash_password(new)
     user.rotate_session_token()
     session.flush()
+    queue_security_notice(session, user, "password_reset")
     return user

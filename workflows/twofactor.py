@@ -22,6 +22,8 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from models import TWO_FACTOR_ROLES, RecoveryCode, User, as_utc, utcnow
 
+from .accounts import queue_security_notice
+
 ISSUER = "규제철폐 제안센터"
 RECOVERY_CODES = 10
 STEP = 30  # seconds per TOTP code
@@ -77,7 +79,8 @@ def _digest(code: str) -> str:
 
 def confirm_enrolment(session: Session, user: User, *, secret: str, code: str) -> list[str]:
     """Store the secret once a code from it was typed, and issue fresh recovery codes (returned
-    in plain text this once). Returns an empty list when the code is wrong; nothing changes."""
+    in plain text this once); the owner is e-mailed a security notice. Returns an empty list
+    when the code is wrong; nothing changes."""
     step = _matching_step(secret, code, time.time())
     if step is None:
         return []
@@ -86,6 +89,7 @@ def confirm_enrolment(session: Session, user: User, *, secret: str, code: str) -
     user.totp_last_step = step
     codes = issue_recovery_codes(session, user)
     session.flush()
+    queue_security_notice(session, user, "second_factor_enrolled")
     return codes
 
 
@@ -153,6 +157,7 @@ def _check_code(session: Session, user: User, code: str, *, now: float | None) -
         if row is not None:
             row.used_at = utcnow()
             session.flush()
+            queue_security_notice(session, user, "recovery_code_used")
             return "recovery"
     return ""
 
@@ -184,6 +189,7 @@ def reset_second_factor(session: Session, actor: User | None, user: User) -> Non
         old.used_at = utcnow()
     user.rotate_session_token()
     session.flush()
+    queue_security_notice(session, user, "second_factor_reset")
     record_audit(
         session,
         actor,
