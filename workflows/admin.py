@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import (
+    TWO_FACTOR_ROLES,
     AdminAuditEntry,
     Campaign,
     Channel,
@@ -137,6 +138,9 @@ def organisation_by_code(session: Session, code: str) -> Organisation | None:
     return session.scalar(select(Organisation).where(Organisation.code == code))
 
 
+SET_BY_OWNER = "2단계 인증을 쓰는 역할은 본인이 이메일 링크로 비밀번호를 정합니다. 비워 두십시오"
+
+
 def create_user(
     session: Session,
     actor: User | None,
@@ -149,7 +153,9 @@ def create_user(
     password: str | None = None,
 ) -> User:
     """Create an account (staff accounts are tied to an organisation). Without a password the
-    person is e-mailed a link to set one."""
+    person is e-mailed a link to set one; an administrator cannot choose the password of a role
+    that logs in with a second factor (the command line, bootstrapping the first
+    administrator, can)."""
     _check_admin(actor)
     errors: dict[str, str] = {}
     normalised = ""
@@ -161,7 +167,11 @@ def create_user(
         errors["email"] = f"이미 있는 계정입니다: {normalised}"
     clean_name = _text(errors, "name", name, "이름", 100)
     organisation = _organisation(session, errors, role, organisation_id)
-    if password:
+    if password and actor is not None and role in TWO_FACTOR_ROLES:
+        # Whoever knows the password enrols the authenticator at the first login: a password
+        # the administrator typed would let the administrator enrol in the person's place.
+        errors["password"] = SET_BY_OWNER
+    elif password:
         problem = _password_problem(password, email=normalised)
         if problem:
             errors["password"] = problem
