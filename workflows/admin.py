@@ -205,7 +205,9 @@ def update_user(
     organisation_id: int | None,
     phone: str | None = None,
 ) -> User:
-    """Change a person's name, role or organisation. A role change ends their sessions."""
+    """Change a person's name, role or organisation. A role change ends their sessions; made a
+    role that logs in with a second factor before enrolling one, the person is e-mailed a link
+    to set a new password (nobody who knew the old one can enrol in their place)."""
     _check_admin(actor)
     if actor is not None and user.id == actor.id and role is not user.role:
         raise InvalidInput(
@@ -228,9 +230,24 @@ def update_user(
         user.organisation_id = None
     if role_changed:
         user.rotate_session_token()
+    # Promoted to a role that logs in with a second factor and not enrolled yet: whoever knows
+    # the password would enrol, and an administrator may have chosen it. The person sets a
+    # new password by the e-mailed link instead.
+    password_renewed = (
+        role_changed
+        and role in TWO_FACTOR_ROLES
+        and user.totp_secret is None
+        and user.password_hash is not None
+    )
+    if password_renewed:
+        user.password_hash = None
+        outbox.enqueue(session, "send_password_reset", queue="mail", user_id=user.id)
     session.flush()
     action = "change_role" if role_changed else "update_user"
-    record_audit(session, actor, action, "user", str(user.id), before, snapshot(user, USER_FIELDS))
+    after = snapshot(user, USER_FIELDS)
+    if password_renewed:
+        after["password_reset_link_sent"] = True
+    record_audit(session, actor, action, "user", str(user.id), before, after)
     return user
 
 

@@ -126,3 +126,36 @@ def test_the_command_line_still_creates_the_first_administrator_with_a_password(
         app.test_client(), "/login", email="root@office.example", password="bootstrap password 1"
     )
     assert response.headers["Location"].endswith("/login/enrol")
+
+
+def test_promoted_to_reviewer_before_enrolling_the_person_sets_a_new_password(app, ctx):
+    from workflows import admin as admin_ops
+
+    official = db.session.get(User, account(Role.OFFICIAL).id)
+    admin_ops.update_user(
+        db.session,
+        None,
+        official,
+        name=official.name,
+        role=Role.REVIEWER,
+        organisation_id=official.organisation_id,
+    )
+    commit(db.session)
+    assert official.password_hash is None  # a password someone else may know is gone
+    assert login(app.test_client(), official).status_code == 422
+    mails = FileMailer(Path(app.config["MAIL_FILE"])).messages()
+    assert [m["Subject"] for m in mails if m["To"] == official.email] == [
+        "[규제철폐 제안센터] 비밀번호 재설정 안내"
+    ]
+    # An enrolled reviewer made chair keeps the password (the authenticator already guards it).
+    chair_to_be = db.session.get(User, account(Role.REVIEWER).id)
+    admin_ops.update_user(
+        db.session,
+        None,
+        chair_to_be,
+        name=chair_to_be.name,
+        role=Role.CHAIR,
+        organisation_id=chair_to_be.organisation_id,
+    )
+    commit(db.session)
+    assert chair_to_be.password_hash is not None
