@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
+from .encryption import EncryptedString
 from .enums import STAFF_ROLES, OrganisationKind, Role
 
 
@@ -49,9 +50,10 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     # Part of the login cookie: changing it (logout, password change) invalidates copied cookies.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
-    # Two-factor login (TOTP): the shared secret once enrolment is confirmed, and the last time
-    # step accepted, so that a code seen over someone's shoulder cannot be used a second time.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Two-factor login (TOTP): the shared secret once enrolment is confirmed (stored encrypted
+    # with the application's keys, read back in clear), and the last time step accepted, so
+    # that a code seen over someone's shoulder cannot be used a second time.
+    totp_secret: Mapped[str | None] = mapped_column(EncryptedString())
     totp_enrolled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
     # Wrong second-factor codes in a row, kept here and not in the (client-side) session so a

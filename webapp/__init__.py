@@ -9,7 +9,7 @@ from flask import Flask, g, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from models import db
+from models import db, encryption
 from workflows.dispatch import InlineDispatcher, RQDispatcher, dispatch_ready
 from workflows.mail import FileMailer, SMTPMailer
 
@@ -54,6 +54,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    app.extensions[encryption.EXTENSION] = encryption.build_box(
+        app.config["SECRET_ENCRYPTION_KEYS"]
+    )
     db.init_app(app)
     migrate.init_app(app, db)
     csrf.init_app(app)

@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(reminders_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(secrets_cli)
 
 
 @click.command("demo-data")
@@ -305,3 +306,20 @@ def destroy_expired(days: int | None, on: str | None) -> None:
         f"personal data destroyed for {len(done.receipt_nos)} closed proposal(s)"
         f" kept longer than {retention} days; {len(done.files)} attachment(s) removed"
     )
+
+
+@click.group("secrets")
+def secrets_cli() -> None:
+    """Secrets kept encrypted in the database (the staff's authenticator secrets)."""
+
+
+@secrets_cli.command("rotate")
+@with_appcontext
+def secrets_rotate() -> None:
+    """Re-encrypt every stored secret with the first key of SECRET_ENCRYPTION_KEYS. To change
+    the key: put a new key first, keep the old one after it, run this, then drop the old key."""
+    from workflows.twofactor import reencrypt_secrets
+
+    count = reencrypt_secrets(db.session)
+    commit(db.session)
+    click.echo(f"{count} secret(s) encrypted with the newest key")

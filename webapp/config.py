@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from models.encryption import SecretKeyError, build_box, derive_key
+
 ENV_KEYS = (
     "APP_ENV",
     "SECRET_KEY",
@@ -30,6 +32,7 @@ ENV_KEYS = (
     "WORKER_SWEEP_SECONDS",
     "IDENTITY_PROVIDER",
     "VOTE_HASH_KEY",
+    "SECRET_ENCRYPTION_KEYS",
     "EXPORT_DIR",
     "EXPORT_INLINE_LIMIT",
     "IMPORT_DIR",
@@ -43,6 +46,7 @@ ENV_KEYS = (
     "SEARCH_PRELOAD",
     "SESSION_LIFETIME_MINUTES",
     "SESSION_WARNING_SECONDS",
+    "SESSION_ABSOLUTE_HOURS",
     "PERSONAL_DATA_RETENTION_DAYS",
     "TRUSTED_PROXY_COUNT",
     "RATELIMIT_STORAGE_URI",
@@ -70,6 +74,20 @@ def _persistent_dev_secret(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _encryption_keys(setting: Any, secret_key: str) -> list[str]:
+    """SECRET_ENCRYPTION_KEYS: Fernet keys separated by commas (or a list), the newest first;
+    without it (embedded mode only) one key derived from SECRET_KEY."""
+    if not setting:
+        return [derive_key(secret_key)]
+    keys = setting.split(",") if isinstance(setting, str) else list(setting)
+    keys = [str(key).strip() for key in keys if str(key).strip()]
+    try:
+        build_box(keys)
+    except SecretKeyError as exc:
+        raise ConfigurationError(f"SECRET_ENCRYPTION_KEYS: {exc}") from None
+    return keys
+
+
 def build_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     instance = Path(instance_path)
     settings: dict[str, Any] = {key: os.environ[key] for key in ENV_KEYS if os.environ.get(key)}
@@ -80,13 +98,23 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
     production = env == "production"
     if production and not settings.get("SECRET_KEY"):
         raise ConfigurationError("SECRET_KEY must be set in production (APP_ENV=production)")
+    if production and not settings.get("SECRET_ENCRYPTION_KEYS"):
+        raise ConfigurationError(
+            "SECRET_ENCRYPTION_KEYS must be set in production (APP_ENV=production): the keys "
+            "that encrypt the staff's authenticator secrets in the database"
+        )
     if not production:
         instance.mkdir(parents=True, exist_ok=True)
     database_url = settings.get("DATABASE_URL") or f"sqlite:///{instance / 'regrepeal.sqlite3'}"
+    secret_key = settings.get("SECRET_KEY") or _persistent_dev_secret(instance)
     config: dict[str, Any] = {
         "APP_ENV": env,
         "TESTING": env == "testing",
-        "SECRET_KEY": settings.get("SECRET_KEY") or _persistent_dev_secret(instance),
+        "SECRET_KEY": secret_key,
+        # Keys of the secrets kept encrypted in the database, newest first (see models/encryption).
+        "SECRET_ENCRYPTION_KEYS": _encryption_keys(
+            settings.get("SECRET_ENCRYPTION_KEYS"), str(secret_key)
+        ),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": settings.get("REDIS_URL") or None,
@@ -137,11 +165,16 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
             minutes=int(settings.get("SESSION_LIFETIME_MINUTES") or 30)
         ),
         "SESSION_WARNING_SECONDS": int(settings.get("SESSION_WARNING_SECONDS") or 120),
+        # ... and, however active, this long after the login (then the login is asked again).
+        "SESSION_ABSOLUTE_HOURS": float(settings.get("SESSION_ABSOLUTE_HOURS") or 12),
         # Personal data of a closed proposal is destroyed this many days after its last event.
         "PERSONAL_DATA_RETENTION_DAYS": int(settings.get("PERSONAL_DATA_RETENTION_DAYS") or 1095),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (the
         # rate limits count per client address, so behind a proxy this must be set).
         "TRUSTED_PROXY_COUNT": int(settings.get("TRUSTED_PROXY_COUNT") or 0),
+        # In production the cookie is a "__Host-" cookie: the browser takes it only over HTTPS,
+        # for the whole site and from this host alone (no sub-domain can set or read it).
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

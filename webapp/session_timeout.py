@@ -1,14 +1,17 @@
 """The signed-in session ends after ``PERMANENT_SESSION_LIFETIME`` without a request (the cookie
 is re-signed on every request, so activity keeps it alive). Pages of a signed-in user carry the
 lifetime and a warning time; ``static/js/site.js`` warns before the end and offers to continue,
-which posts here (with the CSRF token) and so renews the session."""
+which posts here (with the CSRF token) and so renews the session. Activity does not keep a
+session forever: ``SESSION_ABSOLUTE_HOURS`` after the login it ends and the password (and
+second factor) are asked again."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, session
-from flask_login import current_user, user_logged_in
+from flask_login import current_user, logout_user, user_logged_in
 
 from .extensions import login_manager
 
@@ -21,15 +24,30 @@ def _setup(state: Any) -> None:
     user_logged_in.connect(_make_permanent, app)
 
 
+SIGNED_IN_AT = "signed_in_at"
+
+
 def _make_permanent(_sender: Flask, **_extra: object) -> None:
     session.permanent = True
+    session[SIGNED_IN_AT] = int(time.time())
 
 
 @bp.before_app_request
 def _sessions_expire() -> None:
-    # Sessions signed in before this setting existed get the same lifetime.
-    if "_user_id" in session and not session.permanent:
+    if "_user_id" not in session:
+        return
+    # Sessions signed in before these settings existed get the same lifetimes.
+    if not session.permanent:
         session.permanent = True
+    signed_in_at = session.get(SIGNED_IN_AT)
+    if not isinstance(signed_in_at, int):
+        session[SIGNED_IN_AT] = int(time.time())
+    elif time.time() - signed_in_at > current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600:
+        logout_user()
+        language = session.get("lang")
+        session.clear()
+        if language:
+            session["lang"] = language
 
 
 @bp.app_context_processor

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import (
+    TWO_FACTOR_ROLES,
     AdminAuditEntry,
     Campaign,
     Channel,
@@ -137,6 +138,9 @@ def organisation_by_code(session: Session, code: str) -> Organisation | None:
     return session.scalar(select(Organisation).where(Organisation.code == code))
 
 
+SET_BY_OWNER = "2단계 인증을 쓰는 역할은 본인이 이메일 링크로 비밀번호를 정합니다. 비워 두십시오"
+
+
 def create_user(
     session: Session,
     actor: User | None,
@@ -149,7 +153,9 @@ def create_user(
     password: str | None = None,
 ) -> User:
     """Create an account (staff accounts are tied to an organisation). Without a password the
-    person is e-mailed a link to set one."""
+    person is e-mailed a link to set one; an administrator cannot choose the password of a role
+    that logs in with a second factor (the command line, bootstrapping the first
+    administrator, can)."""
     _check_admin(actor)
     errors: dict[str, str] = {}
     normalised = ""
@@ -161,7 +167,11 @@ def create_user(
         errors["email"] = f"이미 있는 계정입니다: {normalised}"
     clean_name = _text(errors, "name", name, "이름", 100)
     organisation = _organisation(session, errors, role, organisation_id)
-    if password:
+    if password and actor is not None and role in TWO_FACTOR_ROLES:
+        # Whoever knows the password enrols the authenticator at the first login: a password
+        # the administrator typed would let the administrator enrol in the person's place.
+        errors["password"] = SET_BY_OWNER
+    elif password:
         problem = _password_problem(password, email=normalised)
         if problem:
             errors["password"] = problem
@@ -195,7 +205,9 @@ def update_user(
     organisation_id: int | None,
     phone: str | None = None,
 ) -> User:
-    """Change a person's name, role or organisation. A role change ends their sessions."""
+    """Change a person's name, role or organisation. A role change ends their sessions; made a
+    role that logs in with a second factor before enrolling one, the person is e-mailed a link
+    to set a new password (nobody who knew the old one can enrol in their place)."""
     _check_admin(actor)
     if actor is not None and user.id == actor.id and role is not user.role:
         raise InvalidInput(
@@ -218,9 +230,24 @@ def update_user(
         user.organisation_id = None
     if role_changed:
         user.rotate_session_token()
+    # Promoted to a role that logs in with a second factor and not enrolled yet: whoever knows
+    # the password would enrol, and an administrator may have chosen it. The person sets a
+    # new password by the e-mailed link instead.
+    password_renewed = (
+        role_changed
+        and role in TWO_FACTOR_ROLES
+        and user.totp_secret is None
+        and user.password_hash is not None
+    )
+    if password_renewed:
+        user.password_hash = None
+        outbox.enqueue(session, "send_password_reset", queue="mail", user_id=user.id)
     session.flush()
     action = "change_role" if role_changed else "update_user"
-    record_audit(session, actor, action, "user", str(user.id), before, snapshot(user, USER_FIELDS))
+    after = snapshot(user, USER_FIELDS)
+    if password_renewed:
+        after["password_reset_link_sent"] = True
+    record_audit(session, actor, action, "user", str(user.id), before, after)
     return user
 
 

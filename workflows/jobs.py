@@ -11,8 +11,10 @@ import logging
 import secrets
 import traceback
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 from sqlalchemy import select, update
@@ -241,6 +243,45 @@ def send_password_reset(user_id: int) -> None:
             subject=subject,
             text=render_template("email/password_reset.txt", **context),
             html=render_template("email/password_reset.html", **context),
+        )
+    )
+
+
+SEOUL = ZoneInfo("Asia/Seoul")
+SECURITY_NOTICE_SUBJECTS = {
+    "password_changed": "비밀번호가 바뀌었습니다",
+    "password_reset": "비밀번호가 재설정되었습니다",
+    "second_factor_enrolled": "2단계 인증 앱이 등록되었습니다",
+    "second_factor_reset": "2단계 인증이 초기화되었습니다",
+    "recovery_code_used": "복구 코드로 로그인했습니다",
+}
+
+
+@job
+def send_security_notice(user_id: int, kind: str, at: str) -> None:
+    """E-mail the owner of an account that how it logs in changed (a run again after a crash
+    sends the same Message-ID, so the mailbox keeps one copy)."""
+    user = db.session.get(User, user_id)
+    if user is None or kind not in SECURITY_NOTICE_SUBJECTS:
+        return
+    when = datetime.fromisoformat(at).astimezone(SEOUL)
+    subject = f"[규제철폐 제안센터] {SECURITY_NOTICE_SUBJECTS[kind]}"
+    context = {
+        "user": user,
+        "what": SECURITY_NOTICE_SUBJECTS[kind],
+        "kind": kind,
+        "when": when.strftime("%Y-%m-%d %H:%M"),
+        "base_url": current_app.config["PUBLIC_BASE_URL"],
+    }
+    sender = current_app.config["MAIL_SENDER"]
+    mailer().send(
+        build_message(
+            sender=sender,
+            to=user.email,
+            subject=subject,
+            text=render_template("email/security_notice.txt", **context),
+            html=render_template("email/security_notice.html", **context),
+            message_id=stable_message_id(sender, "security-notice", user.id, kind, at),
         )
     )
 

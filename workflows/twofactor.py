@@ -1,8 +1,9 @@
 """Two-factor login (TOTP, RFC 6238) for the staff who can change a proposal's fate.
 
-Enrolment: a new secret is shown as a QR code; it is stored only once the user has typed a code
-it produced. Then ten one-time recovery codes are issued (only their SHA-256 is kept). A login
-code is accepted once: the last accepted time step is stored and older or equal steps refused.
+Enrolment: a new secret is shown as a QR code; it is stored (encrypted, see models/encryption)
+only once the user has typed a code it produced. Then ten one-time recovery codes are issued
+(only their SHA-256 is kept). A login code is accepted once: the last accepted time step is
+stored and older or equal steps refused.
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ import pyotp
 import segno
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from models import TWO_FACTOR_ROLES, RecoveryCode, User, as_utc, utcnow
+
+from .accounts import queue_security_notice
 
 ISSUER = "규제철폐 제안센터"
 RECOVERY_CODES = 10
@@ -75,7 +79,8 @@ def _digest(code: str) -> str:
 
 def confirm_enrolment(session: Session, user: User, *, secret: str, code: str) -> list[str]:
     """Store the secret once a code from it was typed, and issue fresh recovery codes (returned
-    in plain text this once). Returns an empty list when the code is wrong; nothing changes."""
+    in plain text this once); the owner is e-mailed a security notice. Returns an empty list
+    when the code is wrong; nothing changes."""
     step = _matching_step(secret, code, time.time())
     if step is None:
         return []
@@ -84,6 +89,7 @@ def confirm_enrolment(session: Session, user: User, *, secret: str, code: str) -
     user.totp_last_step = step
     codes = issue_recovery_codes(session, user)
     session.flush()
+    queue_security_notice(session, user, "second_factor_enrolled")
     return codes
 
 
@@ -151,6 +157,7 @@ def _check_code(session: Session, user: User, code: str, *, now: float | None) -
         if row is not None:
             row.used_at = utcnow()
             session.flush()
+            queue_security_notice(session, user, "recovery_code_used")
             return "recovery"
     return ""
 
@@ -182,6 +189,7 @@ def reset_second_factor(session: Session, actor: User | None, user: User) -> Non
         old.used_at = utcnow()
     user.rotate_session_token()
     session.flush()
+    queue_security_notice(session, user, "second_factor_reset")
     record_audit(
         session,
         actor,
@@ -191,3 +199,15 @@ def reset_second_factor(session: Session, actor: User | None, user: User) -> Non
         before,
         {"second_factor": False, "sessions_ended": True},
     )
+
+
+def reencrypt_secrets(session: Session) -> int:
+    """Write every stored authenticator secret again, encrypted with the newest key of
+    SECRET_ENCRYPTION_KEYS (after a key rotation; older keys can then be retired). Returns how
+    many were written."""
+    count = 0
+    for user in session.scalars(select(User).where(User.totp_secret.is_not(None))):
+        flag_modified(user, "totp_secret")  # same value, written again with the newest key
+        count += 1
+    session.flush()
+    return count

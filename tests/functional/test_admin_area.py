@@ -115,7 +115,16 @@ def _audit(app):  # type: ignore[no-untyped-def]
         ({"email": "not-an-email"}, "email", "이메일 주소 형식이 올바르지 않습니다"),
         ({"name": ""}, "name", "이름을(를) 입력해 주십시오"),
         ({"organisation_id": ""}, "organisation_id", "직원 계정은 소속 기관을 정해야 합니다"),
-        ({"password": "short"}, "password", "비밀번호는 10자 이상이어야 합니다"),
+        (
+            {"password": "short", "role": "official"},
+            "password",
+            "비밀번호는 12자 이상이어야 합니다",
+        ),
+        (
+            {"password": "a good long pass"},
+            "password",
+            "2단계 인증을 쓰는 역할은 본인이 이메일 링크로 비밀번호를 정합니다",
+        ),
     ],
 )
 def test_staff_account_form_errors_are_named_and_nothing_is_saved(

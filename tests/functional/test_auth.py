@@ -134,7 +134,7 @@ def test_registration_errors_are_named_and_the_typed_values_kept(app, client):
         },
     )
     page = response.get_data(as_text=True)
-    assert "이미 가입된 이메일입니다" in page and "비밀번호는 10자 이상이어야 합니다" in page
+    assert "이미 가입된 이메일입니다" in page and "비밀번호는 12자 이상이어야 합니다" in page
 
 
 def test_password_change_ends_other_sessions(app, client):

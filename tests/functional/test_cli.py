@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from cryptography.fernet import Fernet
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -278,7 +279,12 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path, clean_enviro
         build_config(str(tmp_path), {"APP_ENV": "production"})
     config = build_config(
         str(tmp_path),
-        {"APP_ENV": "production", "SECRET_KEY": "s", "DATABASE_URL": "postgresql://db/x"},
+        {
+            "APP_ENV": "production",
+            "SECRET_KEY": "s",
+            "SECRET_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "DATABASE_URL": "postgresql://db/x",
+        },
     )
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db/x"
     assert config["SESSION_COOKIE_SECURE"] is True

@@ -8,6 +8,7 @@ import os
 import secrets
 
 import pytest
+from cryptography.fernet import Fernet
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -135,7 +136,11 @@ def test_every_answer_carries_the_security_headers(client) -> None:  # type: ign
 
 
 def test_hsts_and_secure_cookies_in_production(make_app) -> None:  # type: ignore[no-untyped-def]
-    production = make_app(APP_ENV="production", SECRET_KEY="a-production-secret")
+    production = make_app(
+        APP_ENV="production",
+        SECRET_KEY="a-production-secret",
+        SECRET_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+    )
     response = production.test_client().get("/login")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert production.config["SESSION_COOKIE_SECURE"] is True

@@ -23,7 +23,10 @@ class UserForm(FlaskForm):
     password = PasswordField(
         _l("처음 비밀번호 (선택)"),
         validators=[Optional(), Length(max=200)],
-        description=_l("비워 두면 비밀번호를 정하는 링크를 이메일로 보냅니다."),
+        description=_l(
+            "비워 두면 비밀번호를 정하는 링크를 이메일로 보냅니다. 2단계 인증을 쓰는 역할"
+            "(검토자·심사위원·위원장·관리자)은 언제나 본인이 링크로 정합니다."
+        ),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
+from cryptography.fernet import InvalidToken
 from flask import (
     Blueprint,
     current_app,
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from models import User, db
+from models.encryption import secret_box
 from workflows import accounts, twofactor
 from workflows.dispatch import commit
 from workflows.errors import WorkflowError
@@ -150,6 +152,15 @@ def second_factor():  # type: ignore[no-untyped-def]
     return _no_store(render_template("auth/second_factor.html", form=form), status)
 
 
+def _enrolment_secret(sealed: object) -> str | None:
+    if not isinstance(sealed, str):
+        return None
+    try:
+        return secret_box().decrypt(sealed.encode(), ttl=PENDING_SECONDS).decode()
+    except InvalidToken:
+        return None
+
+
 @bp.route("/login/enrol", methods=["GET", "POST"])
 def enrol():  # type: ignore[no-untyped-def]
     found = _pending_user()
@@ -157,9 +168,12 @@ def enrol():  # type: ignore[no-untyped-def]
         flash(_("로그인 시간이 지났습니다. 다시 로그인해 주십시오."), "error")
         return redirect(url_for(".login"), 303)
     user, pending = found
-    secret = pending.get("secret")
+    # The secret being enrolled waits in the session cookie, which is signed but readable:
+    # it is kept there encrypted with the application's keys, like in the database.
+    secret = _enrolment_secret(pending.get("secret"))
     if not secret:
-        secret = pending["secret"] = twofactor.new_secret()
+        secret = twofactor.new_secret()
+        pending["secret"] = secret_box().encrypt(secret.encode()).decode()
         session[PENDING] = pending
     form = SecondFactorForm()
     if form.validate_on_submit():

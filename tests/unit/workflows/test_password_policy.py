@@ -1,0 +1,28 @@
+"""The password rules of OWASP ASVS 4 V2.1: at least 12 characters with runs of spaces counted
+as one, pass-phrases of 64 characters and more accepted, more than 128 refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from workflows.accounts import MAX_PASSWORD, MIN_PASSWORD, _password_problem
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["abcdefghijk", "spaced    out", " " * 20 + "abc", "한국어비밀번호는열두"],
+)
+def test_too_short_once_runs_of_spaces_count_as_one(password):
+    assert _password_problem(password) == f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다"
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["twelve chars", "열두 글자 한국어 비밀번호", "a long pass-phrase " * 3 + "x" * 7, "x1y2" * 32],
+)
+def test_long_enough_passwords_and_pass_phrases_are_accepted(password):
+    assert _password_problem(password) is None
+
+
+def test_more_than_128_characters_are_refused():
+    assert _password_problem("ab" * 64 + "c") == f"비밀번호는 {MAX_PASSWORD}자 이하여야 합니다"
