@@ -369,7 +369,5 @@ class ProposalStageFigure(Base):
     proposal_id: Mapped[int] = mapped_column(
         ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True
     )
-    stage: Mapped[Stage] = mapped_column(
-        enum_column(Stage, "stage_figure_stage"), primary_key=True
-    )
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, "stage_figure_stage"), primary_key=True)
     business_days: Mapped[int | None]

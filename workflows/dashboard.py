@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
@@ -91,11 +91,7 @@ def build_dashboard(session: Session, filters: StatsFilter | None = None) -> Das
         ("announced", sum(row.n for row in cube if row.state == State.ANNOUNCED)),
         (
             "in_force",
-            sum(
-                row.n
-                for row in cube
-                if row.implementation_stage == ImplementationStage.IN_FORCE
-            ),
+            sum(row.n for row in cube if row.implementation_stage == ImplementationStage.IN_FORCE),
         ),
     ]
 
@@ -144,7 +140,7 @@ def _stage_days(session: Session, ids: Any) -> list[StageDays]:
         .group_by(ProposalStageFigure.stage, ProposalStageFigure.business_days)
         .order_by(ProposalStageFigure.stage, ProposalStageFigure.business_days)
     ):
-        histograms[stage].append((days, count))
+        histograms[stage].append((cast(int, days), count))
     result = []
     for stage in Stage:
         histogram = histograms.get(stage, [])

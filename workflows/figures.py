@@ -67,6 +67,8 @@ def stage_figures(
     """Stages reached → business days spent there (waiting for the proposer excluded), or None
     when nothing finished counts: a case still in a stage (or a decided repeal awaiting its
     announcement) leaves that stage out, since its last stretch is not over."""
+    if not events:
+        return {}
     intervals = stage_intervals(cast(Sequence[ProposalEvent], events), now)
     still_open = state in OPEN_STATES or (
         state is State.DECIDED and outcome in ANNOUNCEABLE_OUTCOMES

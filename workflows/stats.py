@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -59,16 +59,15 @@ _CUBE = (
 )
 
 
-def breakdown(session: Session, filters: StatsFilter) -> list[Row[Any]]:
+def breakdown(session: Session, filters: StatsFilter) -> list[Any]:
     """Received proposals counted per combination of the figures' columns (``n``)."""
     sub = _received(filters).subquery()
     columns = [sub.c[column.key] for column in _CUBE]
-    return list(
-        session.execute(select(*columns, func.count().label("n")).group_by(*columns)).all()
-    )
+    rows = session.execute(select(*columns, func.count().label("n")).group_by(*columns))
+    return list(rows)
 
 
-def _tally(rows: list[Row[Any]], key: str, codes: list[str]) -> dict[str, int]:
+def _tally(rows: list[Any], key: str, codes: list[str]) -> dict[str, int]:
     counts = {code: 0 for code in codes}
     for row in rows:
         code = getattr(row, key)
@@ -78,7 +77,7 @@ def _tally(rows: list[Row[Any]], key: str, codes: list[str]) -> dict[str, int]:
 
 
 def campaign_stats(
-    session: Session, filters: StatsFilter | None = None, cube: list[Row[Any]] | None = None
+    session: Session, filters: StatsFilter | None = None, cube: list[Any] | None = None
 ) -> dict[str, Any]:
     """Received by source kind and channel, repeals by sector and type, by stage and outcome,
     keyed by DOMAIN.md's codes. Every code of the reference lists appears, with 0 if unused."""

@@ -27,6 +27,7 @@ from workflows.report import campaign_report, report_sheets
 from workflows.stats import StatsFilter, campaign_stats, repeals_by_sector_and_type
 
 from ..charts import Bar, bar_chart, funnel, stacked_bar
+from ..figures_cache import cached
 from ..filters import FilterError, parse_page, parse_public_filter, parse_stats_filter
 from ..helpers import label
 
@@ -40,7 +41,7 @@ def home():  # type: ignore[no-untyped-def]
         filters = parse_stats_filter(request.args.to_dict(), default_campaign=True)
     except FilterError as exc:
         error, filters = exc, StatsFilter()
-    stats = campaign_stats(db.session, filters)
+    stats = cached("home.stats", filters, lambda: campaign_stats(db.session, filters))
     labels = {
         "source": {k.value: k for k in SourceKind},
         "sector": {s.code: s for s in db.session.scalars(select(Sector))},
@@ -55,7 +56,9 @@ def home():  # type: ignore[no-untyped-def]
         filters=filters,
         campaigns=campaigns,
         error=error,
-        cells=repeals_by_sector_and_type(db.session, filters),
+        cells=cached(
+            "home.cells", filters, lambda: repeals_by_sector_and_type(db.session, filters)
+        ),
     ), (400 if error else 200)
 
 
@@ -172,7 +175,7 @@ def dashboard():  # type: ignore[no-untyped-def]
         filters = parse_stats_filter(request.args.to_dict(), default_campaign=False)
     except FilterError as exc:
         error, filters = exc, StatsFilter()
-    board = build_dashboard(db.session, filters)
+    board = cached("dashboard", filters, lambda: build_dashboard(db.session, filters))
     lists = _lists()
     channel_of = {c.code: c for c in db.session.scalars(select(Channel).order_by(Channel.position))}
     reason_of = {r.code: r for r in db.session.scalars(select(DeclineReason))}
