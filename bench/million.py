@@ -477,6 +477,10 @@ class Generator:
             decisions.append(self._decision(pid, sequence, first, at))
             step("decide_proposal", at, State.DECIDED, Stage.DECISION, outcome=first.value)
             at = self._after(at, 10, 30)
+            step("request_reexamination", at, State.IN_REVIEW, Stage.REVIEW)
+            at = self._after(at, 5, 20)
+            step("send_to_deliberation", at, State.IN_DELIBERATION, Stage.DELIBERATION)
+            at = self._after(at, 5, 20)
             sequence = 2
         decisions.append(self._decision(pid, sequence, outcome, at))
         kind = {
