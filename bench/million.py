@@ -646,10 +646,7 @@ def main() -> None:
                 "campaign",
             ):
                 # The table names are the constants above.
-                setval = (
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
-                    f" (SELECT coalesce(max(id), 1) FROM {table}))"  # noqa: S608
-                )
+                setval = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"  # noqa: E501, S608
                 cur.execute(setval)
             cur.execute(
                 "UPDATE counter SET value = %s WHERE name = 'repeal_no'", (generator.repeal_no,)
