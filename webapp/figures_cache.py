@@ -13,6 +13,7 @@ import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import astuple
 from time import monotonic
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from flask import current_app
 
 from models import db
 from workflows.figures import generation
+from workflows.public import PublicFilter
 from workflows.stats import StatsFilter
 
 T = TypeVar("T")
@@ -73,13 +75,15 @@ class FiguresCache:
         return value
 
 
-def filter_key(filters: StatsFilter) -> tuple[Hashable, ...]:
+def filter_key(filters: StatsFilter | PublicFilter) -> tuple[Hashable, ...]:
+    if isinstance(filters, PublicFilter):
+        return astuple(filters)
     campaign = filters.campaign.id if filters.campaign is not None else None
     return (campaign, filters.date_from, filters.date_to)
 
 
-def cached(name: str, filters: StatsFilter, compute: Callable[[], T]) -> T:
+def cached(name: str, filters: StatsFilter | PublicFilter, compute: Callable[[], T]) -> T:
     """``compute()`` unless the same figures for the same filters are cached for this
-    generation (and language: labels are resolved in the views, not cached)."""
+    generation. Only plain figures are cached: labels are resolved per request, per language."""
     cache: FiguresCache = current_app.extensions["regrepeal.figures_cache"]
     return cache.get_or_compute((name, *filter_key(filters)), compute)

@@ -93,9 +93,16 @@ def _filters_or_error() -> tuple[public.PublicFilter, FilterError | None]:
 def repeals():  # type: ignore[no-untyped-def]
     """규제철폐 1호 … N호, filterable by sector, type and announcement."""
     filters, error = _filters_or_error()
-    items = public.repeal_register(db.session, filters)
+    try:
+        page, per_page = parse_page(request.args.to_dict())
+    except FilterError as exc:
+        error, page, per_page = exc, 1, 50
+    total = cached("repeals.total", filters, lambda: public.count_repeals(db.session, filters))
+    result = public.repeal_register_page(
+        db.session, filters, page=page, per_page=per_page, total=total
+    )
     return render_template(
-        "public/repeals.html", items=items, filters=filters, error=error, **_lists()
+        "public/repeals.html", result=result, filters=filters, error=error, **_lists()
     ), (400 if error else 200)
 
 
@@ -137,7 +144,10 @@ def proposals():  # type: ignore[no-untyped-def]
         page, per_page = parse_page(request.args.to_dict())
     except FilterError as exc:
         error, page, per_page = exc, 1, 50
-    result = public.public_proposals(db.session, filters, page=page, per_page=per_page)
+    total = cached(
+        "proposals.total", filters, lambda: public.count_public_proposals(db.session, filters)
+    )
+    result = public.public_proposals(db.session, filters, page=page, per_page=per_page, total=total)
     return render_template(
         "public/proposals.html", result=result, filters=filters, error=error, **_lists()
     ), (400 if error else 200)
