@@ -25,7 +25,15 @@ from .infra import BulkImport, Counter, Export, MailLog, OutboxMessage
 from .office import ReminderLog
 from .panel import AgendaItem, PanelMember, PanelOpinion, PanelSession, Recusal
 from .people import ApiToken, Organisation, User
-from .proposal import Announcement, Campaign, Decision, Proposal, ProposalEvent, Review
+from .proposal import (
+    Announcement,
+    Campaign,
+    Decision,
+    Proposal,
+    ProposalEvent,
+    ProposalStageFigure,
+    Review,
+)
 from .reexamination import ReexaminationRequest
 from .reference import Channel, DeclineReason, RegulationType, Sector
 from .security import PersonalDataAccess, RecoveryCode
@@ -68,6 +76,7 @@ __all__ = [
     "PersonalDataAccess",
     "Proposal",
     "ProposalEvent",
+    "ProposalStageFigure",
     "RecoveryCode",
     "Recusal",
     "ReexaminationRequest",

@@ -356,3 +356,18 @@ class Decision(Base):
 
     proposal: Mapped[Proposal] = relationship(back_populates="decisions")
     decided_by: Mapped[User] = relationship()
+
+
+class ProposalStageFigure(Base):
+    """Derived from the event trail, never edited: one row per stage a proposal has reached, with
+    the business days it has spent there for the public figures (None while the stage is still
+    running or was only spent waiting for the proposer). Rebuilt for a proposal at every flush
+    that changes it (``workflows.figures``), so the dashboard aggregates it in SQL."""
+
+    __tablename__ = "proposal_stage_figure"
+
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True
+    )
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, "stage_figure_stage"), primary_key=True)
+    business_days: Mapped[int | None]

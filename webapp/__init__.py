@@ -86,6 +86,11 @@ def register_jobs(app: Flask) -> None:
         app.extensions["regrepeal.dispatcher"] = RQDispatcher(app.config["REDIS_URL"])
     else:
         app.extensions["regrepeal.dispatcher"] = InlineDispatcher()
+    from .figures_cache import FiguresCache
+
+    app.extensions["regrepeal.figures_cache"] = FiguresCache(
+        app.config["REDIS_URL"], app.config["FIGURES_CACHE_SECONDS"]
+    )
     if app.config["SMTP_HOST"]:
         app.extensions["regrepeal.mailer"] = SMTPMailer(
             host=app.config["SMTP_HOST"],

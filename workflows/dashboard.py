@@ -3,29 +3,23 @@ per stage and re-examinations — all computed from the database and the event t
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, aliased
 
 from models import (
-    ANNOUNCEABLE_OUTCOMES,
-    OPEN_STATES,
     Decision,
     ImplementationStage,
     Outcome,
-    Proposal,
-    ProposalEvent,
+    ProposalStageFigure,
     Stage,
     State,
 )
 
-from .calendar import business_days_between
-from .stats import StatsFilter, _received, campaign_stats
-from .timing import stage_intervals
+from .stats import StatsFilter, _received, breakdown, campaign_stats
 
 FUNNEL = ("received", "review", "deliberation", "decision", "announced", "in_force")
 
@@ -49,57 +43,56 @@ class Dashboard:
     overturned: int
 
 
-def _percentile(values: list[int], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
+def _nearest_rank(histogram: list[tuple[int, int]], rank: int) -> int:
+    """The value at 1-based ``rank`` of the sorted values a (value, count) histogram stands for."""
+    seen = 0
+    for value, count in histogram:
+        seen += count
+        if seen >= rank:
+            return value
+    raise ValueError(rank)
+
+
+def _median_and_p90(histogram: list[tuple[int, int]]) -> tuple[float | None, float | None]:
+    size = sum(count for _value, count in histogram)
+    if not size:
+        return None, None
+    if size % 2:
+        median = float(_nearest_rank(histogram, size // 2 + 1))
+    else:
+        median = (_nearest_rank(histogram, size // 2) + _nearest_rank(histogram, size // 2 + 1)) / 2
     # Nearest-rank percentile: a figure that is one of the observed values.
-    rank = max(1, -(-int(q * 100) * len(ordered) // 100))
-    return float(ordered[rank - 1])
+    rank = max(1, -(-90 * size // 100))
+    return median, float(_nearest_rank(histogram, rank))
 
 
 def build_dashboard(session: Session, filters: StatsFilter | None = None) -> Dashboard:
+    """Every figure by SQL aggregation: one GROUP BY over the received proposals, the stages
+    reached and business days from ``proposal_stage_figure``, decisions grouped per proposal."""
     filters = filters or StatsFilter()
-    received = _received(filters).subquery()
-    ids = select(received.c.id)
+    cube = breakdown(session, filters)
+    ids = select(_received(filters).subquery().c.id)
 
-    sector_type: dict[tuple[str, str], int] = {}
-    for sector, reg_type, count in session.execute(
-        select(received.c.sector_code, received.c.regulation_type_code, func.count()).group_by(
-            received.c.sector_code, received.c.regulation_type_code
-        )
+    sector_type: dict[tuple[str, str], int] = defaultdict(int)
+    for row in cube:
+        sector_type[(row.sector_code or "", row.regulation_type_code or "")] += row.n
+    reached = dict.fromkeys((Stage.REVIEW, Stage.DELIBERATION, Stage.DECISION), 0)
+    for stage, count in session.execute(
+        select(ProposalStageFigure.stage, func.count())
+        .where(ProposalStageFigure.proposal_id.in_(ids), ProposalStageFigure.stage.in_(reached))
+        .group_by(ProposalStageFigure.stage)
     ):
-        sector_type[(sector or "", reg_type or "")] = count
-
-    reached: dict[str, int] = {}
-    for stage in (Stage.REVIEW, Stage.DELIBERATION, Stage.DECISION):
-        reached[stage.value] = (
-            session.scalar(
-                select(func.count(func.distinct(ProposalEvent.proposal_id))).where(
-                    ProposalEvent.proposal_id.in_(ids), ProposalEvent.to_stage == stage
-                )
-            )
-            or 0
-        )
-    total = session.scalar(select(func.count()).select_from(received)) or 0
-    announced = (
-        session.scalar(select(func.count()).where(received.c.state == State.ANNOUNCED.value)) or 0
-    )
-    in_force = (
-        session.scalar(
-            select(func.count()).where(
-                received.c.implementation_stage == ImplementationStage.IN_FORCE.value
-            )
-        )
-        or 0
-    )
+        reached[stage] = count
     funnel = [
-        ("received", total),
-        ("review", reached["review"]),
-        ("deliberation", reached["deliberation"]),
-        ("decision", reached["decision"]),
-        ("announced", announced),
-        ("in_force", in_force),
+        ("received", sum(row.n for row in cube)),
+        ("review", reached[Stage.REVIEW]),
+        ("deliberation", reached[Stage.DELIBERATION]),
+        ("decision", reached[Stage.DECISION]),
+        ("announced", sum(row.n for row in cube if row.state == State.ANNOUNCED)),
+        (
+            "in_force",
+            sum(row.n for row in cube if row.implementation_stage == ImplementationStage.IN_FORCE),
+        ),
     ]
 
     # The reason code of the decision in force for each declined proposal.
@@ -124,8 +117,8 @@ def build_dashboard(session: Session, filters: StatsFilter | None = None) -> Das
 
     reexamined, overturned = _reexaminations(session, ids)
     return Dashboard(
-        stats=campaign_stats(session, filters),
-        sector_type=sector_type,
+        stats=campaign_stats(session, filters, cube=cube),
+        sector_type=dict(sector_type),
         funnel=funnel,
         decline_reasons=decline_reasons,
         stage_days=_stage_days(session, ids),
@@ -136,61 +129,47 @@ def build_dashboard(session: Session, filters: StatsFilter | None = None) -> Das
 
 def _stage_days(session: Session, ids: Any) -> list[StageDays]:
     """Business days per stage for the stages each proposal has left (open stretches excluded),
-    waiting-for-proposer time excluded."""
-    per_proposal: dict[int, list[ProposalEvent]] = defaultdict(list)
-    for event in session.scalars(
-        select(ProposalEvent)
-        .where(ProposalEvent.proposal_id.in_(ids))
-        .order_by(ProposalEvent.proposal_id, ProposalEvent.id)
+    waiting-for-proposer time excluded: median and p90 from a histogram of the derived rows."""
+    histograms: dict[Stage, list[tuple[int, int]]] = defaultdict(list)
+    for stage, days, count in session.execute(
+        select(ProposalStageFigure.stage, ProposalStageFigure.business_days, func.count())
+        .where(
+            ProposalStageFigure.proposal_id.in_(ids),
+            ProposalStageFigure.business_days.is_not(None),
+        )
+        .group_by(ProposalStageFigure.stage, ProposalStageFigure.business_days)
+        .order_by(ProposalStageFigure.stage, ProposalStageFigure.business_days)
     ):
-        per_proposal[event.proposal_id].append(event)
-    cases = {
-        pid: (state, outcome)
-        for pid, state, outcome in session.execute(
-            select(Proposal.id, Proposal.state, Proposal.outcome).where(Proposal.id.in_(ids))
-        )
-    }
-    spent: dict[Stage, list[int]] = defaultdict(list)
-    for proposal_id, events in per_proposal.items():
-        intervals = stage_intervals(events)
-        state, outcome = cases.get(proposal_id, (None, None))
-        # A case still in a stage (or a decided repeal awaiting its announcement): that last
-        # stretch is not finished and would distort the figures.
-        still_open = state in OPEN_STATES or (
-            state is State.DECIDED and outcome in ANNOUNCEABLE_OUTCOMES
-        )
-        if still_open and intervals:
-            current = intervals[-1].stage
-            intervals = [i for i in intervals if i.stage is not current]
-        totals: dict[Stage, int] = defaultdict(int)
-        for interval in intervals:
-            if not interval.paused:
-                totals[interval.stage] += business_days_between(interval.start, interval.end)
-        for stage, days in totals.items():
-            spent[stage].append(days)
+        histograms[stage].append((cast(int, days), count))
     result = []
     for stage in Stage:
-        values = spent.get(stage, [])
-        result.append(
-            StageDays(
-                stage,
-                len(values),
-                float(statistics.median(values)) if values else None,
-                _percentile(values, 0.9),
-            )
-        )
+        histogram = histograms.get(stage, [])
+        median, p90 = _median_and_p90(histogram)
+        result.append(StageDays(stage, sum(count for _days, count in histogram), median, p90))
     return result
 
 
 def _reexaminations(session: Session, ids: Any) -> tuple[int, int]:
     """Proposals decided more than once, and how many of those changed the first answer."""
-    rows = session.execute(
-        select(Decision.proposal_id, Decision.sequence, Decision.outcome)
+    span = (
+        select(
+            Decision.proposal_id,
+            func.min(Decision.sequence).label("first"),
+            func.max(Decision.sequence).label("last"),
+        )
         .where(Decision.proposal_id.in_(ids))
-        .order_by(Decision.proposal_id, Decision.sequence)
-    ).all()
-    by_proposal: dict[int, list[Outcome]] = defaultdict(list)
-    for proposal_id, _sequence, outcome in rows:
-        by_proposal[proposal_id].append(outcome)
-    again = [outcomes for outcomes in by_proposal.values() if len(outcomes) > 1]
-    return len(again), sum(1 for outcomes in again if outcomes[-1] != outcomes[0])
+        .group_by(Decision.proposal_id)
+        .having(func.count() > 1)
+        .subquery()
+    )
+    first, last = aliased(Decision), aliased(Decision)
+    again, changed = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((first.outcome != last.outcome, 1), else_=0)), 0),
+        )
+        .select_from(span)
+        .join(first, (first.proposal_id == span.c.proposal_id) & (first.sequence == span.c.first))
+        .join(last, (last.proposal_id == span.c.proposal_id) & (last.sequence == span.c.last))
+    ).one()
+    return int(again), int(changed)

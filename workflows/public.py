@@ -100,6 +100,43 @@ def repeal_register(session: Session, filters: PublicFilter | None = None) -> li
     return list(session.scalars(_filtered(query, filters or PublicFilter())))
 
 
+def repeal_register_page(
+    session: Session,
+    filters: PublicFilter,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    total: int | None = None,
+) -> Page:
+    """One page of the register in number order (``total`` when the caller has it cached)."""
+    query = _filtered(select(Proposal).where(Proposal.state == State.ANNOUNCED), filters)
+    if total is None:
+        total = count_rows(session, query)
+    items = list(
+        session.scalars(
+            query.options(joinedload(Proposal.announcement))
+            .order_by(Proposal.repeal_no)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+    )
+    return Page(items, total, page, per_page)
+
+
+def count_rows(session: Session, query: Select[Any]) -> int:
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def count_repeals(session: Session, filters: PublicFilter) -> int:
+    return count_rows(
+        session, _filtered(select(Proposal.id).where(Proposal.state == State.ANNOUNCED), filters)
+    )
+
+
+def count_public_proposals(session: Session, filters: PublicFilter) -> int:
+    return count_rows(session, _filtered(select(Proposal.id).where(public_condition()), filters))
+
+
 def repeal_by_number(session: Session, number: int) -> Proposal | None:
     return session.scalar(
         select(Proposal).where(Proposal.repeal_no == number, Proposal.state == State.ANNOUNCED)
@@ -136,11 +173,17 @@ class Page:
 
 
 def public_proposals(
-    session: Session, filters: PublicFilter, *, page: int = 1, per_page: int = 50
+    session: Session,
+    filters: PublicFilter,
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    total: int | None = None,
 ) -> Page:
-    """Public proposals, newest first."""
+    """Public proposals, newest first (``total`` when the caller has it cached)."""
     base = _filtered(select(Proposal).where(public_condition()), filters)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    if total is None:
+        total = count_public_proposals(session, filters)
     items = list(
         session.scalars(
             base.order_by(Proposal.submitted_at.desc(), Proposal.id.desc())

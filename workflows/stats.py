@@ -45,24 +45,45 @@ def _received(filters: StatsFilter) -> Select[Any]:
     return query
 
 
-def _count_by(session: Session, base: Select[Any], column: Any, codes: list[str]) -> dict[str, int]:
-    sub = base.subquery()
-    rows = session.execute(
-        select(sub.c[column.key], func.count()).group_by(sub.c[column.key])
-    ).all()
+# The columns the public figures break proposals down by: one GROUP BY over them (a "cube" of a
+# few hundred rows at most) gives every count of the home page, the API and the dashboard.
+_CUBE = (
+    Proposal.source_kind,
+    Proposal.channel_code,
+    Proposal.sector_code,
+    Proposal.regulation_type_code,
+    Proposal.stage,
+    Proposal.state,
+    Proposal.outcome,
+    Proposal.implementation_stage,
+)
+
+
+def breakdown(session: Session, filters: StatsFilter) -> list[Any]:
+    """Received proposals counted per combination of the figures' columns (``n``)."""
+    sub = _received(filters).subquery()
+    columns = [sub.c[column.key] for column in _CUBE]
+    rows = session.execute(select(*columns, func.count().label("n")).group_by(*columns))
+    return list(rows)
+
+
+def _tally(rows: list[Any], key: str, codes: list[str]) -> dict[str, int]:
     counts = {code: 0 for code in codes}
-    for code, count in rows:
+    for row in rows:
+        code = getattr(row, key)
         if code is not None:
-            counts[str(code)] = counts.get(str(code), 0) + count
+            counts[str(code)] = counts.get(str(code), 0) + row.n
     return counts
 
 
-def campaign_stats(session: Session, filters: StatsFilter | None = None) -> dict[str, Any]:
+def campaign_stats(
+    session: Session, filters: StatsFilter | None = None, cube: list[Any] | None = None
+) -> dict[str, Any]:
     """Received by source kind and channel, repeals by sector and type, by stage and outcome,
     keyed by DOMAIN.md's codes. Every code of the reference lists appears, with 0 if unused."""
     filters = filters or StatsFilter()
-    received = _received(filters)
-    repeals = received.where(Proposal.state == State.ANNOUNCED)
+    rows = breakdown(session, filters) if cube is None else cube
+    repeals = [row for row in rows if row.state == State.ANNOUNCED]
     sectors = list(session.scalars(select(Sector.code).order_by(Sector.position, Sector.code)))
     types = list(
         session.scalars(
@@ -70,21 +91,19 @@ def campaign_stats(session: Session, filters: StatsFilter | None = None) -> dict
         )
     )
     channels = list(session.scalars(select(Channel.code).order_by(Channel.position, Channel.code)))
-    total = session.scalar(select(func.count()).select_from(received.subquery())) or 0
-    repeal_total = session.scalar(select(func.count()).select_from(repeals.subquery())) or 0
     return {
         "received": {
-            "total": total,
-            "by_source": _count_by(session, received, Proposal.source_kind, SourceKind.values()),
-            "by_channel": _count_by(session, received, Proposal.channel_code, channels),
+            "total": sum(row.n for row in rows),
+            "by_source": _tally(rows, "source_kind", SourceKind.values()),
+            "by_channel": _tally(rows, "channel_code", channels),
         },
         "repeals": {
-            "total": repeal_total,
-            "by_sector": _count_by(session, repeals, Proposal.sector_code, sectors),
-            "by_type": _count_by(session, repeals, Proposal.regulation_type_code, types),
+            "total": sum(row.n for row in repeals),
+            "by_sector": _tally(repeals, "sector_code", sectors),
+            "by_type": _tally(repeals, "regulation_type_code", types),
         },
-        "by_stage": _count_by(session, received, Proposal.stage, Stage.values()),
-        "by_outcome": _count_by(session, received, Proposal.outcome, Outcome.values()),
+        "by_stage": _tally(rows, "stage", Stage.values()),
+        "by_outcome": _tally(rows, "outcome", Outcome.values()),
     }
 
 
@@ -114,21 +133,32 @@ def repeals_by_sector_and_type(
             session.scalars(select(RegulationType.code).order_by(RegulationType.position))
         )
     }
+    # The first ``examples`` titles of each cell and the cell's size, by window functions.
+    cell = (repeals.c.sector_code, repeals.c.regulation_type_code)
+    ranked = select(
+        *cell,
+        repeals.c.repeal_no,
+        repeals.c.title,
+        func.row_number().over(partition_by=cell, order_by=repeals.c.repeal_no).label("rank"),
+        func.count().over(partition_by=cell).label("size"),
+    ).subquery()
     rows = session.execute(
         select(
-            repeals.c.sector_code,
-            repeals.c.regulation_type_code,
-            repeals.c.repeal_no,
-            repeals.c.title,
-        ).order_by(repeals.c.repeal_no)
+            ranked.c.sector_code,
+            ranked.c.regulation_type_code,
+            ranked.c.repeal_no,
+            ranked.c.title,
+            ranked.c.size,
+        )
+        .where(ranked.c.rank <= max(examples, 1))
+        .order_by(ranked.c.repeal_no)
     ).all()
     cells: dict[tuple[str, str], RepealCell] = {}
-    for sector, reg_type, number, title in rows:
+    for sector, reg_type, number, title, size in rows:
         key = (sector or "", reg_type or "")
-        cell = cells.setdefault(key, RepealCell(key[0], key[1], 0, []))
-        cells[key] = RepealCell(cell.sector, cell.regulation_type, cell.count + 1, cell.examples)
-        if len(cell.examples) < examples:
-            cell.examples.append((number, title))
+        cell_ = cells.setdefault(key, RepealCell(key[0], key[1], size, []))
+        if len(cell_.examples) < examples:
+            cell_.examples.append((number, title))
     return sorted(
         cells.values(),
         key=lambda c: (sector_order.get(c.sector, 99), type_order.get(c.regulation_type, 99)),

@@ -67,3 +67,17 @@ def test_repeals_by_sector_and_type_with_examples_in_number_order(app, client):
     assert '<td class="num">2</td>' in row
     assert f"규제철폐 {titles[1]}호 · {titles[0]}" in row
     assert f"규제철폐 {titles[2]}호" in row
+
+
+def test_repeal_register_is_paged_in_number_order(app, client):
+    with app.app_context():
+        office = factories.Office()
+        for _ in range(3):
+            factories.proposal_in(State.ANNOUNCED, office=office)
+        commit(db.session)
+    first = client.get("/repeals?per_page=2").get_data(as_text=True)
+    assert re.findall(r'data-number="(\d+)"', first) == ["1", "2"]
+    assert "3건" in first and 'rel="next"' in first
+    second = client.get("/repeals?per_page=2&page=2").get_data(as_text=True)
+    assert re.findall(r'data-number="(\d+)"', second) == ["3"]
+    assert 'rel="prev"' in second and 'rel="next"' not in second

@@ -15,6 +15,7 @@ from workflows.errors import WorkflowError
 from workflows.stats import campaign_stats
 
 from ..extensions import csrf
+from ..figures_cache import cached
 from ..filters import FilterError, parse_public_filter, parse_stats_filter
 
 bp = Blueprint("api", __name__)
@@ -28,7 +29,7 @@ def stats():  # type: ignore[no-untyped-def]
         filters = parse_stats_filter(request.args.to_dict(), default_campaign=False)
     except FilterError as exc:
         return jsonify(error="invalid_filter", field=exc.field, message=exc.message), 400
-    return jsonify(campaign_stats(db.session, filters))
+    return jsonify(cached("stats", filters, lambda: campaign_stats(db.session, filters)))
 
 
 @bp.route("/repeals")

@@ -27,6 +27,7 @@ from workflows.report import campaign_report, report_sheets
 from workflows.stats import StatsFilter, campaign_stats, repeals_by_sector_and_type
 
 from ..charts import Bar, bar_chart, funnel, stacked_bar
+from ..figures_cache import cached
 from ..filters import FilterError, parse_page, parse_public_filter, parse_stats_filter
 from ..helpers import label
 
@@ -40,7 +41,7 @@ def home():  # type: ignore[no-untyped-def]
         filters = parse_stats_filter(request.args.to_dict(), default_campaign=True)
     except FilterError as exc:
         error, filters = exc, StatsFilter()
-    stats = campaign_stats(db.session, filters)
+    stats = cached("home.stats", filters, lambda: campaign_stats(db.session, filters))
     labels = {
         "source": {k.value: k for k in SourceKind},
         "sector": {s.code: s for s in db.session.scalars(select(Sector))},
@@ -55,7 +56,9 @@ def home():  # type: ignore[no-untyped-def]
         filters=filters,
         campaigns=campaigns,
         error=error,
-        cells=repeals_by_sector_and_type(db.session, filters),
+        cells=cached(
+            "home.cells", filters, lambda: repeals_by_sector_and_type(db.session, filters)
+        ),
     ), (400 if error else 200)
 
 
@@ -90,9 +93,16 @@ def _filters_or_error() -> tuple[public.PublicFilter, FilterError | None]:
 def repeals():  # type: ignore[no-untyped-def]
     """규제철폐 1호 … N호, filterable by sector, type and announcement."""
     filters, error = _filters_or_error()
-    items = public.repeal_register(db.session, filters)
+    try:
+        page, per_page = parse_page(request.args.to_dict())
+    except FilterError as exc:
+        error, page, per_page = exc, 1, 50
+    total = cached("repeals.total", filters, lambda: public.count_repeals(db.session, filters))
+    result = public.repeal_register_page(
+        db.session, filters, page=page, per_page=per_page, total=total
+    )
     return render_template(
-        "public/repeals.html", items=items, filters=filters, error=error, **_lists()
+        "public/repeals.html", result=result, filters=filters, error=error, **_lists()
     ), (400 if error else 200)
 
 
@@ -134,7 +144,10 @@ def proposals():  # type: ignore[no-untyped-def]
         page, per_page = parse_page(request.args.to_dict())
     except FilterError as exc:
         error, page, per_page = exc, 1, 50
-    result = public.public_proposals(db.session, filters, page=page, per_page=per_page)
+    total = cached(
+        "proposals.total", filters, lambda: public.count_public_proposals(db.session, filters)
+    )
+    result = public.public_proposals(db.session, filters, page=page, per_page=per_page, total=total)
     return render_template(
         "public/proposals.html", result=result, filters=filters, error=error, **_lists()
     ), (400 if error else 200)
@@ -172,7 +185,7 @@ def dashboard():  # type: ignore[no-untyped-def]
         filters = parse_stats_filter(request.args.to_dict(), default_campaign=False)
     except FilterError as exc:
         error, filters = exc, StatsFilter()
-    board = build_dashboard(db.session, filters)
+    board = cached("dashboard", filters, lambda: build_dashboard(db.session, filters))
     lists = _lists()
     channel_of = {c.code: c for c in db.session.scalars(select(Channel).order_by(Channel.position))}
     reason_of = {r.code: r for r in db.session.scalars(select(DeclineReason))}

@@ -1,0 +1,179 @@
+"""Server time of the pages issue #7 names, on a database filled by ``bench.million``.
+
+    python -m bench.server_time --database-url postgresql://127.0.0.1:5432/bench --rounds 3
+
+In-process: each request goes through the whole WSGI app (routing, session, queries, template,
+response) with Flask's test client, timed around the call; no network, no gunicorn. Every page
+is asked with varied filters and pages. The public figures are measured twice: with their cache
+off (the SQL every cache miss runs) and with it on (the steady state: the cache is only emptied
+by a change). Prints p50 / p95 / max in milliseconds per page and writes them as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+import statistics
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyotp
+from flask import Flask
+from flask.testing import FlaskClient
+
+from webapp import create_app
+
+from .million import BENCH_PASSWORD, BENCH_TOTP_SECRET
+
+SECTORS = ("construction_housing", "business_smallbiz", "admin_welfare", "transport_env_safety")
+TYPES = ("economic", "excessive_standard", "citizen_inconvenience")
+FIGURE_FILTERS = (
+    "",
+    "?campaign=2025-100days",
+    "?campaign=2026-100days",
+    "?date_from=2025-07-01&date_to=2025-12-31",
+    "?date_from=2026-01-01",
+)
+
+
+def _app(url: str, cache_seconds: int) -> Flask:
+    return create_app(
+        {
+            "APP_ENV": "testing",
+            "SECRET_KEY": "bench",
+            "DATABASE_URL": url,
+            "FIGURES_CACHE_SECONDS": cache_seconds,
+        }
+    )
+
+
+def _csrf(client: FlaskClient, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def _reviewer(app: Flask) -> FlaskClient:
+    """A reviewer logged in with password and authenticator code, as in a browser."""
+    client = app.test_client()
+    email = "reviewer0@bench.example"
+    client.post(
+        "/login",
+        data={"email": email, "password": BENCH_PASSWORD, "csrf_token": _csrf(client, "/login")},
+    )
+    step = int(time.time()) // 30
+    response = client.post(
+        "/login/second-factor",
+        data={
+            "code": pyotp.TOTP(BENCH_TOTP_SECRET).at(step * 30),
+            "csrf_token": _csrf(client, "/login/second-factor"),
+        },
+    )
+    assert response.status_code == 303, response.status_code
+    assert client.get("/office/").status_code == 200
+    return client
+
+
+def _time(client: FlaskClient, paths: Iterable[str]) -> list[float]:
+    samples = []
+    for path in paths:
+        started = time.perf_counter()
+        response = client.get(path)
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200, (path, response.status_code)
+        samples.append(elapsed * 1000)
+    return samples
+
+
+def _summary(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, -(-95 * len(ordered) // 100) - 1)]
+    return {
+        "n": len(ordered),
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(p95, 1),
+        "max_ms": round(ordered[-1], 1),
+    }
+
+
+def _queue_paths(client: FlaskClient, rounds: int) -> list[str]:
+    """Every named queue and sort, some filters, and the next pages by the queue's own links."""
+    paths = []
+    for queue in ("all", "new", "mine", "waiting", "in_review", "ready", "overdue"):
+        for sort in ("newest", "oldest", "updated"):
+            paths.append(f"/office/?queue={queue}&sort={sort}")
+    for sector in SECTORS:
+        paths.append(f"/office/?sector={sector}&stage=review")
+        paths.append(f"/office/?regulation_type={TYPES[0]}&sector={sector}&source=citizen")
+    path = "/office/?queue=all"
+    for _ in range(10):
+        page = client.get(path).get_data(as_text=True)
+        match = re.search(r'href="([^"]+)"[^>]*rel="next"', page)
+        if not match:
+            break
+        path = html.unescape(match.group(1))
+        paths.append(path)
+    return paths * rounds
+
+
+def _register_paths(base: str, rounds: int, deep: tuple[int, ...]) -> dict[str, list[str]]:
+    first = [base, *(f"{base}?sector={s}" for s in SECTORS), f"{base}?regulation_type={TYPES[1]}"]
+    if base == "/proposals":
+        first += [f"{base}?stage=review", f"{base}?source=official&sector={SECTORS[0]}"]
+    return {
+        f"{base} first pages, filters": first * rounds,
+        f"{base} deep pages": [f"{base}?page={p}" for p in deep] * rounds,
+    }
+
+
+def run(url: str, rounds: int) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    cold = _app(url, cache_seconds=0)
+    warm = _app(url, cache_seconds=300)
+    reviewer = _reviewer(warm)
+    suites: list[tuple[str, FlaskClient, list[str]]] = [
+        ("/office reviewer queue (2FA)", reviewer, _queue_paths(reviewer, rounds)),
+    ]
+    for name, client in (("cache off", cold.test_client()), ("cache on", warm.test_client())):
+        suites += [
+            (f"/dashboard, {name}", client, [f"/dashboard{f}" for f in FIGURE_FILTERS] * rounds),
+            (
+                f"/api/v1/stats, {name}",
+                client,
+                [f"/api/v1/stats{f}" for f in FIGURE_FILTERS] * rounds,
+            ),
+            (f"/ home, {name}", client, ["/", "/?campaign=2025-100days"] * rounds),
+        ]
+    for name, client in (("cache off", cold.test_client()), ("cache on", warm.test_client())):
+        for label, paths in {
+            **_register_paths("/proposals", rounds, (2, 10, 100, 1000, 5000, 10000)),
+            **_register_paths("/repeals", rounds, (2, 10, 100, 500, 1000)),
+        }.items():
+            suites.append((f"{label}, {name}", client, paths))
+    for label, client, paths in suites:
+        # Every distinct request once first: templates compiled, plans and caches filled (the
+        # steady state; with the cache off every request still runs all its SQL).
+        _time(client, sorted(set(paths)))
+        results[label] = _summary(_time(client, paths))
+        print(f"{label:45} {json.dumps(results[label])}", flush=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    results = run(args.database_url, args.rounds)
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""The public figures' derived rows follow the event trail, and their generation follows commits."""
+
+from __future__ import annotations
+
+import random
+import statistics
+
+import pytest
+from sqlalchemy import select
+
+from models import Proposal, ProposalEvent, ProposalStageFigure, State, db
+from tests import factories
+from workflows import triage
+from workflows.dashboard import _median_and_p90
+from workflows.dispatch import commit
+from workflows.figures import generation, stage_figures
+
+
+def _stored(proposal_id: int) -> dict[object, int | None]:
+    return {
+        row.stage: row.business_days
+        for row in db.session.scalars(
+            select(ProposalStageFigure).where(ProposalStageFigure.proposal_id == proposal_id)
+        )
+    }
+
+
+def _from_trail(proposal: Proposal) -> dict[object, int | None]:
+    events = list(
+        db.session.scalars(
+            select(ProposalEvent)
+            .where(ProposalEvent.proposal_id == proposal.id)
+            .order_by(ProposalEvent.id)
+        )
+    )
+    return dict(stage_figures(events, proposal.state, proposal.outcome))
+
+
+@pytest.mark.parametrize("state", [s for s in State if s is not State.DRAFT])
+def test_stage_figures_are_rebuilt_from_the_trail_in_every_state(ctx, state):
+    proposal = factories.proposal_in(state)
+    commit(db.session)
+    stored = _stored(proposal.id)
+    assert stored == _from_trail(proposal)
+    assert stored, "a received proposal has reached at least the intake stage"
+
+
+def test_stage_figures_follow_a_later_operation(ctx):
+    office = factories.Office()
+    proposal = factories.proposal_in(State.IN_REVIEW, office=office)
+    commit(db.session)
+    before = _stored(proposal.id)
+    triage.request_information(db.session, office.reviewer, proposal, question="근거는?")
+    commit(db.session)
+    after = _stored(proposal.id)
+    assert after == _from_trail(proposal)
+    assert set(after) == set(before)
+
+
+def test_a_draft_has_no_stage_figures(ctx):
+    proposal = factories.proposal_in(State.DRAFT)
+    commit(db.session)
+    assert _stored(proposal.id) == {}
+
+
+def test_generation_changes_when_a_change_commits_and_not_on_rollback(ctx):
+    factories.proposal_in(State.SUBMITTED)
+    commit(db.session)
+    first = generation(db.session)
+    factories.proposal_in(State.SUBMITTED)
+    db.session.rollback()
+    assert generation(db.session) == first
+    factories.proposal_in(State.SUBMITTED)
+    commit(db.session)
+    assert generation(db.session) != first
+
+
+def test_median_and_p90_from_a_histogram_match_the_plain_definitions():
+    rng = random.Random(7)
+    for size in (1, 2, 3, 10, 11, 57):
+        values = [rng.randint(0, 30) for _ in range(size)]
+        histogram = sorted({v: values.count(v) for v in values}.items())
+        ordered = sorted(values)
+        rank = max(1, -(-90 * size // 100))
+        assert _median_and_p90(histogram) == (
+            float(statistics.median(values)),
+            float(ordered[rank - 1]),
+        )
+    assert _median_and_p90([]) == (None, None)

@@ -1,0 +1,169 @@
+"""What the public figures are computed from, kept current by the session itself.
+
+Two things follow every flush that touches a proposal, its events or decisions:
+
+- the proposal's rows of ``proposal_stage_figure`` (stages reached, business days spent in each)
+  are rebuilt from its event trail, which stays the truth; the dashboard then aggregates them in
+  SQL instead of walking every event in Python;
+- at commit, the ``figures`` generation (a row of ``counter``) gets a fresh random value in the
+  same transaction, so a cache keyed on it can never serve figures older than a committed change,
+  whichever process made it. The value is random rather than incremented so that a database that
+  is emptied and refilled (tests, a restore) never repeats a generation an old cache entry has.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from models import (
+    ANNOUNCEABLE_OUTCOMES,
+    OPEN_STATES,
+    Campaign,
+    Channel,
+    Counter,
+    Decision,
+    DeclineReason,
+    Outcome,
+    Proposal,
+    ProposalEvent,
+    ProposalStageFigure,
+    RegulationType,
+    Sector,
+    Stage,
+    State,
+    utcnow,
+)
+
+from .calendar import business_days_between
+from .timing import stage_intervals
+
+GENERATION = "figures"
+# Rows whose change can alter a public figure or the reference lists the figures are keyed by.
+_WATCHED = (
+    Proposal,
+    ProposalEvent,
+    Decision,
+    Campaign,
+    Sector,
+    RegulationType,
+    Channel,
+    DeclineReason,
+)
+_CHANGED = "figures.changed"
+_BATCH = 500
+
+
+def stage_figures(
+    events: Sequence[Any], state: State | None, outcome: Outcome | None, now: datetime | None = None
+) -> dict[Stage, int | None]:
+    """Stages reached → business days spent there (waiting for the proposer excluded), or None
+    when nothing finished counts: a case still in a stage (or a decided repeal awaiting its
+    announcement) leaves that stage out, since its last stretch is not over."""
+    if not events:
+        return {}
+    intervals = stage_intervals(cast(Sequence[ProposalEvent], events), now)
+    still_open = state in OPEN_STATES or (
+        state is State.DECIDED and outcome in ANNOUNCEABLE_OUTCOMES
+    )
+    if still_open and intervals:
+        current = intervals[-1].stage
+        intervals = [i for i in intervals if i.stage is not current]
+    figures: dict[Stage, int | None] = {e.to_stage: None for e in events}
+    for interval in intervals:
+        if not interval.paused:
+            figures[interval.stage] = (figures.get(interval.stage) or 0) + business_days_between(
+                interval.start, interval.end
+            )
+    return figures
+
+
+def refresh_stage_figures(connection: Connection, proposal_ids: Iterable[int]) -> None:
+    """Rebuild ``proposal_stage_figure`` for these proposals from their event trail."""
+    ids = sorted(set(proposal_ids))
+    now = utcnow()
+    for start in range(0, len(ids), _BATCH):
+        chunk = ids[start : start + _BATCH]
+        trails: dict[int, list[Any]] = defaultdict(list)
+        for row in connection.execute(
+            select(
+                ProposalEvent.id,
+                ProposalEvent.proposal_id,
+                ProposalEvent.occurred_at,
+                ProposalEvent.from_state,
+                ProposalEvent.to_state,
+                ProposalEvent.to_stage,
+                ProposalEvent.data,
+            )
+            .where(ProposalEvent.proposal_id.in_(chunk))
+            .order_by(ProposalEvent.proposal_id, ProposalEvent.id)
+        ):
+            trails[row.proposal_id].append(row)
+        rows = []
+        for pid, state, outcome in connection.execute(
+            select(Proposal.id, Proposal.state, Proposal.outcome).where(Proposal.id.in_(chunk))
+        ):
+            for stage, days in stage_figures(trails.get(pid, []), state, outcome, now).items():
+                rows.append({"proposal_id": pid, "stage": stage, "business_days": days})
+        connection.execute(
+            delete(ProposalStageFigure).where(ProposalStageFigure.proposal_id.in_(chunk))
+        )
+        if rows:
+            connection.execute(insert(ProposalStageFigure), rows)
+
+
+def rebuild_stage_figures(connection: Connection) -> None:
+    """Rebuild every proposal's rows (after a migration or a bulk load that bypassed the ORM)."""
+    ids = list(connection.scalars(select(Proposal.id).order_by(Proposal.id)))
+    refresh_stage_figures(connection, ids)
+
+
+def generation(session: Session) -> int:
+    """The current figures generation (0 before the first change of an emptied database)."""
+    return session.scalar(select(Counter.value).where(Counter.name == GENERATION)) or 0
+
+
+def bump_generation(connection: Connection) -> None:
+    value = secrets.randbits(62)
+    updated = connection.execute(
+        update(Counter).where(Counter.name == GENERATION).values(value=value)
+    )
+    if updated.rowcount == 0:
+        connection.execute(insert(Counter).values(name=GENERATION, value=value))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, flush_context: Any) -> None:
+    touched: set[int] = set()
+    changed = False
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, _WATCHED):
+            changed = True
+        if isinstance(obj, Proposal) and obj not in session.deleted and obj.id is not None:
+            touched.add(obj.id)
+        elif isinstance(obj, ProposalEvent | Decision) and obj.proposal_id is not None:
+            touched.add(obj.proposal_id)
+    if touched:
+        refresh_stage_figures(session.connection(), touched)
+    if changed:
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    # Last in the transaction, so the counter row is locked only for the commit itself.
+    session.flush()
+    if session.info.pop(_CHANGED, False):
+        bump_generation(session.connection())
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
