@@ -225,12 +225,6 @@ def submit_proposal(
             **{name: getattr(proposal, name) for name in ProposalFields.__dataclass_fields__}
         ),
     )
-    validate_fields(
-        session,
-        ProposalFields(
-            **{name: getattr(proposal, name) for name in ProposalFields.__dataclass_fields__}
-        ),
-    )
     if not consent:
         raise FieldErrors({"consent": "개인정보 수집·이용에 동의해야 제안을 제출할 수 있습니다"})
     at = at or utcnow()
