@@ -2,12 +2,20 @@
 
     BENCH_DATABASE_URL=postgresql://127.0.0.1:5432/bench BENCH_REDIS_URL=redis://127.0.0.1:6379/9 \\
         .venv/bin/python bench/load.py [--seconds 15] [--clients 20] [--output docs/benchmark.md]
+    ... bench/load.py --soak 600 [--soak-csv docs/soak-last.csv] [--output docs/soak-last.md]
 
 In the same run a minimal Flask app (bench/hello.py) served by the same gunicorn settings gives
 the ceiling; every scenario is reported as throughput, p50/p95/p99 and errors, and as a ratio to
 that ceiling. The database is migrated and, when empty, filled with the demo campaign (2,507
 proposals). Submissions go through the API (token of the demo citizen), so each request stores a
-proposal, records its outbox message and hands it to Redis for the worker.
+proposal, records its outbox message and hands it to Redis for the worker. Votes go through the
+ballot form of signed-in, identity-checked citizens (sessions prepared by bench/voters.py before
+anything is measured), one ballot per (voter, round).
+
+With ``--soak SECONDS`` it runs mixed traffic instead (public pages, submissions and votes side
+by side, a few connections each) and samples the resident memory of every gunicorn worker and of
+the RQ worker (with its work-horses) every 10 s, into a CSV and a summary (start, end, maximum,
+slope per minute of a least-squares line).
 """
 
 from __future__ import annotations
@@ -28,6 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 LUA = ROOT / "bench" / "report.lua"
+VOTE_LUA = ROOT / "bench" / "vote.lua"
+MIXED_LUA = ROOT / "bench" / "mixed.lua"
+AGENT = "regrepeal-bench"  # the voters' sessions are bound to it (strong session protection)
 
 SUBMISSION = {
     "title": "부하 시험 제안",
@@ -49,7 +60,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_http(port: int, path: str = "/", timeout: float = 60.0) -> None:
+def wait_http(port: int, path: str = "/", timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -75,6 +86,8 @@ def gunicorn(app: str, port: int, env: dict[str, str], workers: int, threads: in
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            "--graceful-timeout",
+            "10",
             app,
         ],
         cwd=ROOT,
@@ -82,34 +95,73 @@ def gunicorn(app: str, port: int, env: dict[str, str], workers: int, threads: in
     )
 
 
-def wrk(url: str, seconds: int, clients: int, extra_env: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
+def settle(port: int, timeout: float = 180.0) -> None:
+    """Wait until the app has worked off what wrk left in flight: a scenario's slow requests keep
+    running after wrk stops and would otherwise be measured in the next scenario."""
+    deadline = time.monotonic() + timeout
+    quick = 0
+    while time.monotonic() < deadline and quick < 3:
+        started = time.monotonic()
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+            connection.request("GET", "/healthz")
+            connection.getresponse().read()
+        except OSError:
+            pass
+        quick = quick + 1 if time.monotonic() - started < 0.1 else 0
+        time.sleep(0.5)
+
+
+def wrk_command(
+    url: str, seconds: int, clients: int, script: Path = LUA, threads: int = 2
+) -> list[str]:
+    return [
+        shutil.which("wrk") or "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(clients),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+    ]
+
+
+def wrk_figures(stdout: str) -> dict:  # type: ignore[type-arg]
+    line = next(x for x in stdout.splitlines() if x.startswith("BENCH "))
+    figures: dict = json.loads(line[len("BENCH ") :])  # type: ignore[type-arg]
+    # wrk counts non-2xx/3xx answers separately from socket errors.
+    for row in stdout.splitlines():
+        if "Non-2xx or 3xx responses" in row:
+            figures["errors"] += int(row.rsplit(":", 1)[1])
+        if row.startswith("BALLOTS "):
+            figures["ballots"] = int(row.split()[1])
+    return figures
+
+
+def wrk_env(extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, "BENCH_REPORT": str(LUA), "BENCH_AGENT": AGENT, **(extra_env or {})}
+
+
+def wrk(
+    url: str,
+    seconds: int,
+    clients: int,
+    extra_env: dict[str, str] | None = None,
+    script: Path = LUA,
+) -> dict:  # type: ignore[type-arg]
     result = subprocess.run(
-        [
-            shutil.which("wrk") or "wrk",
-            "-t",
-            "2",
-            "-c",
-            str(clients),
-            "-d",
-            f"{seconds}s",
-            "--timeout",
-            "10s",
-            "-s",
-            str(LUA),
-            url,
-        ],
-        env={**os.environ, **(extra_env or {})},
+        wrk_command(url, seconds, clients, script),
+        env=wrk_env(extra_env),
         capture_output=True,
         text=True,
         check=True,
     )
-    line = next(x for x in result.stdout.splitlines() if x.startswith("BENCH "))
-    figures: dict = json.loads(line[len("BENCH ") :])  # type: ignore[type-arg]
-    # wrk counts non-2xx/3xx answers separately from socket errors.
-    for row in result.stdout.splitlines():
-        if "Non-2xx or 3xx responses" in row:
-            figures["errors"] += int(row.rsplit(":", 1)[1])
-    return figures
+    return wrk_figures(result.stdout)
 
 
 def token(port: int, password: str) -> str:
@@ -139,6 +191,20 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def children(pid: int) -> list[int]:
+    return [int(p.parent.name) for p in Path("/proc").glob("[0-9]*/stat") if _ppid(p) == pid]
+
+
+def own_rss_mb(pid: int) -> float:
+    try:
+        for row in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if row.startswith("VmRSS:"):
+                return int(row.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def _ppid(stat: Path) -> int:
     try:
         return int(stat.read_text().rsplit(")", 1)[1].split()[1])
@@ -147,7 +213,8 @@ def _ppid(stat: Path) -> int:
 
 
 def markdown(rows: list[tuple[str, dict]], meta: dict[str, str]) -> str:  # type: ignore[type-arg]
-    ceiling = rows[0][1]["rps"]
+    """The result table; the ratio column only when the first row is the ceiling (hello)."""
+    ceiling = rows[0][1]["rps"] if rows[0][0].startswith("hello") else None
     lines = [
         "## Load benchmark (`bench/load.py`)",
         "",
@@ -157,11 +224,102 @@ def markdown(rows: list[tuple[str, dict]], meta: dict[str, str]) -> str:  # type
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, f in rows:
+        ratio = f"{f['rps'] / ceiling:.2f}" if ceiling else "–"
+        if "ballots" in f:
+            name += f" ({f['ballots']} ballots)"
         lines.append(
-            f"| {name} | {f['requests']} | {f['rps']:.0f} | {f['rps'] / ceiling:.2f} | "
+            f"| {name} | {f['requests']} | {f['rps']:.0f} | {ratio} | "
             f"{f['p50_ms']:.1f} | {f['p95_ms']:.1f} | {f['p99_ms']:.1f} | {f['errors']} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def prepare_voters(env: dict[str, str], voters: int, rounds: int, path: Path) -> None:
+    """Open ``rounds`` vote rounds and write ``voters`` signed-in sessions (bench/voters.py)."""
+    subprocess.run(
+        [sys.executable, "-m", "bench.voters", str(voters), str(rounds), str(path), AGENT],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+
+
+def slope_per_minute(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (seconds, MB) points, in MB per minute."""
+    if len(points) < 2:
+        return 0.0
+    mean_t = sum(t for t, _ in points) / len(points)
+    mean_v = sum(v for _, v in points) / len(points)
+    spread = sum((t - mean_t) ** 2 for t, _ in points)
+    if not spread:
+        return 0.0
+    return 60 * sum((t - mean_t) * (v - mean_v) for t, v in points) / spread
+
+
+def soak(
+    args: argparse.Namespace, app_port: int, gunicorn_pid: int, worker_pid: int, voters: Path
+) -> tuple[list[tuple[str, dict]], str, list[str]]:  # type: ignore[type-arg]
+    """Mixed traffic for ``args.soak`` seconds; memory sampled every ``args.sample`` seconds.
+    Returns the traffic rows, the memory summary (markdown) and the CSV lines."""
+    base = f"http://127.0.0.1:{app_port}"
+    share = max(args.clients // 3, 1)
+    streams = {
+        "GET public pages (mixed)": (
+            wrk_command(base + "/", args.soak, share, MIXED_LUA, threads=1),
+            {"BENCH_PATHS": ",".join(PUBLIC_PAGES)},
+        ),
+        "POST /api/v1/proposals (submission)": (
+            wrk_command(base + "/api/v1/proposals", args.soak, share, LUA, threads=1),
+            {"BENCH_BODY": json.dumps(SUBMISSION), "BENCH_TOKEN": args.bearer},
+        ),
+        "POST /votes/<round>/ballot (vote)": (
+            wrk_command(base + "/", args.soak, share, VOTE_LUA, threads=1),
+            {"BENCH_VOTERS": str(voters), "BENCH_THREADS": "1"},
+        ),
+    }
+    running = {
+        name: subprocess.Popen(
+            command, env=wrk_env(extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for name, (command, extra) in streams.items()
+    }
+    csv = ["seconds,process,pid,rss_mb"]
+    series: dict[str, list[tuple[float, float]]] = {}
+    started = time.monotonic()
+    while True:
+        elapsed = time.monotonic() - started
+        sample = [
+            (f"gunicorn worker {pid}", pid, own_rss_mb(pid)) for pid in children(gunicorn_pid)
+        ]
+        horses = children(worker_pid)
+        sample.append(
+            (
+                "rq worker (with work-horse)",
+                worker_pid,
+                own_rss_mb(worker_pid) + sum(map(own_rss_mb, horses)),
+            )
+        )
+        for name, pid, mb in sample:
+            csv.append(f"{elapsed:.0f},{name},{pid},{mb:.1f}")
+            series.setdefault(name, []).append((elapsed, mb))
+        if all(process.poll() is not None for process in running.values()):
+            break
+        time.sleep(max(0.0, args.sample - (time.monotonic() - started - elapsed)))
+    rows = []
+    for name, process in running.items():
+        stdout, _stderr = process.communicate()
+        rows.append((name, wrk_figures(stdout)))
+    lines = [
+        "| process | samples | start MB | end MB | max MB | slope MB/min |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, points in series.items():
+        values = [v for _, v in points]
+        lines.append(
+            f"| {name} | {len(points)} | {values[0]:.1f} | {values[-1]:.1f} | {max(values):.1f} | "
+            f"{slope_per_minute(points):+.2f} |"
+        )
+    return rows, "\n".join(lines) + "\n", csv
 
 
 def main() -> None:
@@ -170,6 +328,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--voters", type=int, default=2000, help="citizen sessions prepared")
+    parser.add_argument("--rounds", type=int, default=4, help="vote rounds opened for the run")
+    parser.add_argument("--soak", type=int, default=0, help="seconds of mixed traffic instead")
+    parser.add_argument("--sample", type=float, default=10.0, help="soak: seconds between samples")
+    parser.add_argument("--soak-csv", type=Path, default=None)
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args()
 
@@ -187,51 +350,81 @@ def main() -> None:
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
     subprocess.run([*flask, "demo-data", "--if-empty"], cwd=ROOT, env=env, check=True)
+    voters = ROOT / "instance" / "bench-voters.txt"
+    voters.parent.mkdir(exist_ok=True)
+    prepare_voters(env, args.voters, args.rounds, voters)
 
     hello_port, app_port = free_port(), free_port()
     processes = [
-        gunicorn("bench.hello:app", hello_port, env, args.workers, args.threads),
         gunicorn("wsgi:app", app_port, env, args.workers, args.threads),
         subprocess.Popen([*flask, "worker"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL),
     ]
+    if not args.soak:
+        processes.append(gunicorn("bench.hello:app", hello_port, env, args.workers, args.threads))
+    memory_summary = ""
     try:
-        wait_http(hello_port)
         wait_http(app_port)
-        bearer = token(app_port, password)
+        args.bearer = token(app_port, password)
         rows: list[tuple[str, dict]] = []  # type: ignore[type-arg]
-        rows.append(
-            ("hello (ceiling)", wrk(f"http://127.0.0.1:{hello_port}/", args.seconds, args.clients))
-        )
-        memory_before = rss_mb(processes[1].pid)
-        for path in PUBLIC_PAGES:
-            url = f"http://127.0.0.1:{app_port}{path}"
-            rows.append((f"GET {path}", wrk(url, args.seconds, args.clients)))
-        rows.append(
-            (
-                "POST /api/v1/proposals (submission)",
-                wrk(
-                    f"http://127.0.0.1:{app_port}/api/v1/proposals",
-                    args.seconds,
-                    args.clients,
-                    {"BENCH_BODY": json.dumps(SUBMISSION), "BENCH_TOKEN": bearer},
-                ),
+        memory_before = rss_mb(processes[0].pid)
+        if args.soak:
+            rows, memory_summary, csv = soak(
+                args, app_port, processes[0].pid, processes[1].pid, voters
             )
-        )
-        memory_after = rss_mb(processes[1].pid)
+            if args.soak_csv:
+                args.soak_csv.write_text("\n".join(csv) + "\n")
+        else:
+            wait_http(hello_port)
+            rows.append(
+                (
+                    "hello (ceiling)",
+                    wrk(f"http://127.0.0.1:{hello_port}/", args.seconds, args.clients),
+                )
+            )
+            # The writes first, each after the app has settled: a slow page's requests still
+            # running after its scenario would be measured in the next one.
+            base = f"http://127.0.0.1:{app_port}"
+            scenarios: list[tuple[str, str, dict[str, str], Path]] = [
+                (
+                    "POST /api/v1/proposals (submission)",
+                    "/api/v1/proposals",
+                    {"BENCH_BODY": json.dumps(SUBMISSION), "BENCH_TOKEN": args.bearer},
+                    LUA,
+                ),
+                (
+                    "POST /votes/<round>/ballot (vote)",
+                    "/",
+                    {"BENCH_VOTERS": str(voters), "BENCH_THREADS": "2"},
+                    VOTE_LUA,
+                ),
+                *((f"GET {path}", path, {}, LUA) for path in PUBLIC_PAGES),
+            ]
+            for name, path, extra, script in scenarios:
+                settle(app_port)
+                warm = wrk(base + path, 2, 4, extra, script)  # each worker's first requests
+                extra = {**extra, "BENCH_VOTE_START": str(warm.get("ballots", 0))}
+                settle(app_port)
+                rows.append((name, wrk(base + path, args.seconds, args.clients, extra, script)))
+        memory_after = rss_mb(processes[0].pid)
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=45)
+            except subprocess.TimeoutExpired:  # a worker slow to stop on a busy machine
+                process.kill()
+                process.wait()
     meta = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{os.cpu_count()} CPU, {platform.machine()}",
+        "load average at the end": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "clients": str(args.clients),
-        "seconds per scenario": str(args.seconds),
+        ("soak seconds" if args.soak else "seconds per scenario"): str(args.soak or args.seconds),
         "gunicorn": f"{args.workers} workers x {args.threads} threads",
         "app memory (RSS, MB) before/after": f"{memory_before:.0f}/{memory_after:.0f}",
     }
-    text = markdown(rows, meta)
+    text = markdown(rows, meta) + ("\n" + memory_summary if memory_summary else "")
     print(text)
     if args.output:
         args.output.write_text(text)

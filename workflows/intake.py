@@ -225,16 +225,15 @@ def submit_proposal(
             **{name: getattr(proposal, name) for name in ProposalFields.__dataclass_fields__}
         ),
     )
-    validate_fields(
-        session,
-        ProposalFields(
-            **{name: getattr(proposal, name) for name in ProposalFields.__dataclass_fields__}
-        ),
-    )
     if not consent:
         raise FieldErrors({"consent": "개인정보 수집·이용에 동의해야 제안을 제출할 수 있습니다"})
     at = at or utcnow()
     campaign = campaign_on(session, at)
+    # The receipt number comes from the gap-free counter, whose row stays locked until the
+    # commit and so queues every other submission: it is drawn last, after the event and outbox
+    # rows, so that the queue waits for one UPDATE and the commit, not for the whole operation.
+    # Until then the row holds a placeholder of its own (the CHECK wants a number on a
+    # submitted proposal); it is replaced in this transaction and never committed.
     transition(
         session,
         "submit_proposal",
@@ -242,13 +241,15 @@ def submit_proposal(
         proposal,
         at=at,
         note="제안이 접수되었습니다",
-        receipt_no=next_receipt_no(session, at),
+        receipt_no=f"pending-{proposal.id}",
         submitted_at=at,
         consent_at=at,
         consent_version=CONSENT_VERSION,
         campaign_id=campaign.id if campaign else None,
         notify=True,
     )
+    proposal.receipt_no = next_receipt_no(session, at)
+    flush(session)
     return proposal
 
 

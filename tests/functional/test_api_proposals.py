@@ -120,6 +120,36 @@ def test_a_revoked_token_stops_working(app, client):
     assert client.get("/api/v1/me/proposals", headers=headers).status_code == 401
 
 
+def test_a_tokens_last_use_is_noted_to_the_minute(app, client):
+    """Every call used to rewrite the token's row (concurrent calls with one token queued on its
+    lock); the last use is now written when it is a minute old or more."""
+    from datetime import timedelta
+
+    from models import ApiToken, as_utc
+    from workflows.tokens import LAST_USED_PRECISION
+
+    with app.app_context():
+        user = account(Role.CITIZEN)
+    headers = _token(client, user)
+
+    def last_used():  # type: ignore[no-untyped-def]
+        with app.app_context():
+            row = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
+            return as_utc(row.last_used_at) if row.last_used_at else None
+
+    assert client.get("/api/v1/me/proposals", headers=headers).status_code == 200
+    first = last_used()
+    assert first is not None
+    assert client.get("/api/v1/me/proposals", headers=headers).status_code == 200
+    assert last_used() == first  # within the minute: not written again
+    with app.app_context():
+        row = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
+        row.last_used_at = first - LAST_USED_PRECISION - timedelta(seconds=1)
+        db.session.commit()
+    assert client.get("/api/v1/me/proposals", headers=headers).status_code == 200
+    assert last_used() > first - LAST_USED_PRECISION
+
+
 def test_the_decision_is_in_the_proposers_view(app, client):
     with app.app_context():
         user = account(Role.CITIZEN)

@@ -97,8 +97,10 @@ def verify(round_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def cast(round_id: int):  # type: ignore[no-untyped-def]
     vote_round = _round(round_id)
+    # No choices with titles here: validate_choice is off (cast_ballot checks the picks), and
+    # loading each candidate's proposal for its title cost a query per candidate on every ballot;
+    # a refused ballot's page sets them in _render_round.
     form = BallotForm()
-    form.picks.choices = [(c.id, c.proposal.title) for c in vote_round.candidates]
     key = session.get(_session_key(round_id))
     if not form.validate_on_submit():
         return _render_round(
