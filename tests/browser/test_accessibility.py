@@ -106,7 +106,7 @@ def office(app):  # type: ignore[no-untyped-def]
     http.shutdown()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
     if not Path(CHROMIUM).exists():
         pytest.fail("browser tests need Debian's Chromium: apt-get install chromium fonts-nanum")

@@ -355,7 +355,7 @@ def _send(page: Page, button: str) -> None:
 
 
 def test_public_pages_and_their_states(site, people):  # type: ignore[no-untyped-def]
-    _app, base, ids = site
+    app, base, ids = site
     page = people["anonymous"]
     found: list[str] = []
 
@@ -369,6 +369,17 @@ def test_public_pages_and_their_states(site, people):  # type: ignore[no-untyped
         _open(page, f"{base}/exports/{ids['exports'][state]}")
         found += _check(page, f"export {state}", title="파일 만들기")
     _shot(page, "export-failed")
+    # The progress region follows the job by itself (site.js polls it; no meta refresh).
+    _open(page, f"{base}/exports/{ids['exports']['pending']}")
+    with app.app_context():
+        db.session.execute(
+            update(Export)
+            .where(Export.token == ids["exports"]["pending"])
+            .values(state="done", rows_done=400, file_name="a11y.xlsx", finished_at=utcnow())
+        )
+        db.session.commit()
+    page.wait_for_selector('#export-state[data-state="done"]', timeout=20_000)
+    assert page.locator("#progress[data-poll]").count() == 0
 
     _open(page, f"{base}/password/reset/{ids['reset']}")
     found += _check(page, "reset link", title="새 비밀번호 정하기")
