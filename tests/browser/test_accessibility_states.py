@@ -495,6 +495,9 @@ def test_search_pages_while_the_index_is_rebuilt(site, people):  # type: ignore[
         _open(page, base + path)
         assert page.locator("text=검색 색인을 다시 만드는 중입니다").count() == 1, label
         found += _check(page, label, title=title)
+    # No facets while rebuilding: the hits take the whole width, not the facets' narrow column.
+    hits, main = page.locator(".hits").bounding_box(), page.locator("main").bounding_box()
+    assert hits and main and hits["width"] > main["width"] * 0.8, (hits, main)
     _shot(page, "office-search-rebuilding")
     assert not found, "\n".join(found)
 
