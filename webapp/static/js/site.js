@@ -1,7 +1,9 @@
 /* Behaviour shared by every page. No inline script: the pages load this file only.
    1. A form's error summary takes the focus when the page opens, and its links move the focus
       to the field they name (a radio or checkbox group: its first choice).
-   2. A signed-in user is warned before the session times out and can continue it. */
+   2. A signed-in user is warned before the session times out and can continue it.
+   3. A progress region (data-poll) is brought up to date every few seconds by fetching its page
+      again and swapping the region only: no meta refresh reloading the whole page. */
 (function () {
   "use strict";
 
@@ -96,9 +98,30 @@
     start();
   }
 
+  function pollProgress() {
+    var region = document.querySelector("[data-poll][id]");
+    if (!region || !window.fetch || !window.DOMParser) { return; }
+    var url = region.getAttribute("data-poll");
+    function again() { window.setTimeout(tick, 3000); }
+    function tick() {
+      window.fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          var fresh = html && new DOMParser().parseFromString(html, "text/html")
+            .getElementById(region.id);
+          if (!fresh) { again(); return; }
+          region.innerHTML = fresh.innerHTML;
+          if (fresh.hasAttribute("data-poll")) { again(); } else { region.removeAttribute("data-poll"); }
+        })
+        .catch(again);
+    }
+    again();
+  }
+
   function ready() {
     focusErrorSummary();
     sessionWarning();
+    pollProgress();
   }
 
   if (document.readyState === "loading") {
