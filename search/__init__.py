@@ -11,6 +11,7 @@ documents (masked, public flag decided) and re-checks every hit against the data
     similar(directory, proposal_id, limit, scope)   more-like-this, for duplicate checks
     rebuild(directory, documents, progress)         a fresh index, swapped in at the end
     status(directory)                     ok | missing | stale | corrupt
+    stored(directory)                     every document's stored fields (checks and audits)
 """
 
 from __future__ import annotations
@@ -31,7 +32,14 @@ from .query import (
 from .query import search as _search
 from .query import similar as _similar
 from .schema import FACET_FIELDS, SCHEMA_VERSION, SearchDocument
-from .store import IndexUnavailable, _forget, document_count, size_bytes, status
+from .store import (
+    IndexUnavailable,
+    _forget,
+    document_count,
+    size_bytes,
+    status,
+    stored_documents,
+)
 from .store import rebuild as _rebuild
 from .store import write as _write
 
@@ -58,6 +66,7 @@ __all__ = [
     "similar",
     "size_bytes",
     "status",
+    "stored",
     "warm_up",
 ]
 
@@ -87,6 +96,11 @@ def similar(
 ) -> list[Hit]:
     """The proposals most like ``proposal_id`` (itself excluded), best first."""
     return _similar(directory, proposal_id, limit, scope)
+
+
+def stored(directory: str) -> list[dict[str, object]]:
+    """Every indexed document's stored fields; raises ``IndexUnavailable`` like ``query``."""
+    return stored_documents(directory)
 
 
 def rebuild(

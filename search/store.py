@@ -276,6 +276,12 @@ def _swap(target: Path, fresh: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def stored_documents(directory: str) -> list[dict[str, Any]]:
+    """Every document's stored fields, as plain values."""
+    with searching(directory) as searcher:
+        return [dict(fields) for fields in searcher.all_stored_fields()]
+
+
 def document_count(directory: str) -> int:
     with searching(directory) as searcher:
         return int(searcher.doc_count())

@@ -32,6 +32,7 @@ SEOUL = ZoneInfo("Asia/Seoul")
 OFFICE_ROLES = frozenset({Role.REVIEWER, Role.CHAIR, Role.ADMIN})
 STAFF_SEARCH_ROLES = frozenset({*OFFICE_ROLES, Role.PANEL_MEMBER})
 REBUILD_JOB = "rebuild_search_index"
+REBUILD_LOCK_KEY = 0x5EA2C4  # the advisory lock that serialises ``request_rebuild``
 
 
 def index_dir() -> str:
@@ -221,18 +222,24 @@ def ensure_index_usable() -> None:
 
 
 def request_rebuild() -> None:
-    """Queue one rebuild unless one is pending. Recorded and committed in the request's own
-    session (a side session's row would be invisible to this session's snapshot on SQLite); it
-    is handed to the runner when the request ends, after the response is built."""
+    """Queue one rebuild unless one is pending or the index became usable meanwhile.
+
+    Recorded and committed in the request's own session (a side session's row would be
+    invisible to this session's snapshot on SQLite); it is handed to the runner when the
+    request ends, after the response is built. On PostgreSQL, concurrent searches that all
+    found the index unusable take turns on an advisory lock (released by the commit), so they
+    queue one rebuild between them; the index is checked again after the pending rebuilds, so
+    a search that failed just before a rebuild finished does not queue another."""
     session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(REBUILD_LOCK_KEY)))
     pending = session.scalar(
         select(OutboxMessage.id).where(
             OutboxMessage.job == REBUILD_JOB, OutboxMessage.state == OutboxState.PENDING
         )
     )
-    if pending:
-        return
-    outbox.enqueue(session, REBUILD_JOB, queue="search")
+    if not pending and search.status(index_dir()) != "ok":
+        outbox.enqueue(session, REBUILD_JOB, queue="search")
     session.commit()
 
 
