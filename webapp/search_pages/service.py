@@ -84,7 +84,9 @@ def document_for(proposal: Proposal) -> SearchDocument:
         problem=text.problem,
         proposed_change=text.proposed_change,
         expected_effect=text.expected_effect,
-        decision_reasons=mask_text(decision.reasons) if decision else "",
+        decision_reasons=(
+            mask_text(decision.reasons, (proposal.contact_name,)) if decision else ""
+        ),
         repeal_no=proposal.repeal_no,
         sector=proposal.sector_code,
         regulation_type=proposal.regulation_type_code,
@@ -271,7 +273,7 @@ def _reload(hits: list[Hit], scope: Scope) -> list[Found]:
         proposal = rows.get(hit.id)
         if proposal is None or not visible(proposal, scope):
             continue
-        title = mask_text(proposal.title) if scope is Scope.PUBLIC else proposal.title
+        title = public_text(proposal).title if scope is Scope.PUBLIC else proposal.title
         found.append(Found(proposal, hit, title))
     return found
 
@@ -344,8 +346,8 @@ def database_search(request: SearchQuery) -> SearchResult:
             id=p.id,
             receipt_no=p.receipt_no or "",
             repeal_no=p.repeal_no,
-            title=mask_text(p.title),
-            snippet=escape(mask_text(p.proposed_change)[:160]),
+            title=public_text(p).title,
+            snippet=escape(public_text(p).proposed_change[:160]),
             score=0.0,
             sector=p.sector_code,
             regulation_type=p.regulation_type_code,
