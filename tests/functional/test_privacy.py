@@ -20,7 +20,7 @@ from models import Proposal, Role, db
 from models.masking import mask_email, mask_name, mask_phone
 from search import Scope
 from tests import factories
-from tests.functional.helpers import account, csrf_token, login
+from tests.functional.helpers import account, api_token, csrf_token, login
 from tests.functional.test_citizen import FORM
 from workflows import announcement, deliberation, review, triage
 from workflows.dispatch import commit
@@ -238,6 +238,25 @@ def test_the_search_index_and_public_search_hold_no_raw_personal_data(app, clien
         as_text=True
     )
     assert "****" in snippets or mask_name(NAME) in snippets
+    # The staff search shows no contact details and no unmasked personal data either (so it
+    # needs no entry in the personal data access log): hits, titles and snippets are masked.
+    staff = app.test_client()
+    with app.app_context():
+        reviewer = account(Role.REVIEWER)
+    headers = api_token(app.test_client(), reviewer)
+    login(staff, reviewer)
+    for text in ("공원 야간 개방", "연락"):
+        page = staff.get("/office/search", query_string={"q": text})
+        assert page.status_code == 200 and mask_name(NAME) in page.get_data(as_text=True)
+        _assert_no_raw(f"/office/search?q={text}", page.get_data(as_text=True))
+        response = client.get(
+            "/api/v1/search",
+            query_string={"q": text},
+            headers=headers,
+        )
+        assert response.status_code == 200 and response.get_json()["total"] == 2
+        _assert_no_raw(f"/api/v1/search?q={text} (staff)", response.get_data(as_text=True))
+
     # The name typed into the free texts is masked on the other public surfaces too.
     receipt = next(d["receipt_no"] for d in stored if d["public"] == "1")
     for url in (

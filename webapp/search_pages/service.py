@@ -251,7 +251,7 @@ class Found:
 
     proposal: Proposal
     hit: Hit
-    title: str  # masked for the public scope
+    title: str  # personal data masked, in every scope
 
 
 @dataclass
@@ -273,8 +273,9 @@ def _reload(hits: list[Hit], scope: Scope) -> list[Found]:
         proposal = rows.get(hit.id)
         if proposal is None or not visible(proposal, scope):
             continue
-        title = public_text(proposal).title if scope is Scope.PUBLIC else proposal.title
-        found.append(Found(proposal, hit, title))
+        # Masked in every scope, like the snippets: a list of hits shows no personal data (the
+        # proposal's own page shows it to the staff allowed, and logs that access).
+        found.append(Found(proposal, hit, public_text(proposal).title))
     return found
 
 
