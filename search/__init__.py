@@ -8,6 +8,7 @@ documents (masked, public flag decided) and re-checks every hit against the data
     index(directory, documents)           add or replace documents
     remove(directory, ids)                drop documents
     query(directory, SearchQuery)         ranked, highlighted, faceted hits
+    matching_ids(directory, text, scope, limit)     ids only, best first (for filters)
     similar(directory, proposal_id, limit, scope)   more-like-this, for duplicate checks
     rebuild(directory, documents, progress)         a fresh index, swapped in at the end
     status(directory)                     ok | missing | stale | corrupt
@@ -29,6 +30,7 @@ from .query import (
     empty_result,
     lookup_number,
 )
+from .query import matching_ids as _matching_ids
 from .query import search as _search
 from .query import similar as _similar
 from .schema import FACET_FIELDS, SCHEMA_VERSION, SearchDocument
@@ -60,6 +62,7 @@ __all__ = [
     "empty_result",
     "index",
     "lookup_number",
+    "matching_ids",
     "query",
     "rebuild",
     "remove",
@@ -89,6 +92,12 @@ def remove(directory: str, ids: Iterable[int]) -> None:
 def query(directory: str, request: SearchQuery) -> SearchResult:
     """Search; raises ``IndexUnavailable`` when the index needs a rebuild."""
     return _search(directory, request)
+
+
+def matching_ids(directory: str, text: str, scope: Scope, limit: int) -> list[int] | None:
+    """Ids matching ``text`` like ``query`` would, best first; ``None``: nothing to search for.
+    Raises ``IndexUnavailable`` like ``query``."""
+    return _matching_ids(directory, text, scope, limit)
 
 
 def similar(

@@ -361,6 +361,22 @@ def database_search(request: SearchQuery) -> SearchResult:
     return SearchResult(total, hits, {}, request.page, request.per_page)
 
 
+KEYWORD_LIMIT = 5_000
+
+
+def keyword_ids(text: str, scope: Scope = Scope.OFFICE) -> frozenset[int] | None:
+    """The proposals whose texts match ``text`` through the index (particles, endings and
+    spacing understood), the best ``KEYWORD_LIMIT``; ``None`` when the index cannot be used
+    (a rebuild is queued) or the text holds no word, and the caller matches in the database."""
+    try:
+        found = search.matching_ids(index_dir(), text, scope, KEYWORD_LIMIT)
+    except search.IndexUnavailable as exc:
+        log.warning("search index %s: keyword filter answered from the database", exc.status)
+        request_rebuild()
+        return None
+    return None if found is None else frozenset(found)
+
+
 @dataclass(frozen=True)
 class SimilarProposal:
     proposal: Proposal
