@@ -38,10 +38,15 @@ def mask_email(email: str | None) -> str:
     return EMAIL.sub(lambda m: f"{m[1][0]}***@{m[2]}", email)
 
 
-def mask_text(text: str | None) -> str:
-    """Free text with any resident number, phone number or e-mail address masked."""
+def mask_text(text: str | None, names: tuple[str | None, ...] = ()) -> str:
+    """Free text with any resident number, phone number or e-mail address masked, and the
+    ``names`` known to belong to the text's author (a proposer typing "저는 홍길동입니다")."""
     if not text:
         return ""
+    for name in names:
+        name = (name or "").strip()
+        if len(name) >= 2:
+            text = text.replace(name, mask_name(name))
     text = RESIDENT_NUMBER.sub(lambda m: f"{m[1][:2]}****-{m[2][0]}******", text)
     text = mask_phone(text)
     return mask_email(text)

@@ -8,9 +8,11 @@ documents (masked, public flag decided) and re-checks every hit against the data
     index(directory, documents)           add or replace documents
     remove(directory, ids)                drop documents
     query(directory, SearchQuery)         ranked, highlighted, faceted hits
+    matching_ids(directory, text, scope, limit)     ids only, best first (for filters)
     similar(directory, proposal_id, limit, scope)   more-like-this, for duplicate checks
     rebuild(directory, documents, progress)         a fresh index, swapped in at the end
     status(directory)                     ok | missing | stale | corrupt
+    stored(directory)                     every document's stored fields (checks and audits)
 """
 
 from __future__ import annotations
@@ -28,10 +30,18 @@ from .query import (
     empty_result,
     lookup_number,
 )
+from .query import matching_ids as _matching_ids
 from .query import search as _search
 from .query import similar as _similar
 from .schema import FACET_FIELDS, SCHEMA_VERSION, SearchDocument
-from .store import IndexUnavailable, _forget, document_count, size_bytes, status
+from .store import (
+    IndexUnavailable,
+    _forget,
+    document_count,
+    size_bytes,
+    status,
+    stored_documents,
+)
 from .store import rebuild as _rebuild
 from .store import write as _write
 
@@ -52,12 +62,14 @@ __all__ = [
     "empty_result",
     "index",
     "lookup_number",
+    "matching_ids",
     "query",
     "rebuild",
     "remove",
     "similar",
     "size_bytes",
     "status",
+    "stored",
     "warm_up",
 ]
 
@@ -82,11 +94,22 @@ def query(directory: str, request: SearchQuery) -> SearchResult:
     return _search(directory, request)
 
 
+def matching_ids(directory: str, text: str, scope: Scope, limit: int) -> list[int] | None:
+    """Ids matching ``text`` like ``query`` would, best first; ``None``: nothing to search for.
+    Raises ``IndexUnavailable`` like ``query``."""
+    return _matching_ids(directory, text, scope, limit)
+
+
 def similar(
     directory: str, proposal_id: int, limit: int = 5, scope: Scope = Scope.OFFICE
 ) -> list[Hit]:
     """The proposals most like ``proposal_id`` (itself excluded), best first."""
     return _similar(directory, proposal_id, limit, scope)
+
+
+def stored(directory: str) -> list[dict[str, object]]:
+    """Every indexed document's stored fields; raises ``IndexUnavailable`` like ``query``."""
+    return stored_documents(directory)
 
 
 def rebuild(

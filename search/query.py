@@ -319,6 +319,26 @@ def search(directory: str, request: SearchQuery) -> SearchResult:
         return result
 
 
+def matching_ids(directory: str, text: str, scope: Scope, limit: int) -> list[int] | None:
+    """Ids of the proposals in ``scope`` that match ``text`` the way ``search`` matches it (a
+    receipt or repeal number, else every unit of the text), best first, at most ``limit``;
+    ``None`` when the text has nothing to search for. No snippets, no facets: for filters."""
+    text = (text or "").strip()
+    if not text or len(text) > MAX_QUERY:
+        return None
+    found = lookup_number(text)
+    if found is not None:
+        kind, value = found
+        q: wq.Query | None = wq.Term("receipt_no" if kind == "receipt" else "repeal_no", value)
+    else:
+        q = build_query(text).strict
+    if q is None:
+        return None
+    with searching(directory) as searcher:
+        results = searcher.search(q, limit=limit, filter=_filters(SearchQuery(scope=scope)))
+        return [int(hit["id"]) for hit in results]
+
+
 def similar(directory: str, proposal_id: int, limit: int, scope: Scope) -> list[Hit]:
     """Proposals that say much the same as ``proposal_id`` (more-like-this), best first.
 

@@ -5,6 +5,12 @@ version, or one Whoosh cannot read is reported by ``status`` and rebuilt from th
 a rebuild is written beside the live index and swapped in at the end, so searching keeps
 working on the old one (or on the database) meanwhile.
 
+Segment files are read through ordinary file handles, never mapped into memory: a segment file
+truncated under a mapped reader (a full disk, a damaged copy, an operator's mistake) kills the
+whole process with SIGBUS, where a plain read fails with an exception that is answered as a
+corrupt index. A failure while searching or writing is checked against ``status``: when the
+index is unusable it becomes ``IndexUnavailable``, otherwise the error is re-raised.
+
 Whoosh allows one writer at a time: writers wait for the lock (``WRITE_TIMEOUT``) rather than
 fail, and every write is a synchronous commit (Whoosh's AsyncWriter loses writes when the process
 exits the way an RQ work-horse does).
@@ -12,6 +18,7 @@ exits the way an RQ work-horse does).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -22,7 +29,6 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
 from whoosh.writing import LockError
@@ -56,6 +62,29 @@ def _forget(directory: str) -> None:
         _opened.pop(directory, None)
 
 
+@atexit.register
+def _forget_all() -> None:
+    """Close this process's searchers (their segment files are open file handles)."""
+    for directory in list(_searchers):
+        _forget(directory)
+
+
+def _storage(directory: str) -> FileStorage:
+    return FileStorage(directory, supports_mmap=False)
+
+
+def _unusable(directory: str, exc: BaseException) -> IndexUnavailable | None:
+    """After ``exc`` while reading or writing: ``IndexUnavailable`` if the index is unusable
+    (the process's cached index and searcher are dropped), ``None`` if it is fine."""
+    state = status(directory)
+    if state == "ok":
+        return None
+    _forget(directory)
+    error = IndexUnavailable(state)
+    error.__cause__ = exc
+    return error
+
+
 def status(directory: str) -> str:
     """``ok``, ``missing``, ``stale`` (another schema version) or ``corrupt``."""
     path = Path(directory)
@@ -86,7 +115,7 @@ def status(directory: str) -> str:
 
 class _TrackingStorage(FileStorage):
     def __init__(self, path: str) -> None:
-        super().__init__(path)
+        super().__init__(path, supports_mmap=False)
         self.opened: list[Any] = []
 
     def open_file(self, name: str, **kwargs: Any) -> Any:
@@ -126,7 +155,7 @@ def open_index(directory: str) -> Any:
         state = status(directory)
         if state != "ok":
             raise IndexUnavailable(state)
-        ix = whoosh_index.open_dir(directory)
+        ix = _storage(directory).open_index()
         _opened[directory] = ix
         return ix
 
@@ -151,12 +180,23 @@ def searching(directory: str) -> Iterator[Searcher]:
             _forget(directory)
             raise IndexUnavailable("corrupt") from exc
         _searchers[directory] = searcher
-        yield searcher
+        try:
+            yield searcher
+        except IndexUnavailable:
+            raise
+        except Exception as exc:
+            # A segment damaged under an open searcher fails inside Whoosh with whatever its
+            # reader hits (struct.error, EOFError, ValueError …); ``_unusable`` tells that apart
+            # from any other error, which is re-raised as it is.
+            unusable = _unusable(directory, exc)
+            if unusable is None:
+                raise
+            raise unusable from exc
 
 
 def _create(path: Path) -> Any:
     path.mkdir(parents=True, exist_ok=True)
-    ix = whoosh_index.create_in(str(path), build_schema())
+    ix = _storage(str(path)).create_index(build_schema())
     (path / MARKER).write_text(json.dumps({"version": SCHEMA_VERSION}))
     return ix
 
@@ -181,10 +221,19 @@ def write(
         for document in documents:
             writer.update_document(**document.fields())
             count += 1
+        writer.commit()
+    except Exception as exc:
+        # As in ``searching``: a damaged segment read by the writer (to replace or merge)
+        # means a rebuild, any other failure is re-raised as it is.
+        with contextlib.suppress(Exception):  # already committed or cancelled
+            writer.cancel()
+        unusable = _unusable(directory, exc)
+        if unusable is None:
+            raise
+        raise unusable from exc
     except BaseException:
         writer.cancel()
         raise
-    writer.commit()
     return count
 
 
@@ -225,6 +274,12 @@ def _swap(target: Path, fresh: Path) -> None:
             target.rename(old)
         fresh.rename(target)
         shutil.rmtree(old, ignore_errors=True)
+
+
+def stored_documents(directory: str) -> list[dict[str, Any]]:
+    """Every document's stored fields, as plain values."""
+    with searching(directory) as searcher:
+        return [dict(fields) for fields in searcher.all_stored_fields()]
 
 
 def document_count(directory: str) -> int:

@@ -76,7 +76,7 @@ PUBLIC_HEADER = (
 def _public_row(p: Proposal) -> Sequence[Cell]:
     return (
         p.receipt_no,
-        mask_text(p.title),
+        mask_text(p.title, (p.contact_name,)),
         _label(p.source_kind),
         mask_name(p.contact_name),
         p.channel_code,
@@ -87,11 +87,11 @@ def _public_row(p: Proposal) -> Sequence[Cell]:
         _label(p.outcome),
         p.repeal_no,
         p.submitted_at,
-        mask_text(p.current_regulation),
-        mask_text(p.legal_basis),
-        mask_text(p.problem),
-        mask_text(p.proposed_change),
-        mask_text(p.expected_effect),
+        mask_text(p.current_regulation, (p.contact_name,)),
+        mask_text(p.legal_basis, (p.contact_name,)),
+        mask_text(p.problem, (p.contact_name,)),
+        mask_text(p.proposed_change, (p.contact_name,)),
+        mask_text(p.expected_effect, (p.contact_name,)),
     )
 
 
@@ -113,7 +113,7 @@ REPEAL_HEADER = (
 def _repeal_row(p: Proposal) -> Sequence[Cell]:
     return (
         p.repeal_no,
-        mask_text(p.title),
+        mask_text(p.title, (p.contact_name,)),
         p.sector_code,
         p.regulation_type_code,
         _label(p.outcome),

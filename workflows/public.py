@@ -215,14 +215,17 @@ class PublicText:
 
 
 def public_text(proposal: Proposal) -> PublicText:
+    """The texts as the public (and the search index) may see them: contact details and the
+    proposer's own name masked, also where they were typed into the free texts."""
+    names = (proposal.contact_name,)
     return PublicText(
         proposer=mask_name(proposal.contact_name),
-        title=mask_text(proposal.title),
-        current_regulation=mask_text(proposal.current_regulation),
-        legal_basis=mask_text(proposal.legal_basis),
-        problem=mask_text(proposal.problem),
-        proposed_change=mask_text(proposal.proposed_change),
-        expected_effect=mask_text(proposal.expected_effect),
+        title=mask_text(proposal.title, names),
+        current_regulation=mask_text(proposal.current_regulation, names),
+        legal_basis=mask_text(proposal.legal_basis, names),
+        problem=mask_text(proposal.problem, names),
+        proposed_change=mask_text(proposal.proposed_change, names),
+        expected_effect=mask_text(proposal.expected_effect, names),
     )
 
 

@@ -41,6 +41,8 @@ class QueueFilter:
     min_age_days: int | None = None
     max_age_days: int | None = None
     q: str | None = None
+    # The proposals the search index matched for ``q``; None: match ``q`` in the database.
+    q_ids: frozenset[int] | None = None
     sort: str = "newest"
     after: tuple[datetime, int] | None = None
     limit: int = PAGE_SIZE
@@ -99,7 +101,9 @@ def _filters(session: Session, f: QueueFilter, now: datetime) -> list[ColumnElem
         where.append(Proposal.submitted_at <= now - timedelta(days=f.min_age_days))
     if f.max_age_days is not None:
         where.append(Proposal.submitted_at >= now - timedelta(days=f.max_age_days))
-    if f.q:
+    if f.q and f.q_ids is not None:
+        where.append(or_(Proposal.receipt_no == f.q.strip(), Proposal.id.in_(sorted(f.q_ids))))
+    elif f.q:
         text = f.q.strip()
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         where.append(

@@ -269,7 +269,16 @@ def test_queue_filters_and_keyset_pages(app, client):
         reviewer = account(Role.REVIEWER)
         for n in range(5):
             factories.submitted(title=f"건축 규제 {n}")
-        factories.submitted(title="청년수당 해외 결제", sector_code="admin_welfare")
+        # The keyword filter searches every text field: this one says nothing of 건축.
+        factories.submitted(
+            title="청년수당 해외 결제",
+            sector_code="admin_welfare",
+            current_regulation="청년수당은 국내 가맹점에서만 쓸 수 있습니다.",
+            problem="해외 연수 중인 청년이 수당을 쓸 수 없습니다.",
+            proposed_change="해외 결제를 허용합니다.",
+            expected_effect="청년의 연수 기회가 넓어집니다.",
+            legal_basis="서울특별시 청년 기본 조례",
+        )
         commit(db.session)
     staff = token(client, reviewer)
     first = client.get("/api/v1/queue?limit=4", headers=staff).get_json()

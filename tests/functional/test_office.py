@@ -513,3 +513,37 @@ def test_similar_proposals_fall_back_to_titles_while_the_index_is_missing(app, c
     login(client, office)
     similar = _similar_section(client, receipts[1])
     assert receipts[0] in similar and "%" in similar  # the title score is shown
+
+
+def test_the_keyword_filter_goes_through_the_search_index_with_a_database_fallback(
+    app, client, office
+):
+    import shutil
+    from pathlib import Path
+
+    from models import OutboxMessage
+    from webapp.search_pages.service import REBUILD_JOB
+
+    with app.app_context():
+        bus = factories.submitted(title="마을버스 최대이용가능 시간 완화").receipt_no
+        other = factories.submitted(title="입간판 재료 규제 완화").receipt_no
+        commit(db.session)  # embedded mode: indexed after the commit
+    login(client, office)
+
+    def rows(query: str) -> list[str]:
+        page = client.get("/office/", query_string={"q": query})
+        assert page.status_code == 200
+        return re.findall(r'data-receipt="([^"]+)"', page.get_data(as_text=True))
+
+    # Spacing, particles and endings: only the index's analysis finds these.
+    assert rows("마을버스이용시간") == [bus]
+    assert rows("입간판 재료를") == [other]
+    assert rows(other) == [other]  # a receipt number still finds its proposal
+    assert sorted(rows("완화")) == sorted([bus, other])
+    # The index gone: the filter matches in the database meanwhile, and a rebuild is queued.
+    shutil.rmtree(Path(str(app.config["SEARCH_INDEX_DIR"])))
+    assert rows("마을버스") == [bus]
+    with app.app_context():
+        rebuilds = db.session.scalars(select(OutboxMessage).where(OutboxMessage.job == REBUILD_JOB))
+        assert len(list(rebuilds)) == 1
+    assert rows("마을버스이용시간") == [bus]  # rebuilt (in-process, after that request)

@@ -44,7 +44,7 @@ def repeals():  # type: ignore[no-untyped-def]
         [
             {
                 "number": p.repeal_no,
-                "title": mask_text(p.title),
+                "title": mask_text(p.title, (p.contact_name,)),
                 "sector": p.sector_code,
                 "regulation_type": p.regulation_type_code,
                 "announcement": p.announcement.title if p.announcement else None,
@@ -84,7 +84,9 @@ def vote_results(round_id: int):  # type: ignore[no-untyped-def]
                 {
                     "rank": r.rank,
                     "number": r.candidate.proposal.repeal_no,
-                    "title": mask_text(r.candidate.proposal.title),
+                    "title": mask_text(
+                        r.candidate.proposal.title, (r.candidate.proposal.contact_name,)
+                    ),
                     "votes": r.votes,
                 }
                 for r in result.rows

@@ -12,6 +12,7 @@ from models import Campaign, Channel, RegulationType, Sector, SourceKind, Stage,
 from workflows.queue import PAGE_SIZE, QUEUES, SORTS, QueueFilter
 
 from ..filters import FilterError
+from ..search_pages.service import keyword_ids
 
 FIELDS = (
     "queue",
@@ -92,6 +93,7 @@ def parse_queue_filter(args: dict[str, str]) -> QueueFilter:
     if min_age is not None and max_age is not None and min_age > max_age:
         raise FilterError("max_age", "최대 경과 일수는 최소 경과 일수보다 작을 수 없습니다")
     limit = _int(args, "limit", "쪽당 건수", 1) or PAGE_SIZE
+    q = (args.get("q") or "").strip()[:200] or None
     return QueueFilter(
         queue=queue,
         stage=_enum(args, "stage", Stage, "단계"),
@@ -106,7 +108,9 @@ def parse_queue_filter(args: dict[str, str]) -> QueueFilter:
         department=_int(args, "department", "소관부서", 1),
         min_age_days=min_age,
         max_age_days=max_age,
-        q=(args.get("q") or "").strip()[:200] or None,
+        q=q,
+        # The keyword goes through the search index (morphemes, spacing) when it is usable.
+        q_ids=keyword_ids(q) if q else None,
         sort=sort,
         after=_cursor(args.get("after")),
         limit=limit,

@@ -32,6 +32,7 @@ SEOUL = ZoneInfo("Asia/Seoul")
 OFFICE_ROLES = frozenset({Role.REVIEWER, Role.CHAIR, Role.ADMIN})
 STAFF_SEARCH_ROLES = frozenset({*OFFICE_ROLES, Role.PANEL_MEMBER})
 REBUILD_JOB = "rebuild_search_index"
+REBUILD_LOCK_KEY = 0x5EA2C4  # the advisory lock that serialises ``request_rebuild``
 
 
 def index_dir() -> str:
@@ -83,7 +84,9 @@ def document_for(proposal: Proposal) -> SearchDocument:
         problem=text.problem,
         proposed_change=text.proposed_change,
         expected_effect=text.expected_effect,
-        decision_reasons=mask_text(decision.reasons) if decision else "",
+        decision_reasons=(
+            mask_text(decision.reasons, (proposal.contact_name,)) if decision else ""
+        ),
         repeal_no=proposal.repeal_no,
         sector=proposal.sector_code,
         regulation_type=proposal.regulation_type_code,
@@ -221,18 +224,24 @@ def ensure_index_usable() -> None:
 
 
 def request_rebuild() -> None:
-    """Queue one rebuild unless one is pending. Recorded and committed in the request's own
-    session (a side session's row would be invisible to this session's snapshot on SQLite); it
-    is handed to the runner when the request ends, after the response is built."""
+    """Queue one rebuild unless one is pending or the index became usable meanwhile.
+
+    Recorded and committed in the request's own session (a side session's row would be
+    invisible to this session's snapshot on SQLite); it is handed to the runner when the
+    request ends, after the response is built. On PostgreSQL, concurrent searches that all
+    found the index unusable take turns on an advisory lock (released by the commit), so they
+    queue one rebuild between them; the index is checked again after the pending rebuilds, so
+    a search that failed just before a rebuild finished does not queue another."""
     session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(REBUILD_LOCK_KEY)))
     pending = session.scalar(
         select(OutboxMessage.id).where(
             OutboxMessage.job == REBUILD_JOB, OutboxMessage.state == OutboxState.PENDING
         )
     )
-    if pending:
-        return
-    outbox.enqueue(session, REBUILD_JOB, queue="search")
+    if not pending and search.status(index_dir()) != "ok":
+        outbox.enqueue(session, REBUILD_JOB, queue="search")
     session.commit()
 
 
@@ -242,7 +251,7 @@ class Found:
 
     proposal: Proposal
     hit: Hit
-    title: str  # masked for the public scope
+    title: str  # personal data masked, in every scope
 
 
 @dataclass
@@ -264,8 +273,9 @@ def _reload(hits: list[Hit], scope: Scope) -> list[Found]:
         proposal = rows.get(hit.id)
         if proposal is None or not visible(proposal, scope):
             continue
-        title = mask_text(proposal.title) if scope is Scope.PUBLIC else proposal.title
-        found.append(Found(proposal, hit, title))
+        # Masked in every scope, like the snippets: a list of hits shows no personal data (the
+        # proposal's own page shows it to the staff allowed, and logs that access).
+        found.append(Found(proposal, hit, public_text(proposal).title))
     return found
 
 
@@ -337,8 +347,8 @@ def database_search(request: SearchQuery) -> SearchResult:
             id=p.id,
             receipt_no=p.receipt_no or "",
             repeal_no=p.repeal_no,
-            title=mask_text(p.title),
-            snippet=escape(mask_text(p.proposed_change)[:160]),
+            title=public_text(p).title,
+            snippet=escape(public_text(p).proposed_change[:160]),
             score=0.0,
             sector=p.sector_code,
             regulation_type=p.regulation_type_code,
@@ -349,6 +359,22 @@ def database_search(request: SearchQuery) -> SearchResult:
         for p in rows
     ]
     return SearchResult(total, hits, {}, request.page, request.per_page)
+
+
+KEYWORD_LIMIT = 5_000
+
+
+def keyword_ids(text: str, scope: Scope = Scope.OFFICE) -> frozenset[int] | None:
+    """The proposals whose texts match ``text`` through the index (particles, endings and
+    spacing understood), the best ``KEYWORD_LIMIT``; ``None`` when the index cannot be used
+    (a rebuild is queued) or the text holds no word, and the caller matches in the database."""
+    try:
+        found = search.matching_ids(index_dir(), text, scope, KEYWORD_LIMIT)
+    except search.IndexUnavailable as exc:
+        log.warning("search index %s: keyword filter answered from the database", exc.status)
+        request_rebuild()
+        return None
+    return None if found is None else frozenset(found)
 
 
 @dataclass(frozen=True)

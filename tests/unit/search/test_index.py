@@ -3,6 +3,7 @@ bad input, and an unusable index detected and rebuilt."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -228,3 +229,60 @@ def test_a_stale_or_corrupt_index_is_reported_and_rebuilt(directory):
         search.index(directory, [doc(10, "x")])
     search.rebuild(directory, CORPUS)
     assert search.status(directory) == "ok"
+
+
+CORRUPT_UNDER_A_SEARCHER = """
+import os, sys
+import os
+from pathlib import Path
+import search
+from search import SearchQuery
+from tests.unit.search.test_index import CORPUS
+
+directory, how = sys.argv[1], sys.argv[2]
+search.rebuild(directory, CORPUS)
+assert search.query(directory, SearchQuery(text="용적률")).total == 2  # a searcher is now open
+for segment in Path(directory).glob("*.seg"):
+    size = segment.stat().st_size
+    with segment.open("r+b") as handle:
+        if how == "truncate":
+            handle.truncate(size // 3)
+        else:
+            handle.seek(size // 4)
+            handle.write(os.urandom(size // 2))
+for text in ("용적률", "주차장"):
+    try:
+        search.query(directory, SearchQuery(text=text))
+    except search.IndexUnavailable as exc:
+        print(exc.status)
+try:
+    search.index(directory, [CORPUS[0]])
+except search.IndexUnavailable as exc:
+    print("write", exc.status)
+"""
+
+
+@pytest.mark.parametrize("how", ["truncate", "garbage"])
+def test_a_segment_damaged_under_an_open_searcher_is_reported_not_fatal(tmp_path, how):
+    """Run in a process of its own: a segment truncated under a memory-mapped reader used to
+    kill the whole process (SIGBUS), a garbled one failed each search with a Whoosh error."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[3]
+    script = tmp_path / "damage.py"
+    script.write_text(CORRUPT_UNDER_A_SEARCHER)
+    result = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "index"), how],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
+    assert result.stdout.split("\n")[:3] == ["corrupt", "corrupt", "write corrupt"]
+    assert search.status(str(tmp_path / "index")) == "corrupt"
+    search.rebuild(str(tmp_path / "index"), CORPUS)
+    assert ids(str(tmp_path / "index"), "용적률완화") in ([1, 2], [2, 1])
