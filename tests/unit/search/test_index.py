@@ -3,6 +3,7 @@ bad input, and an unusable index detected and rebuilt."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 import search
 from search import Scope, SearchDocument, SearchQuery
 
+QUERY_MODULE = importlib.import_module("search.query")  # `search.query` is also a function
 FAR = "전통시장 정비사업 허용 대상을 확대하여 주십시오"
 
 
@@ -228,3 +230,46 @@ def test_a_stale_or_corrupt_index_is_reported_and_rebuilt(directory):
         search.index(directory, [doc(10, "x")])
     search.rebuild(directory, CORPUS)
     assert search.status(directory) == "ok"
+
+
+def test_totals_are_exact_up_to_the_cap_and_a_lower_bound_beyond(directory, monkeypatch):
+    exact = search.query(directory, SearchQuery(text="완화", scope=Scope.OFFICE, per_page=2))
+    assert exact.total == 4 and exact.total_exact and exact.pages == 2
+    monkeypatch.setattr(QUERY_MODULE, "COUNT_CAP", 3)
+    capped = search.query(directory, SearchQuery(text="완화", scope=Scope.OFFICE, per_page=2))
+    assert capped.total == 3 and not capped.total_exact
+    # Facets are counted over the same capped set of matches.
+    assert sum(capped.facets["sector"].values()) == 3
+    # Paging goes on past the counted matches: page 2 and a further page are offered.
+    assert capped.pages == 2
+    last = search.query(directory, SearchQuery(text="완화", scope=Scope.OFFICE, per_page=2, page=2))
+    assert len(last.hits) == 2 and last.pages == 3
+    every = {h.id for h in capped.hits} | {h.id for h in last.hits}
+    assert every == {
+        h.id
+        for h in search.query(
+            directory, SearchQuery(text="완화", scope=Scope.OFFICE, per_page=10)
+        ).hits
+    }
+    monkeypatch.setattr(QUERY_MODULE, "COUNT_CAP", 4)  # exactly the cap is still exact
+    assert search.query(directory, SearchQuery(text="완화", scope=Scope.OFFICE)).total_exact
+
+
+def test_counts_and_facets_hold_over_several_segments(directory):
+    search.index(directory, [doc(20, "옥상 용적률 완화", sector="admin_welfare")])
+    result = search.query(directory, SearchQuery(text="용적률 완화", scope=Scope.OFFICE))
+    assert 20 in [h.id for h in result.hits] and result.total == len(result.hits)
+    assert result.facets["sector"]["admin_welfare"] == 1
+    narrowed = ids(directory, "용적률", Scope.OFFICE, filters={"sector": "admin_welfare"})
+    assert narrowed == [20]
+
+
+def test_a_repeated_query_is_analysed_once(directory, monkeypatch):
+    text = "반려동물 놀이터 설치 기준을 완화"
+    search.query(directory, SearchQuery(text=text))
+    calls: list[str] = []
+    monkeypatch.setattr(QUERY_MODULE, "analyse", lambda t: calls.append(t) or [])
+    search.query(directory, SearchQuery(text=text))
+    assert calls == []  # answered from the cache of analysed queries
+    search.query(directory, SearchQuery(text=text + " 요청"))
+    assert calls == [text + " 요청"]
