@@ -10,6 +10,8 @@ documents (masked, public flag decided) and re-checks every hit against the data
     query(directory, SearchQuery)         ranked, highlighted, faceted hits
     similar(directory, proposal_id, limit, scope)   more-like-this, for duplicate checks
     rebuild(directory, documents, progress)         a fresh index, swapped in at the end
+                                          (documents carrying ``analysed`` terms of this
+                                          analyser version skip Kiwi: ``SearchDocument.analyse``)
     status(directory)                     ok | missing | stale | corrupt
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from .analysis import analyse, warm_up
+from .analysis import ANALYSER_VERSION, analyse, warm_up
 from .query import (
     MAX_QUERY,
     Hit,
@@ -30,15 +32,17 @@ from .query import (
 )
 from .query import search as _search
 from .query import similar as _similar
-from .schema import FACET_FIELDS, SCHEMA_VERSION, SearchDocument
+from .schema import FACET_FIELDS, SCHEMA_VERSION, AnalysedTexts, SearchDocument
 from .store import IndexUnavailable, _forget, document_count, size_bytes, status
 from .store import rebuild as _rebuild
 from .store import write as _write
 
 __all__ = [
+    "ANALYSER_VERSION",
     "FACET_FIELDS",
     "MAX_QUERY",
     "SCHEMA_VERSION",
+    "AnalysedTexts",
     "Hit",
     "IndexUnavailable",
     "Scope",

@@ -4,6 +4,7 @@ bad input, and an unusable index detected and rebuilt."""
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 import search
 from search import Scope, SearchDocument, SearchQuery
 
+ANALYSIS_MODULE = importlib.import_module("search.analysis")
 QUERY_MODULE = importlib.import_module("search.query")  # `search.query` is also a function
 FAR = "전통시장 정비사업 허용 대상을 확대하여 주십시오"
 
@@ -273,3 +275,33 @@ def test_a_repeated_query_is_analysed_once(directory, monkeypatch):
     assert calls == []  # answered from the cache of analysed queries
     search.query(directory, SearchQuery(text=text + " 요청"))
     assert calls == [text + " 요청"]
+
+
+def test_kept_terms_index_without_kiwi_and_only_while_they_fit(tmp_path, monkeypatch):
+    analysed = [replace(d, analysed=d.analyse()) for d in CORPUS]
+    assert all(d.analysed.version == search.ANALYSER_VERSION for d in analysed)
+    calls: list[str] = []
+    real = ANALYSIS_MODULE.analyse
+    monkeypatch.setattr(ANALYSIS_MODULE, "analyse", lambda t: calls.append(t) or real(t))
+    path = str(tmp_path / "kept")
+    search.rebuild(path, analysed)
+    assert calls == []  # every text came with its terms
+    kept = search.query(path, SearchQuery(text="용적률 완화", scope=Scope.OFFICE))
+    plain = search.query(
+        tmp_index(tmp_path, CORPUS), SearchQuery(text="용적률 완화", scope=Scope.OFFICE)
+    )
+    assert [h.id for h in kept.hits] == [h.id for h in plain.hits] and kept.hits
+    assert kept.hits[0].title == plain.hits[0].title  # the stored title is the plain text
+    # Terms of another analyser version, or of a text changed since, are not used.
+    stale = replace(analysed[0], analysed=replace(analysed[0].analysed, version="kiwi-0/rules-0"))
+    edited = replace(analysed[1], title="마을버스 노선 신설", analysed=analysed[1].analysed)
+    calls.clear()
+    search.rebuild(str(tmp_path / "again"), [stale, edited])
+    assert len(calls) == 4  # title and body of both analysed afresh
+    assert ids(str(tmp_path / "again"), "노선 신설", Scope.OFFICE) == [2]
+
+
+def tmp_index(tmp_path: Path, documents: list[SearchDocument]) -> str:
+    path = str(tmp_path / "plain")
+    search.rebuild(path, documents)
+    return path
