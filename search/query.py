@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from html import escape
@@ -156,6 +157,7 @@ class BuiltQuery:
     relaxed: wq.Query | None
     units: list[str]
     marks: tuple[str, ...] = ()  # every term of the query, for highlighting
+    required: tuple[wq.Query, ...] = ()  # one query per required unit (any field)
 
 
 def _soft(unit: str) -> bool:
@@ -199,13 +201,15 @@ def _build_query(text: str) -> BuiltQuery:
     strict: wq.Query = must[0] if len(must) == 1 else wq.And(must)
     relaxed: wq.Query | None = None
     if len(must) > 1:
-        # Every unit but one (Whoosh's Or(minmatch=…) is not implemented): one And per left-out.
-        relaxed = wq.Or([wq.And(must[:i] + must[i + 1 :]) for i in range(len(must))])
+        # Ranks the documents that have every unit but one (``_relaxed_docs`` picks them): one
+        # matcher per unit, rather than one And per left-out unit (Whoosh's Or(minmatch=…) is
+        # not implemented).
+        relaxed = wq.Or(must)
     if soft:
         bonus = wq.Or([_any_field(s, 0.5) for s in soft])
         strict = wq.AndMaybe(strict, bonus)
         relaxed = wq.AndMaybe(relaxed, bonus) if relaxed is not None else None
-    return BuiltQuery(strict, relaxed, required, tuple(units + extras))
+    return BuiltQuery(strict, relaxed, required, tuple(units + extras), tuple(must))
 
 
 # Totals are counted exactly up to this many matches; beyond it the result says "at least"
@@ -237,7 +241,7 @@ def _filter_set(searcher: Searcher, flt: wq.Query | None) -> Any:
 
 
 def _count(
-    searcher: Searcher, q: wq.Query, allowed: Any, facets: bool
+    searcher: Searcher, docnums: Iterable[int], allowed: Any, facets: bool
 ) -> tuple[int, bool, dict[str, dict[str, int]]]:
     """(matches up to ``COUNT_CAP``, whether that is all of them, facet counts over them)."""
     readers = (
@@ -246,7 +250,7 @@ def _count(
     counts: dict[str, dict[str, int]] = {name: {} for name in readers}
     total = 0
     exact = True
-    for docnum in searcher.docs_for_query(q):
+    for docnum in docnums:
         if allowed is not None and docnum not in allowed:
             continue
         if total == COUNT_CAP:
@@ -330,19 +334,40 @@ def _hit(stored: Mapping[str, Any], score: float, marker: re.Pattern[str] | None
     )
 
 
+def _relaxed_docs(searcher: Searcher, required: tuple[wq.Query, ...], allowed: Any) -> set[int]:
+    """The allowed documents that have every required unit but one."""
+    counts: Counter[int] = Counter()
+    for unit in required:
+        counts.update(searcher.docs_for_query(unit))
+    need = len(required) - 1
+    return {
+        docnum
+        for docnum, count in counts.items()
+        if count >= need and (allowed is None or docnum in allowed)
+    }
+
+
 def _run(
     searcher: Searcher,
     q: wq.Query,
     request: SearchQuery,
-    flt: wq.Query | None,
+    allowed: Any,
     *,
+    only: set[int] | None = None,
     marks: tuple[str, ...] = (),
     newest_first: bool = False,
 ) -> SearchResult:
-    """Count (capped) and facet the matches, then rank only as many as the page needs."""
+    """Count (capped) and facet the matches, then rank only as many as the page needs.
+
+    ``allowed`` is the filter's set of documents (None: all); ``only``, when given, is the
+    exact set of documents to rank (already filtered).
+    """
     page = min(max(request.page, 1), MAX_PAGE)
-    allowed = _filter_set(searcher, flt)
-    total, exact, facets = _count(searcher, q, allowed, request.facets)
+    if only is not None:
+        total, exact, facets = _count(searcher, sorted(only), None, request.facets)
+        allowed = only
+    else:
+        total, exact, facets = _count(searcher, searcher.docs_for_query(q), allowed, request.facets)
     result = SearchResult(total, [], facets, page, request.per_page, total_exact=exact)
     first = (page - 1) * request.per_page
     if total <= first and exact:
@@ -380,17 +405,18 @@ def search(directory: str, request: SearchQuery) -> SearchResult:
         )
     flt = _filters(request)
     with searching(directory) as searcher:
+        allowed = _filter_set(searcher, flt)
         if not text:
             if not request.filters and not (request.submitted_from or request.submitted_to):
                 return empty_result(
                     request, "검색어를 입력해 주십시오", "Type something to search for"
                 )
-            return _run(searcher, wq.Every(), request, flt, newest_first=True)
+            return _run(searcher, wq.Every(), request, allowed, newest_first=True)
         found = lookup_number(text)
         if found is not None:
             kind, value = found
             field_name = "receipt_no" if kind == "receipt" else "repeal_no"
-            result = _run(searcher, wq.Term(field_name, value), request, flt)
+            result = _run(searcher, wq.Term(field_name, value), request, allowed)
             result.lookup = kind
             return result
         built = build_query(text)
@@ -401,9 +427,10 @@ def search(directory: str, request: SearchQuery) -> SearchResult:
                 "확인해 주십시오",
                 "The query has no word to search for (only particles or symbols?)",
             )
-        result = _run(searcher, built.strict, request, flt, marks=built.marks)
+        result = _run(searcher, built.strict, request, allowed, marks=built.marks)
         if result.total == 0 and built.relaxed is not None:
-            result = _run(searcher, built.relaxed, request, flt, marks=built.marks)
+            only = _relaxed_docs(searcher, built.required, allowed)
+            result = _run(searcher, built.relaxed, request, None, only=only, marks=built.marks)
             result.relaxed = True
         result.terms = built.units
         return result
