@@ -244,10 +244,9 @@ def _count(
     searcher: Searcher, docnums: Iterable[int], allowed: Any, facets: bool
 ) -> tuple[int, bool, dict[str, dict[str, int]]]:
     """(matches up to ``COUNT_CAP``, whether that is all of them, facet counts over them)."""
-    readers = (
-        {name: searcher.reader().column_reader(name) for name in FACET_FIELDS} if facets else {}
-    )
-    counts: dict[str, dict[str, int]] = {name: {} for name in readers}
+    # Column readers are opened at the first match (an empty index has none to open).
+    readers: dict[str, Any] | None = None
+    counts: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS} if facets else {}
     total = 0
     exact = True
     for docnum in docnums:
@@ -257,6 +256,9 @@ def _count(
             exact = False
             break
         total += 1
+        if readers is None:
+            names = FACET_FIELDS if facets else ()
+            readers = {name: searcher.reader().column_reader(name) for name in names}
         for name, reader in readers.items():
             value = reader[docnum]
             if value:

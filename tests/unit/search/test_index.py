@@ -305,3 +305,11 @@ def tmp_index(tmp_path: Path, documents: list[SearchDocument]) -> str:
     path = str(tmp_path / "plain")
     search.rebuild(path, documents)
     return path
+
+
+def test_an_empty_index_answers_with_nothing(tmp_path):
+    path = str(tmp_path / "empty")
+    search.rebuild(path, [])
+    result = search.query(path, SearchQuery(text="용적률", scope=Scope.OFFICE))
+    assert result.total == 0 and result.total_exact and result.hits == []
+    assert search.query(path, SearchQuery(filters={"sector": "admin_welfare"})).total == 0
