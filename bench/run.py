@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import resource
@@ -57,11 +58,18 @@ def _rss_mb() -> dict[str, float]:
 # ---------------------------------------------------------------- building (in a child process)
 
 
-def build_ours(n: int, directory: str) -> dict[str, Any]:
+def build_ours(n: int, directory: str, kept_terms: bool = False) -> dict[str, Any]:
+    """A timed rebuild. With ``kept_terms`` every document carries its analysed terms (as a
+    rebuild reading terms kept beside the proposals would get them); analysing them is not
+    timed."""
+    from dataclasses import replace
+
     import search
 
     documents = [g.document for g in generate(n)]
     search.warm_up()
+    if kept_terms:
+        documents = [replace(d, analysed=d.analyse()) for d in documents]
     started = time.perf_counter()
     search.rebuild(directory, documents)
     elapsed = time.perf_counter() - started
@@ -267,12 +275,22 @@ def _child(args: list[str]) -> dict[str, Any]:
 
 
 def run_size(
-    n: int, work: Path, log: Callable[[str], None], per_kind: int = QUERIES_PER_KIND
+    n: int,
+    work: Path,
+    log: Callable[[str], None],
+    per_kind: int = QUERIES_PER_KIND,
+    reuse: bool = False,
 ) -> dict[str, Any]:
     ours_dir = str(work / f"ours-{n}")
     result: dict[str, Any] = {"documents": n}
-    log(f"[{n}] building our index …")
-    result["ours_build"] = _child(["build", "ours", str(n), ours_dir])
+    kept = work / f"ours-{n}.build.json"
+    if reuse and kept.exists():
+        log(f"[{n}] reusing our index built earlier ({kept}) …")
+        result["ours_build"] = json.loads(kept.read_text())
+    else:
+        log(f"[{n}] building our index …")
+        result["ours_build"] = _child(["build", "ours", str(n), ours_dir])
+        kept.write_text(json.dumps(result["ours_build"]))
     for tokenizer in ("unicode61", "trigram"):
         log(f"[{n}] building FTS5 {tokenizer} …")
         result[f"fts5_{tokenizer}_build"] = build_fts(
@@ -303,7 +321,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command")
     build = sub.add_parser("build")
-    build.add_argument("engine", choices=["ours"])
+    build.add_argument("engine", choices=["ours", "ours-kept-terms"])
     build.add_argument("n", type=int)
     build.add_argument("directory")
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
@@ -311,9 +329,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default=None)
     parser.add_argument("--queries", type=int, default=QUERIES_PER_KIND, help="per query kind")
     parser.add_argument("--work", default=None, help="scratch folder (default: a temporary one)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse our indexes already built in --work"
+    )
     args = parser.parse_args(argv)
     if args.command == "build":
-        print(json.dumps(build_ours(args.n, args.directory)))
+        kept_terms = args.engine == "ours-kept-terms"
+        print(json.dumps(build_ours(args.n, args.directory, kept_terms=kept_terms)))
         return
     work = Path(args.work or tempfile.mkdtemp(prefix="search-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -321,7 +343,8 @@ def main(argv: list[str] | None = None) -> None:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    report: dict[str, Any] = {"sizes": []}
+    # The machine's load next to the figures: times on a shared machine are not idle times.
+    report: dict[str, Any] = {"sizes": [], "load_average_at_start": os.getloadavg()}
 
     def save() -> None:
         if args.out:
@@ -331,7 +354,8 @@ def main(argv: list[str] | None = None) -> None:
     report["quality"] = quality(work, args.eval_size)
     save()
     for n in args.sizes:
-        report["sizes"].append(run_size(n, work, log, args.queries))
+        report["sizes"].append(run_size(n, work, log, args.queries, reuse=args.reuse))
+        report["load_average_at_end"] = os.getloadavg()
         save()
     print(json.dumps(report, ensure_ascii=False, indent=1))
     if not args.work:

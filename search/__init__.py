@@ -11,6 +11,8 @@ documents (masked, public flag decided) and re-checks every hit against the data
     matching_ids(directory, text, scope, limit)     ids only, best first (for filters)
     similar(directory, proposal_id, limit, scope)   more-like-this, for duplicate checks
     rebuild(directory, documents, progress)         a fresh index, swapped in at the end
+                                          (documents carrying ``analysed`` terms of this
+                                          analyser version skip Kiwi: ``SearchDocument.analyse``)
     status(directory)                     ok | missing | stale | corrupt
     stored(directory)                     every document's stored fields (checks and audits)
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from .analysis import analyse, warm_up
+from .analysis import ANALYSER_VERSION, analyse, warm_up
 from .query import (
     MAX_QUERY,
     Hit,
@@ -33,7 +35,7 @@ from .query import (
 from .query import matching_ids as _matching_ids
 from .query import search as _search
 from .query import similar as _similar
-from .schema import FACET_FIELDS, SCHEMA_VERSION, SearchDocument
+from .schema import FACET_FIELDS, SCHEMA_VERSION, AnalysedTexts, SearchDocument
 from .store import (
     IndexUnavailable,
     _forget,
@@ -46,9 +48,11 @@ from .store import rebuild as _rebuild
 from .store import write as _write
 
 __all__ = [
+    "ANALYSER_VERSION",
     "FACET_FIELDS",
     "MAX_QUERY",
     "SCHEMA_VERSION",
+    "AnalysedTexts",
     "Hit",
     "IndexUnavailable",
     "Scope",

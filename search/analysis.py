@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from importlib.metadata import version as _package_version
 from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
@@ -38,6 +39,12 @@ PREFIX_TAGS = frozenset({"XPN"})
 STOP_STEMS = frozenset({"하", "되", "있", "없", "않", "같", "이", "보", "주", "받", "싶", "드리"})
 STOP_NOUNS = frozenset({"것", "등", "수", "때", "및", "중", "경우"})
 MAX_TEXT = 20_000  # characters analysed per field; longer text is cut (a 10 kB query is fine)
+
+# Changes whenever the terms ``analyse`` produces for a text may change: Kiwi's release (its
+# model ships with it) or this module's rules (bump RULES). Analysed terms kept outside the
+# index (``PreAnalysed``) are used only when written with this version.
+RULES = 1
+ANALYSER_VERSION = f"kiwi-{_package_version('kiwipiepy')}/rules-{RULES}"
 
 _kiwi: Any = None
 _lock = threading.Lock()
@@ -175,6 +182,24 @@ def unit_terms(text: str) -> list[str]:
     return list(seen)
 
 
+def index_terms(text: str) -> tuple[str, ...]:
+    """Every term ``analyse`` indexes for ``text``, in order (what ``PreAnalysed`` carries)."""
+    return tuple(term.text for term in analyse(text))
+
+
+class PreAnalysed(str):
+    """A text handed to the index together with its terms, analysed earlier (for instance kept
+    beside the proposal): the tokenizer uses the terms and does not call Kiwi. Used for indexed
+    fields only; what is stored is always the plain text."""
+
+    terms: tuple[str, ...]
+
+    def __new__(cls, text: str, terms: Iterable[str]) -> PreAnalysed:
+        obj = super().__new__(cls, text)
+        obj.terms = tuple(terms)
+        return obj
+
+
 class KoreanTokenizer(Tokenizer):
     """Whoosh tokenizer over ``analyse``. Whoosh pickles the schema with the index, so this class
     must stay importable at this path (``search.analysis.KoreanTokenizer``)."""
@@ -208,6 +233,21 @@ class KoreanTokenizer(Tokenizer):
                 token.startchar = start_char
                 token.endchar = start_char + len(value)
             yield token
+            return
+        known = getattr(value, "terms", None)
+        if known is not None:
+            for position, text in enumerate(known):
+                token.text = text
+                token.boost = 1.0
+                token.stopped = False
+                if keeporiginal:
+                    token.original = text
+                if positions:
+                    token.pos = start_pos + position
+                if chars:  # no character offsets are kept: the whole text
+                    token.startchar = start_char
+                    token.endchar = start_char + len(value)
+                yield token
             return
         for term in analyse(value):
             token.text = term.text

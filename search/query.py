@@ -8,15 +8,18 @@ unit, the query is relaxed to all units but one. "2025-000123" looks up a receip
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from html import escape
 from typing import Any
 
-from whoosh import highlight, sorting
 from whoosh import query as wq
+from whoosh import sorting
+from whoosh.idsets import BitSet
 from whoosh.searching import Searcher
 
 from .analysis import analyse
@@ -93,10 +96,15 @@ class SearchResult:
     message_en: str | None = None
     relaxed: bool = False  # matched all query units but one
     terms: list[str] = field(default_factory=list)
+    # False when counting stopped at COUNT_CAP: ``total`` is then a lower bound ("1,000건 이상")
+    # and the facet counts are over those first matches only.
+    total_exact: bool = True
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        """Pages of results; when the total is a lower bound, at least one past this page."""
+        counted = max(1, -(-self.total // self.per_page))
+        return counted if self.total_exact else max(counted, self.page + 1)
 
 
 def empty_result(
@@ -148,6 +156,8 @@ class BuiltQuery:
     strict: wq.Query | None
     relaxed: wq.Query | None
     units: list[str]
+    marks: tuple[str, ...] = ()  # every term of the query, for highlighting
+    required: tuple[wq.Query, ...] = ()  # one query per required unit (any field)
 
 
 def _soft(unit: str) -> bool:
@@ -156,7 +166,19 @@ def _soft(unit: str) -> bool:
 
 
 def build_query(text: str) -> BuiltQuery:
-    """The Whoosh query for ``text``: every content unit required, the rest for ranking."""
+    """The Whoosh query for ``text``: every content unit required, the rest for ranking.
+
+    Analysing a query costs a Kiwi call; the last ``QUERY_CACHE`` distinct queries are kept
+    (the result is a pure function of the text and the analyser, both fixed in a process).
+    """
+    return _build_query(text)
+
+
+QUERY_CACHE = 1024
+
+
+@functools.lru_cache(maxsize=QUERY_CACHE)
+def _build_query(text: str) -> BuiltQuery:
     words = [w.strip(".,!?\"'()[]{}<>-+*/~^:;") for w in text.split()]
     if all(not w or w in PARTICLES for w in words):
         return BuiltQuery(None, None, [])
@@ -179,92 +201,187 @@ def build_query(text: str) -> BuiltQuery:
     strict: wq.Query = must[0] if len(must) == 1 else wq.And(must)
     relaxed: wq.Query | None = None
     if len(must) > 1:
-        # Every unit but one (Whoosh's Or(minmatch=…) is not implemented): one And per left-out.
-        relaxed = wq.Or([wq.And(must[:i] + must[i + 1 :]) for i in range(len(must))])
+        # Ranks the documents that have every unit but one (``_relaxed_docs`` picks them): one
+        # matcher per unit, rather than one And per left-out unit (Whoosh's Or(minmatch=…) is
+        # not implemented).
+        relaxed = wq.Or(must)
     if soft:
         bonus = wq.Or([_any_field(s, 0.5) for s in soft])
         strict = wq.AndMaybe(strict, bonus)
         relaxed = wq.AndMaybe(relaxed, bonus) if relaxed is not None else None
-    return BuiltQuery(strict, relaxed, required)
+    return BuiltQuery(strict, relaxed, required, tuple(units + extras), tuple(must))
 
 
-class _MarkFormatter(highlight.HtmlFormatter):
-    """Escaped text with ``<mark>`` around each match (Whoosh's own adds odd class names)."""
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"<mark>{escape(highlight.get_text(text, token, replace))}</mark>"
-
-
-_formatter = _MarkFormatter(between=" … ")
-_fragmenter = highlight.ContextFragmenter(maxchars=160, surround=40)
+# Totals are counted exactly up to this many matches; beyond it the result says "at least"
+# (``SearchResult.total_exact`` is False) instead of running the query over every match a
+# second time. Facets are counted over the same capped set of matches.
+COUNT_CAP = 1000
+SNIPPET_CHARS = 160
+SNIPPET_CONTEXT = 40
+_FILTER_SETS_KEPT = 32
 
 
-def _snippet(hit: Any, highlighted: bool) -> str:
-    if highlighted:
-        hit.results.formatter = _formatter
-        hit.results.fragmenter = _fragmenter
-        # Highlighting re-analyses a text: the first stored field where the body's terms occur.
-        if any(name == "body" for name, _term in (hit.matched_terms() or [])):
-            for name in SNIPPET_FIELDS:
-                value = hit.get(name)
-                if value:
-                    text = hit.highlights("body", text=value, top=2)
-                    if text:
-                        return str(text)
+def _filter_set(searcher: Searcher, flt: wq.Query | None) -> Any:
+    """The documents ``flt`` allows, as a bit set kept with the searcher.
+
+    Whoosh turns a filter query into a set of every allowed document on each search (for the
+    public scope that is most of the index); the few filters in use are kept per searcher, which
+    is replaced whenever the index changes.
+    """
+    if flt is None:
+        return None
+    kept: dict[wq.Query, Any] = searcher.__dict__.setdefault("_regrepeal_filters", {})
+    allowed = kept.get(flt)
+    if allowed is None:
+        if len(kept) >= _FILTER_SETS_KEPT:
+            kept.clear()
+        allowed = BitSet(searcher.docs_for_query(flt), size=searcher.doc_count_all())
+        kept[flt] = allowed
+    return allowed
+
+
+def _count(
+    searcher: Searcher, docnums: Iterable[int], allowed: Any, facets: bool
+) -> tuple[int, bool, dict[str, dict[str, int]]]:
+    """(matches up to ``COUNT_CAP``, whether that is all of them, facet counts over them)."""
+    # Column readers are opened at the first match (an empty index has none to open).
+    readers: dict[str, Any] | None = None
+    counts: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS} if facets else {}
+    total = 0
+    exact = True
+    for docnum in docnums:
+        if allowed is not None and docnum not in allowed:
+            continue
+        if total == COUNT_CAP:
+            exact = False
+            break
+        total += 1
+        if readers is None:
+            names = FACET_FIELDS if facets else ()
+            readers = {name: searcher.reader().column_reader(name) for name in names}
+        for name, reader in readers.items():
+            value = reader[docnum]
+            if value:
+                bucket = counts[name]
+                bucket[value] = bucket.get(value, 0) + 1
+    ordered = {
+        name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0])))
+        for name, values in counts.items()
+    }
+    return total, exact, ordered
+
+
+def _marker(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    words = sorted({t for t in terms if t}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+
+def _highlight(text: str, marker: re.Pattern[str]) -> str:
+    """Up to ``SNIPPET_CHARS`` of ``text`` around its first matches, escaped, with ``<mark>``.
+
+    The query's terms are looked for as written in the text (a stem such as "바꾸" is not
+    found in "바꿔"): the snippet no longer re-analyses every hit's text with Kiwi.
+    """
+    matches = list(marker.finditer(text))
+    if not matches:
+        return ""
+    start = max(0, matches[0].start() - SNIPPET_CONTEXT)
+    end = min(len(text), start + SNIPPET_CHARS)
+    out = ["…" if start else ""]
+    cursor = start
+    for match in matches:
+        if match.start() < cursor or match.end() > end:
+            continue
+        out.append(escape(text[cursor : match.start()]))
+        out.append(f"<mark>{escape(match.group())}</mark>")
+        cursor = match.end()
+    out.append(escape(text[cursor:end]))
+    if end < len(text):
+        out.append("…")
+    return "".join(out)
+
+
+def _snippet(stored: Mapping[str, Any], marker: re.Pattern[str] | None) -> str:
+    if marker is not None:
+        for name in SNIPPET_FIELDS:
+            value = stored.get(name)
+            if value:
+                text = _highlight(value, marker)
+                if text:
+                    return text
     for name in SNIPPET_FIELDS:
-        value = hit.get(name)
+        value = stored.get(name)
         if value:
-            return escape(value[:160] + ("…" if len(value) > 160 else ""))
+            cut = value[:SNIPPET_CHARS] + ("…" if len(value) > SNIPPET_CHARS else "")
+            return escape(cut)
     return ""
 
 
-def _hit(hit: Any, highlighted: bool) -> Hit:
-    outcome = hit.get("outcome")
+def _hit(stored: Mapping[str, Any], score: float, marker: re.Pattern[str] | None) -> Hit:
+    outcome = stored.get("outcome")
     return Hit(
-        id=int(hit["id"]),
-        receipt_no=hit.get("receipt_no", ""),
-        repeal_no=int(hit["repeal_no"]) if hit.get("repeal_no") else None,
-        title=hit.get("title", ""),
-        snippet=_snippet(hit, highlighted),
-        score=float(hit.score or 0.0),
-        sector=hit.get("sector"),
-        regulation_type=hit.get("regulation_type"),
-        stage=hit.get("stage"),
-        state=hit.get("state"),
+        id=int(stored["id"]),
+        receipt_no=stored.get("receipt_no", ""),
+        repeal_no=int(stored["repeal_no"]) if stored.get("repeal_no") else None,
+        title=stored.get("title", ""),
+        snippet=_snippet(stored, marker),
+        score=float(score or 0.0),
+        sector=stored.get("sector"),
+        regulation_type=stored.get("regulation_type"),
+        stage=stored.get("stage"),
+        state=stored.get("state"),
         outcome=None if outcome in (None, "none") else outcome,
     )
 
 
-def _facets() -> dict[str, sorting.FieldFacet]:
-    return {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
+def _relaxed_docs(searcher: Searcher, required: tuple[wq.Query, ...], allowed: Any) -> set[int]:
+    """The allowed documents that have every required unit but one."""
+    counts: Counter[int] = Counter()
+    for unit in required:
+        counts.update(searcher.docs_for_query(unit))
+    need = len(required) - 1
+    return {
+        docnum
+        for docnum, count in counts.items()
+        if count >= need and (allowed is None or docnum in allowed)
+    }
 
 
 def _run(
     searcher: Searcher,
     q: wq.Query,
     request: SearchQuery,
-    flt: wq.Query | None,
+    allowed: Any,
     *,
-    highlighted: bool,
+    only: set[int] | None = None,
+    marks: tuple[str, ...] = (),
     newest_first: bool = False,
 ) -> SearchResult:
+    """Count (capped) and facet the matches, then rank only as many as the page needs.
+
+    ``allowed`` is the filter's set of documents (None: all); ``only``, when given, is the
+    exact set of documents to rank (already filtered).
+    """
     page = min(max(request.page, 1), MAX_PAGE)
-    kwargs: dict[str, Any] = {"filter": flt, "terms": highlighted}
-    if request.facets:
-        kwargs["groupedby"] = _facets()
+    if only is not None:
+        total, exact, facets = _count(searcher, sorted(only), None, request.facets)
+        allowed = only
+    else:
+        total, exact, facets = _count(searcher, searcher.docs_for_query(q), allowed, request.facets)
+    result = SearchResult(total, [], facets, page, request.per_page, total_exact=exact)
+    first = (page - 1) * request.per_page
+    if total <= first and exact:
+        return result
+    kwargs: dict[str, Any] = {"filter": allowed}
     if newest_first:
         kwargs["sortedby"] = sorting.FieldFacet("submitted_on", reverse=True)
-    results = searcher.search_page(q, page, pagelen=request.per_page, **kwargs)
-    facets = (
-        {
-            name: dict(sorted(results.results.groups(name).items(), key=lambda kv: (-kv[1], kv[0])))
-            for name in FACET_FIELDS
-        }
-        if request.facets
-        else {}
-    )
-    hits = [_hit(hit, highlighted) for hit in results]
-    return SearchResult(len(results), hits, facets, page, request.per_page)
+    ranked = searcher.search(q, limit=first + request.per_page, **kwargs)
+    marker = _marker(marks)
+    for i in range(first, min(first + request.per_page, ranked.scored_length())):
+        result.hits.append(_hit(ranked[i].fields(), ranked.score(i) or 0.0, marker))
+    return result
 
 
 def lookup_number(text: str) -> tuple[str, str] | None:
@@ -290,17 +407,18 @@ def search(directory: str, request: SearchQuery) -> SearchResult:
         )
     flt = _filters(request)
     with searching(directory) as searcher:
+        allowed = _filter_set(searcher, flt)
         if not text:
             if not request.filters and not (request.submitted_from or request.submitted_to):
                 return empty_result(
                     request, "검색어를 입력해 주십시오", "Type something to search for"
                 )
-            return _run(searcher, wq.Every(), request, flt, highlighted=False, newest_first=True)
+            return _run(searcher, wq.Every(), request, allowed, newest_first=True)
         found = lookup_number(text)
         if found is not None:
             kind, value = found
             field_name = "receipt_no" if kind == "receipt" else "repeal_no"
-            result = _run(searcher, wq.Term(field_name, value), request, flt, highlighted=False)
+            result = _run(searcher, wq.Term(field_name, value), request, allowed)
             result.lookup = kind
             return result
         built = build_query(text)
@@ -311,9 +429,10 @@ def search(directory: str, request: SearchQuery) -> SearchResult:
                 "확인해 주십시오",
                 "The query has no word to search for (only particles or symbols?)",
             )
-        result = _run(searcher, built.strict, request, flt, highlighted=True)
+        result = _run(searcher, built.strict, request, allowed, marks=built.marks)
         if result.total == 0 and built.relaxed is not None:
-            result = _run(searcher, built.relaxed, request, flt, highlighted=True)
+            only = _relaxed_docs(searcher, built.required, allowed)
+            result = _run(searcher, built.relaxed, request, None, only=only, marks=built.marks)
             result.relaxed = True
         result.terms = built.units
         return result
@@ -384,4 +503,4 @@ def similar(directory: str, proposal_id: int, limit: int, scope: Scope) -> list[
         results = searcher.search(
             q, limit=limit + 1, filter=flt, mask=wq.Term("id", str(proposal_id))
         )
-        return [_hit(hit, highlighted=False) for hit in results][:limit]
+        return [_hit(hit.fields(), hit.score or 0.0, None) for hit in results][:limit]

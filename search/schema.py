@@ -7,14 +7,15 @@ analysis changes; an index written with another version is rebuilt.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from .analysis import KoreanTokenizer
+from .analysis import ANALYSER_VERSION, KoreanTokenizer, PreAnalysed, index_terms
 
-SCHEMA_VERSION = "proposals-4"
+SCHEMA_VERSION = "proposals-5"
 
 TEXT_FIELDS = (
     "title",
@@ -32,6 +33,18 @@ BODY_FIELDS = TEXT_FIELDS[1:]
 FIELD_BOOSTS = {"title": 3.0, "body": 1.0}
 FACET_FIELDS = ("sector", "regulation_type", "source", "stage", "outcome", "year")
 FILTER_FIELDS = (*FACET_FIELDS, "state", "channel", "campaign")
+
+
+@dataclass(frozen=True)
+class AnalysedTexts:
+    """The indexed terms of a document's title and body, with what they were analysed from
+    (``digest``) and by which analyser (``version``). Kept outside the index, they let a rebuild
+    skip Kiwi; they are used only while both still match (see ``SearchDocument.fields``)."""
+
+    version: str
+    digest: str
+    title: tuple[str, ...]
+    body: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -58,10 +71,26 @@ class SearchDocument:
     campaign: str | None = None
     submitted_on: str | None = None  # YYYY-MM-DD (Seoul)
     public: bool = False
+    analysed: AnalysedTexts | None = None  # terms analysed earlier, if the caller kept them
+
+    def body(self) -> str:
+        """Every text but the title, in order: what the ``body`` field indexes."""
+        return "\n".join(t for t in (getattr(self, name) for name in BODY_FIELDS) if t)
+
+    def digest(self) -> str:
+        """A fingerprint of the indexed texts, to tell whether kept terms still fit them."""
+        raw = f"{self.title}\0{self.body()}".encode()
+        return hashlib.blake2b(raw, digest_size=12).hexdigest()
+
+    def analyse(self) -> AnalysedTexts:
+        """The terms this document's title and body are indexed with (calls Kiwi)."""
+        return AnalysedTexts(
+            ANALYSER_VERSION, self.digest(), index_terms(self.title), index_terms(self.body())
+        )
 
     def fields(self) -> dict[str, Any]:
         """The Whoosh fields: every value a string, empty ones left out."""
-        values = asdict(self)
+        values = {f: v for f, v in asdict(self).items() if f != "analysed"}
         out: dict[str, Any] = {
             "id": str(self.id),
             "receipt_no": self.receipt_no,
@@ -75,9 +104,20 @@ class SearchDocument:
         for name in TEXT_FIELDS:
             if values[name]:
                 out[name] = values[name]
-        body = "\n".join(values[name] for name in BODY_FIELDS if values[name])
+        body = self.body()
         if body:
             out["body"] = body
+        known = self.analysed
+        if (
+            known is not None
+            and known.version == ANALYSER_VERSION
+            and known.digest == self.digest()
+        ):
+            if self.title:
+                out["title"] = PreAnalysed(self.title, known.title)
+                out["_stored_title"] = self.title
+            if body:
+                out["body"] = PreAnalysed(body, known.body)
         for name in ("sector", "regulation_type", "source", "channel", "stage", "state"):
             if values[name]:
                 out[name] = values[name]
@@ -90,8 +130,11 @@ class SearchDocument:
 def build_schema() -> Schema:
     analyzer = KoreanTokenizer()
     text_fields: dict[str, Any] = {name: STORED() for name in BODY_FIELDS}
-    text_fields["title"] = TEXT(analyzer=analyzer, stored=True)
-    text_fields["body"] = TEXT(analyzer=analyzer)
+    # phrase=False: no positions in the postings. Queries are term queries and snippets are
+    # highlighted from the stored text, so positions were only cost (build time, index size,
+    # bytes read per query).
+    text_fields["title"] = TEXT(analyzer=analyzer, stored=True, phrase=False)
+    text_fields["body"] = TEXT(analyzer=analyzer, phrase=False)
     keyword_fields = {
         name: ID(stored=True, sortable=True)
         for name in (*FILTER_FIELDS, "submitted_on", "public", "repeal_no")

@@ -2,7 +2,7 @@
 generation counter, and indexes for a million proposals
 
 Revision ID: d8b1f6a3c2e7
-Revises: c4e7a2d9f310
+Revises: c5a69b5886f0
 Create Date: 2026-12-02 11:45:00
 
 """

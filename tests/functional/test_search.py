@@ -3,6 +3,7 @@ proposals (masked), staff see what their role may, bad input gets a clear answer
 
 from __future__ import annotations
 
+import importlib
 import shutil
 from pathlib import Path
 
@@ -191,3 +192,19 @@ def test_similar_proposals_for_the_triage_screen(app, proposals):
         commit(db.session)
         found = [s.proposal.id for s in similar_proposals(duplicate.id, 3)]
         assert original.id in found and duplicate.id not in found
+
+
+def test_a_total_beyond_the_count_cap_is_a_lower_bound_on_the_api_and_the_page(
+    app, client, proposals, monkeypatch
+):
+    query = {"q": "용적률을 완화하여"}
+    exact = client.get("/api/v1/search", query_string=query).get_json()
+    assert exact["total"] >= 2 and exact["total_exact"] is True
+    monkeypatch.setattr(importlib.import_module("search.query"), "COUNT_CAP", 1)
+    capped = client.get("/api/v1/search", query_string=query).get_json()
+    assert capped["total"] == 1 and capped["total_exact"] is False
+    assert len(capped["results"]) == exact["total"]  # the page still holds every hit
+    page = client.get("/search", query_string=query).get_data(as_text=True)
+    assert "1건 이상" in page and "1 / 1쪽" not in page
+    english = client.get("/search", query_string={**query, "lang": "en"}).get_data(as_text=True)
+    assert "1 or more" in english

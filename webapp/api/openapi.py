@@ -433,7 +433,17 @@ SEARCH_SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["total", "results", "facets"],
         "properties": {
-            "total": {"type": "integer", "minimum": 0},
+            "total": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Matches counted; a lower bound when total_exact is false "
+                "(counting stops at 1,000)",
+            },
+            "total_exact": {
+                "type": "boolean",
+                "description": "False when there are more matches than total; the facet "
+                "counts are then over the first total matches",
+            },
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1},
             "lookup": {"enum": ["receipt", "repeal", None]},

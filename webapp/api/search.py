@@ -30,6 +30,7 @@ def search_proposals():  # type: ignore[no-untyped-def]
     result = found.result
     body = {
         "total": result.total,
+        "total_exact": result.total_exact,
         "page": result.page,
         "per_page": result.per_page,
         "lookup": result.lookup,

@@ -3,7 +3,9 @@ bad input, and an unusable index detected and rebuilt."""
 
 from __future__ import annotations
 
+import importlib
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,8 @@ import pytest
 import search
 from search import Scope, SearchDocument, SearchQuery
 
+ANALYSIS_MODULE = importlib.import_module("search.analysis")
+QUERY_MODULE = importlib.import_module("search.query")  # `search.query` is also a function
 FAR = "전통시장 정비사업 허용 대상을 확대하여 주십시오"
 
 
@@ -286,3 +290,84 @@ def test_a_segment_damaged_under_an_open_searcher_is_reported_not_fatal(tmp_path
     assert search.status(str(tmp_path / "index")) == "corrupt"
     search.rebuild(str(tmp_path / "index"), CORPUS)
     assert ids(str(tmp_path / "index"), "용적률완화") in ([1, 2], [2, 1])
+
+
+def test_totals_are_exact_up_to_the_cap_and_a_lower_bound_beyond(directory, monkeypatch):
+    exact = search.query(directory, SearchQuery(text="완화", scope=Scope.OFFICE, per_page=2))
+    assert exact.total == 4 and exact.total_exact and exact.pages == 2
+    monkeypatch.setattr(QUERY_MODULE, "COUNT_CAP", 3)
+    capped = search.query(directory, SearchQuery(text="완화", scope=Scope.OFFICE, per_page=2))
+    assert capped.total == 3 and not capped.total_exact
+    # Facets are counted over the same capped set of matches.
+    assert sum(capped.facets["sector"].values()) == 3
+    # Paging goes on past the counted matches: page 2 and a further page are offered.
+    assert capped.pages == 2
+    last = search.query(directory, SearchQuery(text="완화", scope=Scope.OFFICE, per_page=2, page=2))
+    assert len(last.hits) == 2 and last.pages == 3
+    every = {h.id for h in capped.hits} | {h.id for h in last.hits}
+    assert every == {
+        h.id
+        for h in search.query(
+            directory, SearchQuery(text="완화", scope=Scope.OFFICE, per_page=10)
+        ).hits
+    }
+    monkeypatch.setattr(QUERY_MODULE, "COUNT_CAP", 4)  # exactly the cap is still exact
+    assert search.query(directory, SearchQuery(text="완화", scope=Scope.OFFICE)).total_exact
+
+
+def test_counts_and_facets_hold_over_several_segments(directory):
+    search.index(directory, [doc(20, "옥상 용적률 완화", sector="admin_welfare")])
+    result = search.query(directory, SearchQuery(text="용적률 완화", scope=Scope.OFFICE))
+    assert 20 in [h.id for h in result.hits] and result.total == len(result.hits)
+    assert result.facets["sector"]["admin_welfare"] == 1
+    narrowed = ids(directory, "용적률", Scope.OFFICE, filters={"sector": "admin_welfare"})
+    assert narrowed == [20]
+
+
+def test_a_repeated_query_is_analysed_once(directory, monkeypatch):
+    text = "반려동물 놀이터 설치 기준을 완화"
+    search.query(directory, SearchQuery(text=text))
+    calls: list[str] = []
+    monkeypatch.setattr(QUERY_MODULE, "analyse", lambda t: calls.append(t) or [])
+    search.query(directory, SearchQuery(text=text))
+    assert calls == []  # answered from the cache of analysed queries
+    search.query(directory, SearchQuery(text=text + " 요청"))
+    assert calls == [text + " 요청"]
+
+
+def test_kept_terms_index_without_kiwi_and_only_while_they_fit(tmp_path, monkeypatch):
+    analysed = [replace(d, analysed=d.analyse()) for d in CORPUS]
+    assert all(d.analysed.version == search.ANALYSER_VERSION for d in analysed)
+    calls: list[str] = []
+    real = ANALYSIS_MODULE.analyse
+    monkeypatch.setattr(ANALYSIS_MODULE, "analyse", lambda t: calls.append(t) or real(t))
+    path = str(tmp_path / "kept")
+    search.rebuild(path, analysed)
+    assert calls == []  # every text came with its terms
+    kept = search.query(path, SearchQuery(text="용적률 완화", scope=Scope.OFFICE))
+    plain = search.query(
+        tmp_index(tmp_path, CORPUS), SearchQuery(text="용적률 완화", scope=Scope.OFFICE)
+    )
+    assert [h.id for h in kept.hits] == [h.id for h in plain.hits] and kept.hits
+    assert kept.hits[0].title == plain.hits[0].title  # the stored title is the plain text
+    # Terms of another analyser version, or of a text changed since, are not used.
+    stale = replace(analysed[0], analysed=replace(analysed[0].analysed, version="kiwi-0/rules-0"))
+    edited = replace(analysed[1], title="마을버스 노선 신설", analysed=analysed[1].analysed)
+    calls.clear()
+    search.rebuild(str(tmp_path / "again"), [stale, edited])
+    assert len(calls) == 4  # title and body of both analysed afresh
+    assert ids(str(tmp_path / "again"), "노선 신설", Scope.OFFICE) == [2]
+
+
+def tmp_index(tmp_path: Path, documents: list[SearchDocument]) -> str:
+    path = str(tmp_path / "plain")
+    search.rebuild(path, documents)
+    return path
+
+
+def test_an_empty_index_answers_with_nothing(tmp_path):
+    path = str(tmp_path / "empty")
+    search.rebuild(path, [])
+    result = search.query(path, SearchQuery(text="용적률", scope=Scope.OFFICE))
+    assert result.total == 0 and result.total_exact and result.hits == []
+    assert search.query(path, SearchQuery(filters={"sector": "admin_welfare"})).total == 0
