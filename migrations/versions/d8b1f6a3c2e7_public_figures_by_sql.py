@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = 'd8b1f6a3c2e7'
-down_revision = 'c4e7a2d9f310'
+down_revision = 'c5a69b5886f0'
 branch_labels = None
 depends_on = None
 
