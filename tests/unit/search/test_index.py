@@ -286,7 +286,12 @@ def test_a_segment_damaged_under_an_open_searcher_is_reported_not_fatal(tmp_path
         check=False,
     )
     assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
-    assert result.stdout.split("\n")[:3] == ["corrupt", "corrupt", "write corrupt"]
+    lines = result.stdout.split()
+    # The write always finds the damage; a search reports it when it reads the damaged bytes
+    # (a truncated segment always; garbage may fall in parts this searcher already holds).
+    assert lines[-1:] == ["corrupt"] and "write" in lines
+    searches = lines[: lines.index("write")]
+    assert searches == ["corrupt", "corrupt"] if how == "truncate" else set(searches) <= {"corrupt"}
     assert search.status(str(tmp_path / "index")) == "corrupt"
     search.rebuild(str(tmp_path / "index"), CORPUS)
     assert ids(str(tmp_path / "index"), "용적률완화") in ([1, 2], [2, 1])
