@@ -253,7 +253,7 @@ for segment in Path(directory).glob("*.seg"):
             handle.truncate(size // 3)
         else:
             handle.seek(size // 4)
-            handle.write(os.urandom(size // 2))
+            handle.write((b"\\xffgarbage\\x00" * size)[: size // 2])
 for text in ("용적률", "주차장"):
     try:
         search.query(directory, SearchQuery(text=text))
