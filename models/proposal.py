@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -36,6 +37,10 @@ def _in(values: list[str]) -> str:
 _OPEN = _in(["submitted", "info_requested", "in_review", "in_deliberation"])
 _DECIDED = _in(["repeal", "relax", "long_term", "forward_central", "not_accepted"])
 _ANNOUNCEABLE = _in(["repeal", "relax"])
+_PUBLIC = (
+    "state IN ('in_review', 'in_deliberation', 'decided', 'announced', 'merged')"
+    " OR (state = 'info_requested' AND stage = 'review')"
+)
 
 
 class Campaign(Base):
@@ -171,6 +176,15 @@ class Proposal(Base):
         Index("ix_proposal_updated_at_id", "updated_at", "id"),
         # "Ready for deliberation": in review with the office's opinion recorded.
         Index("ix_proposal_state_reviewed_at", "state", "reviewed_at"),
+        # The public register, newest first: only screened proposals (the newest are mostly
+        # not, and a full index had to skip them all). The predicate is public_condition().
+        Index(
+            "ix_proposal_public_submitted_at_id",
+            "submitted_at",
+            "id",
+            postgresql_where=text(_PUBLIC),
+            sqlite_where=text(_PUBLIC),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

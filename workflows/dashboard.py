@@ -157,7 +157,11 @@ def _reexaminations(session: Session, ids: Any) -> tuple[int, int]:
             func.min(Decision.sequence).label("first"),
             func.max(Decision.sequence).label("last"),
         )
-        .where(Decision.proposal_id.in_(ids))
+        # Decided more than once: a decision numbered 2 or more exists (few rows, read first).
+        .where(
+            Decision.proposal_id.in_(select(Decision.proposal_id).where(Decision.sequence > 1)),
+            Decision.proposal_id.in_(ids),
+        )
         .group_by(Decision.proposal_id)
         .having(func.count() > 1)
         .subquery()

@@ -24,6 +24,12 @@ def upgrade():
     sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_proposal_stage_figure_proposal_id_proposal'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('proposal_id', 'stage', name=op.f('pk_proposal_stage_figure'))
     )
+    public = sa.text(
+        "state IN ('in_review', 'in_deliberation', 'decided', 'announced', 'merged')"
+        " OR (state = 'info_requested' AND stage = 'review')"
+    )
+    with op.batch_alter_table('proposal', schema=None) as batch_op:
+        batch_op.create_index('ix_proposal_public_submitted_at_id', ['submitted_at', 'id'], unique=False, postgresql_where=public, sqlite_where=public)
     op.execute("INSERT INTO counter (name, value) VALUES ('figures', 0)")
 
     # The derived rows of the proposals already there, from their event trails.
@@ -34,4 +40,6 @@ def upgrade():
 
 def downgrade():
     op.execute("DELETE FROM counter WHERE name = 'figures'")
+    with op.batch_alter_table('proposal', schema=None) as batch_op:
+        batch_op.drop_index('ix_proposal_public_submitted_at_id')
     op.drop_table('proposal_stage_figure')
