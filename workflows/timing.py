@@ -49,7 +49,8 @@ def stage_intervals(events: Sequence[ProposalEvent], now: datetime | None = None
     changes.sort(key=lambda e: (as_utc(e.occurred_at), e.id or 0))
     end_of_trail = as_utc(now or utcnow())
     intervals = []
-    for current, following in zip(changes, [*changes[1:], None], strict=True):
+    # A trail without a state change (a draft only edited so far) has no interval.
+    for current, following in zip(changes, [*changes[1:], None][: len(changes)], strict=True):
         if not _still_running(current):
             continue
         start = as_utc(current.occurred_at)
