@@ -69,6 +69,8 @@ def _worker_env(config: dict[str, object], redis_url: str) -> dict[str, str]:
             "DATABASE_URL": str(config["DATABASE_URL"]),
             "REDIS_URL": redis_url,
             "MAIL_FILE": str(config["MAIL_FILE"]),
+            # The worker's index jobs write the test's own index, never the checkout's.
+            "SEARCH_INDEX_DIR": str(config["SEARCH_INDEX_DIR"]),
         }
     )
     return env
