@@ -34,9 +34,14 @@ lint: setup
 test-embedded: setup
 	$(BIN)/pytest -p no:cacheprovider -m "not postgres and not redis"
 
+# The PostgreSQL + Redis run also leaves out the search checks on the demo data (test_search_demo.py): they measure the
+# Korean search over the demo texts, whose index is a file whatever the database, and loading the
+# demo campaign into PostgreSQL a further time cost minutes of CI; the demo load on PostgreSQL is
+# still tested by test_cli.py, and the search's database and queue parts by the other modules.
 test-services: setup
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
-		$(BIN)/pytest -p no:cacheprovider --ignore=tests/browser
+		$(BIN)/pytest -p no:cacheprovider --ignore=tests/browser \
+		--ignore=tests/functional/test_search_demo.py
 
 # The browser walks on PostgreSQL + Redis as well (not part of `make test`).
 test-browser-services: setup
