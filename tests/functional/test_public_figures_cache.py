@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+from redis import Redis
+
 from models import State, db
 from tests import factories
+from tests.conftest import REDIS_URL
 from workflows import triage
 from workflows.dispatch import commit
 
@@ -65,3 +69,30 @@ def test_the_cache_can_be_turned_off(make_app):
     client = app.test_client()
     assert client.get("/api/v1/stats").status_code == 200
     assert len(_cache(app)._local) == 0
+
+
+@pytest.mark.redis
+def test_with_redis_the_workers_share_the_figures_and_a_change_reaches_them_all(make_app):
+    """Production keeps the figures in Redis: what one worker computed another one serves, and a
+    commit in either makes both compute afresh. Redis down: the figures are computed, not lost."""
+    connection = Redis.from_url(REDIS_URL or "")
+    connection.flushdb()
+    try:
+        first, second = make_app(REDIS_URL=REDIS_URL), make_app(REDIS_URL=REDIS_URL)
+        with first.app_context():
+            factories.proposal_in(State.SUBMITTED)
+            commit(db.session)
+        assert first.test_client().get("/api/v1/stats").get_json()["received"]["total"] == 1
+        stored = {key: connection.get(key) for key in connection.scan_iter("regrepeal:figures:*")}
+        assert len(stored) == 1 and not _cache(first)._local
+        assert second.test_client().get("/api/v1/stats").get_json()["received"]["total"] == 1
+        assert {k: connection.get(k) for k in connection.scan_iter("regrepeal:figures:*")} == stored
+        with second.app_context():
+            factories.proposal_in(State.SUBMITTED)
+            commit(db.session)
+        assert first.test_client().get("/api/v1/stats").get_json()["received"]["total"] == 2
+        assert len(list(connection.scan_iter("regrepeal:figures:*"))) == 2
+    finally:
+        connection.flushdb()
+    unreachable = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    assert unreachable.test_client().get("/api/v1/stats").get_json()["received"]["total"] == 2
