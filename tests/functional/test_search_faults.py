@@ -48,8 +48,7 @@ def redis_connection() -> Iterator[Redis]:
 
 def _start_worker(config: dict[str, object], log: IO[str]) -> subprocess.Popen[str]:
     env = {
-        **_worker_env(config, REDIS_URL or ""),
-        "SEARCH_INDEX_DIR": str(config["SEARCH_INDEX_DIR"]),
+        **_worker_env(config, REDIS_URL or ""),  # with the test's own index folder
         "WORKER_SWEEP_SECONDS": "1",
     }
     return subprocess.Popen(
