@@ -131,7 +131,7 @@ def _register_paths(base: str, rounds: int, deep: tuple[int, ...]) -> dict[str, 
     }
 
 
-def run(url: str, rounds: int) -> dict[str, Any]:
+def run(url: str, rounds: int, only: str | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {}
     cold = _app(url, cache_seconds=0)
     warm = _app(url, cache_seconds=300)
@@ -155,6 +155,8 @@ def run(url: str, rounds: int) -> dict[str, Any]:
             suites.append((f"{label}, {name}", client, paths))
     # Last: the slowest at a million rows (see docs/faults-and-load.md).
     suites.append(("/office reviewer queue (2FA)", reviewer, _queue_paths(reviewer, rounds)))
+    if only:
+        suites = [suite for suite in suites if only in suite[0]]
     for label, client, paths in suites:
         # Every distinct request once first: templates compiled, plans and caches filled (the
         # steady state; with the cache off every request still runs all its SQL).
@@ -169,8 +171,9 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--only", help="time only the pages whose label contains this text")
     args = parser.parse_args()
-    results = run(args.database_url, args.rounds)
+    results = run(args.database_url, args.rounds, args.only)
     if args.out:
         args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,7 +50,42 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+# The request's own session is the one that takes SQLite's write lock (sqlite_begin below).
+db = SQLAlchemy(model_class=Base, session_options={"execution_options": {"sqlite_writer": True}})
+
+# SQLite serialises writers with one lock. A transaction begun as a plain read that writes later
+# fails at once with "database is locked" when another writer committed after its first read
+# (its snapshot is stale; waiting cannot help). So the work that writes (a state-changing
+# request, an outbox job) begins the transactions of its session (db.session) with BEGIN
+# IMMEDIATE: it takes the lock first and waits for it (busy timeout) instead. Readers are never
+# blocked (WAL); other sessions (a reader beside the job's own) begin as plain readers, since
+# they would otherwise wait for the lock their own thread holds. PostgreSQL ignores all this.
+_SQLITE_WRITING: ContextVar[bool] = ContextVar("sqlite_writing", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Mark the work inside as work that writes (see above)."""
+    token = _SQLITE_WRITING.set(True)
+    try:
+        yield
+    finally:
+        _SQLITE_WRITING.reset(token)
+
+
+def start_writing() -> Any:
+    """As ``writing()``, for a request: returns the token ``stop_writing`` takes at its end."""
+    return _SQLITE_WRITING.set(True)
+
+
+def stop_writing(token: Any) -> None:
+    _SQLITE_WRITING.reset(token)
+
+
+def sqlite_begin(conn: Any) -> None:
+    """The engine's "begin" hook on SQLite (SQLAlchemy, not the sqlite3 module, begins)."""
+    writer = conn.get_execution_options().get("sqlite_writer", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writer and _SQLITE_WRITING.get() else "BEGIN")
 
 
 def utcnow() -> datetime:

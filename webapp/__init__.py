@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from models import db, encryption
+from models.base import sqlite_begin, start_writing, stop_writing
 from workflows.dispatch import InlineDispatcher, RQDispatcher, dispatch_ready
 from workflows.mail import FileMailer, SMTPMailer
 
@@ -53,6 +54,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_writing_request() -> None:
+    """On SQLite, a request that may change data begins its transactions with the write lock
+    (models.base.writing): two of them run one after the other, so the second click of a
+    double-clicked submit button reads the proposal the first one submitted under the form's
+    key instead of failing with "database is locked". GET requests stay plain readers."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        g._sqlite_writing = start_writing()
+
+
+def _sqlite_writing_request_end(_exc: BaseException | None) -> None:
+    token = g.pop("_sqlite_writing", None)
+    if token is not None:
+        stop_writing(token)
+
+
 def register_extensions(app: Flask) -> None:
     app.extensions[encryption.EXTENSION] = encryption.build_box(
         app.config["SECRET_ENCRYPTION_KEYS"]
@@ -77,7 +93,9 @@ def register_extensions(app: Flask) -> None:
         engine: Engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            event.listen(engine, "begin", sqlite_begin)
+            app.before_request(_sqlite_writing_request)
+            app.teardown_request(_sqlite_writing_request_end)
 
 
 def register_jobs(app: Flask) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from models import utcnow
+from models import db, utcnow
 
 from . import outbox
 from .jobs import run_outbox_message
@@ -34,6 +34,9 @@ class InlineDispatcher:
             try:
                 run_outbox_message(message_id)
             except Exception:
+                # Any failure of a job (its own or recording it) is left to deliver_due's retry;
+                # the request that committed goes on, with its session usable again.
+                db.session.rollback()
                 log.exception(
                     "inline job for outbox message %s failed; it will be retried", message_id
                 )

@@ -31,6 +31,7 @@ from models import (
     db,
     utcnow,
 )
+from models.base import writing
 from models.masking import mask_text
 
 from . import datasets
@@ -53,6 +54,11 @@ def job(func: Callable[..., None]) -> Callable[..., None]:
 
 def run_outbox_message(message_id: int) -> str:
     """Run outbox message ``message_id`` once; failures are recorded and re-raised for retry."""
+    with writing():
+        return _run_outbox_message(message_id)
+
+
+def _run_outbox_message(message_id: int) -> str:
     session = db.session
     message = session.scalars(
         select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
@@ -206,6 +212,7 @@ def build_export(export_id: int) -> None:
     except Exception as exc:
         reader.close()
         path.unlink(missing_ok=True)
+        db.session.rollback()  # the job fails anyway; its lock would keep the writer below out
         with Session(db.engine) as side:
             side.execute(
                 update(Export)

@@ -4,6 +4,7 @@ request and withdraws; nobody else can see it."""
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -104,6 +105,37 @@ def test_double_click_creates_one_proposal_with_one_receipt(app, client):
     )
     assert first.status_code == again.status_code == 303
     assert first.headers["Location"] == again.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Proposal.id))) == 1
+
+
+def test_parallel_clicks_on_submit_make_one_proposal_and_all_see_its_receipt(app, client):
+    # A double click sends the second request before the first has answered: on SQLite the
+    # second one used to fail with "database is locked" (a 503) instead of showing the receipt.
+    _citizen(client, app)
+    page = client.get("/my/proposals/new").get_data(as_text=True)
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]*)"', page).group(1)
+    data = {**FORM, "action": "submit", "consent": "y", "submission_key": key}
+    data["csrf_token"] = csrf_token(client, "/my/proposals/new")
+    cookie = client.get_cookie("session").value
+    barrier = threading.Barrier(6)
+    answers: list[tuple[int, str]] = []
+
+    def click() -> None:
+        tab = app.test_client()
+        tab.set_cookie("session", cookie)
+        barrier.wait(timeout=30)
+        response = tab.post("/my/proposals/new", data=data)
+        answers.append((response.status_code, response.headers.get("Location", "")))
+
+    threads = [threading.Thread(target=click) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(answers) == 6
+    assert {status for status, _ in answers} == {303}, answers
+    assert len({location for _, location in answers}) == 1
     with app.app_context():
         assert db.session.scalar(select(func.count(Proposal.id))) == 1
 
