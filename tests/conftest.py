@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, exists, literal, select, text, union_all
 from werkzeug.routing.rules import Rule
 
 from models import db
@@ -90,17 +90,40 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
+# Append-only tables (a trigger refuses DELETE): emptied with TRUNCATE, with what refers to them.
+APPEND_ONLY = {"proposal_event", "admin_audit_entry", "personal_data_access"}
+
+
 def _truncate_postgres(url: str) -> None:
+    """Empty what the test wrote and restart the sequences it used. Only the tables holding rows
+    are emptied, by DELETE children first: a TRUNCATE of every table cost 0.5-1 s per test (a new
+    file per table and index), most of the PostgreSQL run's time."""
+    tables = [t for t in db.metadata.sorted_tables if t.name not in KEEP]  # parents first
     engine = create_engine(normalise_database_url(url))
     with engine.begin() as connection:
-        tables = [
-            row[0]
-            for row in connection.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-            )
-            if row[0] not in KEEP
-        ]
-        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        probe = union_all(*(select(literal(t.name)).where(exists().select_from(t)) for t in tables))
+        used = set(connection.scalars(probe))
+        stuck = used & APPEND_ONLY
+        if stuck:
+            connection.execute(text(f"TRUNCATE {', '.join(sorted(stuck))} CASCADE"))
+        for table in reversed(tables):
+            if table.name in used and table.name not in stuck:
+                connection.execute(table.delete())
+        # The sequences of the emptied tables that were used (those of KEEP tables go on).
+        sequences = connection.scalars(
+            text(
+                "SELECT s.sequencename FROM pg_sequences s"
+                " JOIN pg_class c ON c.relname = s.sequencename AND c.relkind = 'S'"
+                " JOIN pg_depend d ON d.objid = c.oid AND d.deptype IN ('a', 'i')"
+                " JOIN pg_class t ON t.oid = d.refobjid"
+                " WHERE s.schemaname = 'public' AND s.last_value IS NOT NULL"
+                " AND t.relname = ANY(:tables)"
+            ),
+            {"tables": [t.name for t in tables]},
+        ).all()
+        if sequences:
+            restart = ", ".join(f"setval('\"{name}\"', 1, false)" for name in sequences)
+            connection.execute(text(f"SELECT {restart}"))
         connection.execute(text("INSERT INTO counter (name, value) VALUES ('repeal_no', 0)"))
     engine.dispose()
 
