@@ -34,6 +34,7 @@ from . import outbox
 from .accounts import _password_problem, hash_password
 from .errors import InvalidInput, PermissionDenied
 from .intake import FieldErrors
+from .korean import particle
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 CODE_MESSAGE = "코드는 영문 소문자로 시작하고 영문 소문자·숫자·밑줄로 2~40자여야 합니다"
@@ -103,7 +104,7 @@ def audit_trail(
 def _text(errors: dict[str, str], name: str, value: str | None, label: str, limit: int) -> str:
     clean = re.sub(r"\s+", " ", value or "").strip()
     if not clean:
-        errors[name] = f"{label}을(를) 입력해 주십시오"
+        errors[name] = f"{particle(label, '을', '를')} 입력해 주십시오"
     elif len(clean) > limit:
         errors[name] = f"{limit:,}자 이내로 입력해 주십시오"
     return clean

@@ -25,6 +25,7 @@ from models import (
 
 from .engine import authorise, check_permission, flush, transition
 from .errors import InvalidInput, PermissionDenied, WorkflowError
+from .korean import particle
 from .numbering import SEOUL, next_receipt_no
 
 CONSENT_VERSION = "2025-01"
@@ -108,7 +109,7 @@ def validate_fields(
     errors: dict[str, str] = {}
     for name, label in REQUIRED_TEXT.items():
         if not values[name] and (not draft or name == "title"):
-            errors[name] = f"{label}을(를) 입력해 주십시오"
+            errors[name] = f"{particle(label, '을', '를')} 입력해 주십시오"
     for name, value in values.items():
         limit = MAX_LENGTH.get(name, MAX_TEXT)
         if value and len(value) > limit:

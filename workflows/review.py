@@ -11,6 +11,7 @@ from models import DECIDED_OUTCOMES, Proposal, Review, ReviewKind, User, utcnow
 
 from .engine import authorise, transition
 from .errors import InvalidInput, InvalidInputs, PermissionDenied
+from .korean import particle
 
 
 def record_review(
@@ -121,7 +122,7 @@ def record_department_opinion(
                 errors.append(
                     InvalidInput(
                         name,
-                        f"규제를 존치하려면 {label_ko}을(를) 입력해야 합니다",
+                        f"규제를 존치하려면 {particle(label_ko, '을', '를')} 입력해야 합니다",
                         f"To keep the regulation, give {label_en}",
                     )
                 )

@@ -113,7 +113,7 @@ def _audit(app):  # type: ignore[no-untyped-def]
     ("changes", "field", "message"),
     [
         ({"email": "not-an-email"}, "email", "이메일 주소 형식이 올바르지 않습니다"),
-        ({"name": ""}, "name", "이름을(를) 입력해 주십시오"),
+        ({"name": ""}, "name", "이름을 입력해 주십시오"),
         ({"organisation_id": ""}, "organisation_id", "직원 계정은 소속 기관을 정해야 합니다"),
         (
             {"password": "short", "role": "official"},
@@ -252,7 +252,7 @@ def test_organisations_are_created_edited_and_deactivated_with_stable_codes(app,
     bad = _post(admin_client, "/admin/organisations/new", code="Bad Code", name="", kind="district")
     page = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "코드는 영문 소문자로 시작하고" in page
-    assert "이름을(를) 입력해 주십시오" in page
+    assert "이름을 입력해 주십시오" in page
     taken = _post(
         admin_client, "/admin/organisations/new", code="reg_office", name="x", kind="district"
     )
@@ -351,12 +351,12 @@ def test_reference_codes_are_added_relabelled_and_deactivated_never_deleted(app,
         (
             {"code": "new_reason", "label_ko": "", "label_en": "A"},
             "label_ko",
-            "한국어 이름을(를) 입력해 주십시오",
+            "한국어 이름을 입력해 주십시오",
         ),
         (
             {"code": "new_reason", "label_ko": "가", "label_en": ""},
             "label_en",
-            "영어 이름을(를) 입력해 주십시오",
+            "영어 이름을 입력해 주십시오",
         ),
     ],
 )

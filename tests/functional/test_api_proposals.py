@@ -72,7 +72,7 @@ def test_invalid_input_gets_one_message_per_field(app, client):
         json={**BODY, "title": "", "sector": "nope"},
     )
     errors = response.get_json()["errors"]
-    assert errors["title"] == "제목을(를) 입력해 주십시오" and "sector" in errors
+    assert errors["title"] == "제목을 입력해 주십시오" and "sector" in errors
     with app.app_context():
         assert db.session.scalar(select(func.count(Proposal.id))) == 0
 

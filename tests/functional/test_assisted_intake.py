@@ -104,7 +104,7 @@ def test_a_registered_citizen_s_email_links_it_to_their_account(app, client):
         ({"channel_code": ""}, "channel_code", "접수 경로를 골라 주십시오"),
         ({"channel_code": "online_window"}, "channel_code", "접수 경로를 골라 주십시오"),
         ({"channel_code": "task_force"}, "channel_code", "접수 경로를 골라 주십시오"),
-        ({"problem": ""}, "problem", "문제점을(를) 입력해 주십시오"),
+        ({"problem": ""}, "problem", "문제점을 입력해 주십시오"),
     ],
 )
 def test_every_form_error_is_named_and_everything_typed_is_kept(

@@ -48,7 +48,7 @@ def test_an_attachment_is_kept_through_a_form_error_and_submitted_with_the_propo
     key = _key(client)
     response = _post(client, "submit", [(samples.ole_file(), "근거자료.hwp")], key=key, problem="")
     page = response.get_data(as_text=True)
-    assert response.status_code == 422 and "문제점을(를) 입력해 주십시오" in page
+    assert response.status_code == 422 and "문제점을 입력해 주십시오" in page
     assert "근거자료.hwp" in page  # the accepted file is listed on the form again
     assert FORM["current_regulation"] in page and FORM["expected_effect"] in page
     response = _post(client, "submit", [], key=key, consent="y")

@@ -85,7 +85,7 @@ def test_the_report_names_every_refused_row(app, client):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "접수 3건, 이미 접수된 행 0건, 거부 2건" in page
     assert len(re.findall(r'data-status="refused"', page)) == 2
-    assert "제목: 제목을(를) 입력해 주십시오" in page
+    assert "제목: 제목을 입력해 주십시오" in page
 
 
 def test_xlsx_uploads_work_and_templates_download(app, client):

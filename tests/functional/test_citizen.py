@@ -55,7 +55,7 @@ def test_every_missing_field_is_named_and_everything_typed_is_kept(app, client):
     response, _data = _post(client, "submit", problem="", proposed_change="", consent="y")
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "<title>오류:" in page
-    assert "문제점을(를) 입력해 주십시오" in page and "개선안을(를) 입력해 주십시오" in page
+    assert "문제점을 입력해 주십시오" in page and "개선안을 입력해 주십시오" in page
     assert "마을버스 환승은 1시간 안에만 인정됩니다." in page  # kept
     with app.app_context():
         assert db.session.scalar(select(func.count(Proposal.id))) == 0  # nothing half-saved

@@ -324,7 +324,7 @@ def test_department_officials_see_their_share_and_owe_a_justification(app, clien
         client, theirs_no, "record_department_opinion", stance="keep", opinion="존치합니다"
     )
     assert missing.status_code == 422
-    assert "규제를 존치하려면 규제의 목적을(를) 입력해야 합니다" in missing.get_data(as_text=True)
+    assert "규제를 존치하려면 규제의 목적을 입력해야 합니다" in missing.get_data(as_text=True)
     done = post_action(
         client,
         theirs_no,

@@ -79,7 +79,7 @@ def retry_job(message_id: int):  # type: ignore[no-untyped-def]
     message.dispatched_at = None
     commit(db.session)
     deliver_due(db.session)
-    flash(f"작업 {message_id}을(를) 다시 실행하도록 넘겼습니다.", "success")
+    flash(f"작업 {message_id}번을 다시 실행하도록 넘겼습니다.", "success")
     return redirect(url_for(".jobs"), 303)
 
 

@@ -55,7 +55,7 @@ def test_every_missing_field_is_named_in_korean(ctx):
             consent=True,
         )
     errors = refused.value.errors
-    assert errors["title"] == "제목을(를) 입력해 주십시오"
+    assert errors["title"] == "제목을 입력해 주십시오"
     assert set(errors) == {"title", "problem", "proposed_change", "sector_code"}
 
 
