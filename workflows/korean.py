@@ -5,9 +5,11 @@ from __future__ import annotations
 _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
 _RIEUL = 8  # the final consonant ㄹ, after which (으)로 is 로
 # Digits and Latin letters as read aloud: does the reading end in a consonant (and is it ㄹ)?
-_DIGIT_FINAL = {"0": True, "1": "ㄹ", "2": False, "3": True, "4": False, "5": False,
-                "6": True, "7": "ㄹ", "8": "ㄹ", "9": False}  # fmt: skip
-_LATIN_FINAL = {"l": "ㄹ", "m": True, "n": True, "r": False}
+_DIGIT_FINAL: dict[str, bool | str] = {
+    "0": True, "1": "ㄹ", "2": False, "3": True, "4": False,
+    "5": False, "6": True, "7": "ㄹ", "8": "ㄹ", "9": False,
+}  # fmt: skip
+_LATIN_FINAL: dict[str, bool | str] = {"l": "ㄹ", "m": True, "n": True, "r": False}
 
 
 def _final(word: str) -> bool | str:
