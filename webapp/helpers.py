@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask, g
+from flask import Flask, g, request
 from markupsafe import Markup, escape
 
 from models import as_utc
@@ -39,7 +40,15 @@ def nl2br(value: str | None) -> Markup:
     return Markup("<br>").join(escape(value or "").splitlines())
 
 
+def query_with(**changes: str) -> str:
+    """This page's query string with some parameters replaced (the language links keep the
+    filters and the page a visitor is on)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in changes]
+    return "?" + urlencode([*args, *changes.items()])
+
+
 def register(app: Flask) -> None:
+    app.add_template_global(query_with)
     app.add_template_filter(seoul)
     app.add_template_filter(label)
     app.add_template_filter(number)

@@ -45,6 +45,13 @@ def test_english_through_the_translation_layer(app, client):
     assert "Proposals received" in client.get("/").get_data(as_text=True)
 
 
+def test_the_language_link_keeps_the_filters_of_the_page(app, client):
+    page = client.get("/proposals?sector=admin_welfare&page=1").get_data(as_text=True)
+    assert 'href="?sector=admin_welfare&amp;page=1&amp;lang=en" lang="en"' in page
+    page = client.get("/proposals?sector=admin_welfare&lang=en").get_data(as_text=True)
+    assert 'href="?sector=admin_welfare&amp;lang=ko" lang="ko"' in page
+
+
 def test_unknown_page_is_a_korean_404_with_a_request_id(app, client):
     response = client.get("/no-such-page")
     page = response.get_data(as_text=True)
