@@ -34,6 +34,20 @@ MESSAGES = {  # shown in the visitor's language
 }
 
 
+TITLES = {  # the page title: what happened, then the status ("… (오류 404)")
+    400: _l("잘못된 요청"),
+    403: _l("권한 없음"),
+    404: _l("페이지를 찾을 수 없음"),
+    405: _l("허용되지 않는 요청"),
+    409: _l("처리할 수 없는 작업"),
+    413: _l("너무 큰 요청"),
+    422: _l("입력 확인 필요"),
+    429: _l("요청 횟수 초과"),
+    500: _l("일시적인 오류"),
+    503: _l("서비스 일시 중단"),
+}
+
+
 def request_id() -> str:
     if "request_id" not in g:
         given = request.headers.get("X-Request-Id", "")
@@ -49,7 +63,11 @@ def _respond(status: int, message: str | None = None, extra: dict[str, str] | No
         body.update(extra or {})
         return jsonify(body), status
     return render_template(
-        "errors/error.html", status=status, message=text, request_id=request_id()
+        "errors/error.html",
+        status=status,
+        title=TITLES.get(status, TITLES[500]),
+        message=text,
+        request_id=request_id(),
     ), status
 
 
