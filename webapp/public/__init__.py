@@ -27,7 +27,7 @@ from workflows.report import campaign_report, report_sheets
 from workflows.stats import StatsFilter, campaign_stats, repeals_by_sector_and_type
 
 from ..charts import Bar, bar_chart, funnel, stacked_bar
-from ..figures_cache import cached
+from ..figures_cache import cached, figures_for
 from ..filters import FilterError, parse_page, parse_public_filter, parse_stats_filter
 from ..helpers import label
 
@@ -41,7 +41,10 @@ def home():  # type: ignore[no-untyped-def]
         filters = parse_stats_filter(request.args.to_dict(), default_campaign=True)
     except FilterError as exc:
         error, filters = exc, StatsFilter()
-    stats = cached("home.stats", filters, lambda: campaign_stats(db.session, filters))
+    stats = figures_for("stats", filters, lambda: campaign_stats(db.session, filters))
+    cells = figures_for(
+        "home.cells", filters, lambda: repeals_by_sector_and_type(db.session, filters)
+    )
     labels = {
         "source": {k.value: k for k in SourceKind},
         "sector": {s.code: s for s in db.session.scalars(select(Sector))},
@@ -51,14 +54,14 @@ def home():  # type: ignore[no-untyped-def]
     campaigns = list(db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())))
     return render_template(
         "public/home.html",
-        stats=stats,
+        stats=stats.value,
         labels=labels,
         filters=filters,
         campaigns=campaigns,
         error=error,
-        cells=cached(
-            "home.cells", filters, lambda: repeals_by_sector_and_type(db.session, filters)
-        ),
+        cells=cells.value,
+        as_of=min(stats.as_of, cells.as_of),
+        updating=stats.updating or cells.updating,
     ), (400 if error else 200)
 
 
@@ -185,7 +188,8 @@ def dashboard():  # type: ignore[no-untyped-def]
         filters = parse_stats_filter(request.args.to_dict(), default_campaign=False)
     except FilterError as exc:
         error, filters = exc, StatsFilter()
-    board = cached("dashboard", filters, lambda: build_dashboard(db.session, filters))
+    found = figures_for("dashboard", filters, lambda: build_dashboard(db.session, filters))
+    board = found.value
     lists = _lists()
     channel_of = {c.code: c for c in db.session.scalars(select(Channel).order_by(Channel.position))}
     reason_of = {r.code: r for r in db.session.scalars(select(DeclineReason))}
@@ -268,6 +272,8 @@ def dashboard():  # type: ignore[no-untyped-def]
         source_of=source_of,
         outcome_of=outcome_of,
         funnel_labels=FUNNEL_LABELS,
+        as_of=found.as_of,
+        updating=found.updating,
         **lists,
     ), (400 if error else 200)
 
