@@ -35,6 +35,7 @@ from typing import Any, Generic, TypeVar
 
 import redis
 from flask import current_app, has_app_context
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -55,6 +56,7 @@ _LOCK_SECONDS = 900  # a refresh whose worker died frees the lock after this lon
 _PENDING_SECONDS = 900  # a refresh asked for but never run stops holding stale figures back
 _WANTED_SECONDS = 3600  # filters with dates refreshed by the job if asked within this time
 _WANTED_MAX = 8  # … at most this many of them, the most recently asked
+_RENDERED_MAX = 64  # rendered figures kept per process (tens of kB each)
 # Stored together by one refresh: the same computation gives all three.
 _NAMES = ("dashboard", "stats", "home.cells")
 
@@ -67,6 +69,8 @@ class Figures(Generic[T]):
     value: T
     as_of: datetime
     updating: bool = False
+    # Which stored figures these are, under which generation (None: not stored, cache off).
+    identity: tuple[Hashable, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ class FiguresCache:
         self._pending_until = 0.0
         self._used = False
         self._wanted: dict[tuple[Any, ...], float] = {}
+        self._rendered: OrderedDict[Hashable, Markup] = OrderedDict()
 
     @property
     def enabled(self) -> bool:
@@ -129,16 +134,37 @@ class FiguresCache:
         current = figures.generation(session)
         entry = self._load(key)
         if entry is not None and entry.generation == current:
-            return Figures(entry.value, entry.as_of)
+            return Figures(entry.value, entry.as_of, identity=(*key, current, entry.as_of))
         if entry is not None and stale_ok and self.refresh_coming():
-            return Figures(entry.value, entry.as_of, updating=True)
+            identity = (*key, current, entry.generation, entry.as_of)
+            return Figures(entry.value, entry.as_of, updating=True, identity=identity)
         # Marked before the generation is read: a change committed after this read finds the
         # mark and asks for a refresh, so what is stored below cannot stay stale unnoticed.
         self._mark_used()
         as_of, generation = utcnow(), figures.generation(session)
         value = compute()
         self._store(key, _Entry(generation, as_of, value))
-        return Figures(value, as_of)
+        return Figures(value, as_of, identity=(*key, generation, as_of))
+
+    def rendered(self, found: Figures[Any], part: Hashable, render: Callable[[], Markup]) -> Markup:
+        """``render()`` (HTML from ``found`` alone: no visitor, no request in it) once per stored
+        figures, current generation (labels of the reference lists) and ``part`` (the template
+        and the language); kept in this process. Rendering eight charts and a few hundred
+        translated cells is most of a cache hit's time."""
+        if found.identity is None:
+            return render()
+        key = (*found.identity, part)
+        with self._lock:
+            held = self._rendered.get(key)
+            if held is not None:
+                self._rendered.move_to_end(key)
+                return held
+        html = render()
+        with self._lock:
+            self._rendered[key] = html
+            while len(self._rendered) > _RENDERED_MAX:
+                self._rendered.popitem(last=False)
+        return html
 
     # --- the refresh --------------------------------------------------------------------------
 
@@ -372,6 +398,10 @@ def figures_for(name: str, filters: StatsFilter, compute: Callable[[], T]) -> Fi
     return _cache().get(
         db.session, (name, *part), compute, stale_ok=True, wanted=part if on_demand else None
     )
+
+
+def rendered(found: Figures[Any], part: Hashable, render: Callable[[], Markup]) -> Markup:
+    return _cache().rendered(found, part, render)
 
 
 def cached(name: str, filters: StatsFilter | PublicFilter, compute: Callable[[], T]) -> T:
