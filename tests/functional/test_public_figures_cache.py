@@ -13,6 +13,7 @@ from models import Campaign, OutboxMessage, OutboxState, State, db
 from tests import factories
 from tests.conftest import REDIS_URL
 from webapp import figures_cache
+from webapp import public as public_pages
 from workflows import triage
 from workflows.dispatch import commit
 from workflows.jobs import run_outbox_message
@@ -253,3 +254,27 @@ def test_with_redis_the_workers_share_the_figures_and_a_change_reaches_them_all(
         connection.flushdb()
     unreachable = make_app(REDIS_URL="redis://127.0.0.1:1/0")
     assert unreachable.test_client().get("/api/v1/stats").get_json()["received"]["total"] == 2
+
+
+def test_the_dashboard_figures_are_rendered_once_per_figures_and_language(app, client, monkeypatch):
+    _new_proposal(app)
+    drawn: list[str] = []
+    real = public_pages.bar_chart
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        drawn.append(kwargs["chart_id"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(public_pages, "bar_chart", counting)
+    korean = client.get("/dashboard").get_data(as_text=True)
+    english = client.get("/dashboard?lang=en").get_data(as_text=True)
+    assert "단계별 처리 기간 중앙값" in korean and "기준" in korean
+    assert "단계별 처리 기간 중앙값" not in english and "As of" in english
+    once = len(drawn)
+    assert once > 0
+    assert client.get("/dashboard?lang=en").get_data(as_text=True) == english
+    assert 'id="received-total">1<' in client.get("/dashboard?lang=ko").get_data(as_text=True)
+    assert len(drawn) == once
+    _new_proposal(app)
+    assert 'id="received-total">2<' in client.get("/dashboard?lang=ko").get_data(as_text=True)
+    assert len(drawn) > once  # new figures, drawn anew
