@@ -3,6 +3,7 @@ get the previous figures with their time, never a wait or an error."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
@@ -150,6 +151,43 @@ def test_during_the_recompute_visitors_get_the_previous_figures_with_their_time(
     after = client.get("/api/v1/stats").get_json()
     assert after["received"]["total"] == 2 and after["updating"] is False
     assert after["as_of"] > first["as_of"]
+
+
+def test_a_visitor_while_the_refresh_runs_gets_the_previous_figures(app, client, make_app):
+    """A real refresh running in another thread (a worker) while a visitor asks."""
+    _new_proposal(app)
+    first = client.get("/api/v1/stats").get_json()
+    _new_proposal(make_app())  # committed elsewhere: no refresh asked for here
+    started, finish = threading.Event(), threading.Event()
+    real = figures_cache.build_dashboard
+
+    def slow(session, filters):  # type: ignore[no-untyped-def]
+        started.set()
+        assert finish.wait(60)
+        return real(session, filters)
+
+    def worker() -> None:
+        with app.app_context():
+            _cache(app).refresh(db.session)
+            db.session.remove()
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(figures_cache, "build_dashboard", slow)
+        thread = threading.Thread(target=worker)
+        thread.start()
+        try:
+            assert started.wait(60)
+            during = client.get("/api/v1/stats")
+        finally:
+            finish.set()
+            thread.join(60)
+    assert not thread.is_alive()
+    assert during.status_code == 200
+    body = during.get_json()
+    assert body["received"]["total"] == 1 and body["updating"] is True
+    assert body["as_of"] == first["as_of"]
+    after = client.get("/api/v1/stats").get_json()
+    assert after["received"]["total"] == 2 and after["updating"] is False
 
 
 def test_a_burst_of_changes_costs_one_recompute(app, client, monkeypatch):
