@@ -189,6 +189,12 @@ class FiguresCache:
             log.warning("figures cache unavailable; figures not refreshed", exc_info=True)
             return 0
 
+    def fill(self, session: Session) -> int:
+        """Compute the refreshed filters' figures now, and ask for refreshes from now on (after a
+        deploy or with an empty Redis, so that no visitor's request computes them)."""
+        self._mark_used()
+        return self.refresh(session)
+
     def _refresh(self, session: Session) -> int:
         self._set_pending()
         computed = 0

@@ -316,3 +316,24 @@ def test_the_dashboard_figures_are_rendered_once_per_figures_and_language(app, c
     _new_proposal(app)
     assert 'id="received-total">2<' in client.get("/dashboard?lang=ko").get_data(as_text=True)
     assert len(drawn) > once  # new figures, drawn anew
+
+
+@pytest.mark.redis
+def test_figures_fill_computes_them_before_any_visitor(make_app, monkeypatch):
+    connection = Redis.from_url(REDIS_URL or "")
+    connection.flushdb()
+    try:
+        app = make_app(REDIS_URL=REDIS_URL)
+        _new_proposal(app)
+        result = app.test_cli_runner().invoke(args=["figures", "fill"])
+        assert result.exit_code == 0 and "1 filter(s) computed" in result.output
+        _refuse_to_compute(monkeypatch)
+        body = make_app(REDIS_URL=REDIS_URL).test_client().get("/api/v1/stats").get_json()
+        assert body["received"]["total"] == 1 and body["updating"] is False
+    finally:
+        connection.flushdb()
+
+
+def test_figures_fill_without_redis_says_there_is_nothing_to_fill(app):
+    result = app.test_cli_runner().invoke(args=["figures", "fill"])
+    assert result.exit_code == 0 and "nothing to fill" in result.output
