@@ -119,9 +119,9 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": settings.get("REDIS_URL") or None,
-        # The public figures are cached until the next change to a proposal (at most this long;
-        # 0 turns the cache off).
-        "FIGURES_CACHE_SECONDS": int(settings.get("FIGURES_CACHE_SECONDS", 300)),
+        # How long a filter's last computed public figures are kept (served, marked, while the
+        # job recomputes them after a change); 0 turns the cache off.
+        "FIGURES_CACHE_SECONDS": int(settings.get("FIGURES_CACHE_SECONDS", 86400)),
         "SEARCH_INDEX_DIR": settings.get("SEARCH_INDEX_DIR") or str(instance / "search-index"),
         "MAIL_SENDER": settings.get("MAIL_SENDER")
         or "규제철폐 제안센터 <no-reply@regrepeal.example>",

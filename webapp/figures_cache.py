@@ -1,78 +1,387 @@
-"""A short-lived cache of the public figures, keyed by the figures generation.
+"""The public figures, recomputed off the request path after a change.
 
-The generation (``workflows.figures``) changes in the same transaction as any change to a
-proposal, so an entry can only be served while no change has been committed since it was
-computed: the expiry only bounds memory, never staleness. Redis holds the entries when
-REDIS_URL is set (shared by every worker process); otherwise a small in-process LRU does.
+Each filter's figures are stored with the figures generation (``workflows.figures``) they were
+computed at and the time they were computed ("as of"). A request whose stored figures belong to
+the current generation serves them. After a change (the generation moved on) a request serves the
+figures it has, flagged as older than the last change, while the ``refresh_figures`` job (put in
+the outbox by the changing transaction itself) computes the current generation's: at a million
+proposals that takes about a minute, which no visitor should wait for. Only a filter that has
+nothing stored, or whose stale figures no refresh is coming for (the change was made where no
+cache is in use, the queue is down for longer than ``_PENDING_SECONDS``), is computed in the
+request, as before.
+
+Which filters the job computes: the unfiltered figures and each campaign's (what the home page,
+the dashboard and the API are asked for without dates), plus the few filters with dates that
+visitors asked for lately (``_WANTED_*``); any other filter is computed when asked.
+
+One refresh runs at a time (a lock); a change during a refresh sets the ``pending`` flag, and the
+holder runs one more pass when it ends, so a burst of changes costs one or two recomputes, not
+one per change. Redis holds the figures and the flags when REDIS_URL is set (shared by every
+worker process); otherwise this process does (embedded mode, where jobs run in-process).
 """
 
 from __future__ import annotations
 
 import logging
 import pickle
+import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from dataclasses import astuple
-from time import monotonic
-from typing import Any, TypeVar
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import astuple, dataclass
+from datetime import date, datetime
+from time import time
+from typing import Any, Generic, TypeVar
 
 import redis
-from flask import current_app
+from flask import current_app, has_app_context
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from models import db
-from workflows.figures import generation
+from models import Campaign, db, utcnow
+from workflows import figures, outbox
+from workflows.dashboard import build_dashboard
+from workflows.jobs import job
 from workflows.public import PublicFilter
-from workflows.stats import StatsFilter
+from workflows.stats import StatsFilter, repeals_by_sector_and_type
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
+REFRESH_JOB = "refresh_figures"
+_PREFIX = "regrepeal:figures:"  # one key per name and filter
+_CONTROL = "regrepeal:figures-refresh:"  # the refresh's lock and flags
+_LOCK_SECONDS = 900  # a refresh whose worker died frees the lock after this long
+_PENDING_SECONDS = 900  # a refresh asked for but never run stops holding stale figures back
+_WANTED_SECONDS = 3600  # filters with dates refreshed by the job if asked within this time
+_WANTED_MAX = 8  # … at most this many of them, the most recently asked
+_RENDERED_MAX = 64  # rendered figures kept per process (tens of kB each)
+# Stored together by one refresh: the same computation gives all three.
+_NAMES = ("dashboard", "stats", "home.cells")
+
+
+@dataclass(frozen=True)
+class Figures(Generic[T]):
+    """Figures with the time they were computed; ``updating`` when a change was committed after
+    that (the new figures are being computed)."""
+
+    value: T
+    as_of: datetime
+    updating: bool = False
+    # Which stored figures these are, under which generation (None: not stored, cache off).
+    identity: tuple[Hashable, ...] | None = None
+
+
+@dataclass(frozen=True)
+class _Entry:
+    generation: int
+    as_of: datetime
+    value: Any
+
+
+# Sets the key only if what it holds is not newer: a slow computation that started before a
+# faster one must not replace its result.
+_STORE_IF_NEWER = """
+local held = redis.call('HGET', KEYS[1], 'stamp')
+if held and tonumber(held) > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'stamp', ARGV[1], 'entry', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
 
 class FiguresCache:
+    """Stored figures per name and filter, with the refresh's lock and flags."""
+
     def __init__(self, redis_url: str | None, seconds: int, size: int = 256) -> None:
         self.seconds = seconds
         self.size = size
         self._redis = redis.Redis.from_url(redis_url) if redis_url else None
-        self._local: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._local: OrderedDict[Hashable, tuple[float, _Entry]] = OrderedDict()
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
+        self._pending_until = 0.0
+        self._used = False
+        self._wanted: dict[tuple[Any, ...], float] = {}
+        self._rendered: OrderedDict[Hashable, Markup] = OrderedDict()
 
-    def get_or_compute(self, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-        if self.seconds <= 0:
-            return compute()
-        full = (generation(db.session), *key)
-        if self._redis is not None:
-            return self._via_redis(full, compute)
-        with self._lock:
-            found = self._local.get(full)
-            if found is not None and found[0] > monotonic():
-                self._local.move_to_end(full)
-                return found[1]  # type: ignore[no-any-return]
+    @property
+    def enabled(self) -> bool:
+        return self.seconds > 0
+
+    # --- reading and computing --------------------------------------------------------------
+
+    def get(
+        self,
+        session: Session,
+        key: tuple[Hashable, ...],
+        compute: Callable[[], T],
+        *,
+        stale_ok: bool,
+        wanted: tuple[Any, ...] | None = None,
+    ) -> Figures[T]:
+        """The stored figures of the current generation; else, when ``stale_ok`` and a refresh
+        is on its way, the stored older ones flagged ``updating``; else ``compute()`` here."""
+        if not self.enabled:
+            return Figures(compute(), utcnow())
+        if wanted is not None:
+            self._want(wanted)
+        current = figures.generation(session)
+        entry = self._load(key)
+        if entry is not None and entry.generation == current:
+            return Figures(entry.value, entry.as_of, identity=(*key, current, entry.as_of))
+        if entry is not None and stale_ok and self.refresh_coming():
+            identity = (*key, current, entry.generation, entry.as_of)
+            return Figures(entry.value, entry.as_of, updating=True, identity=identity)
+        # Marked before the generation is read: a change committed after this read finds the
+        # mark and asks for a refresh, so what is stored below cannot stay stale unnoticed.
+        self._mark_used()
+        as_of, generation = utcnow(), figures.generation(session)
         value = compute()
-        with self._lock:
-            self._local[full] = (monotonic() + self.seconds, value)
-            while len(self._local) > self.size:
-                self._local.popitem(last=False)
-        return value
+        self._store(key, _Entry(generation, as_of, value))
+        return Figures(value, as_of, identity=(*key, generation, as_of))
 
-    def _via_redis(self, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-        name = "regrepeal:figures:" + ":".join(str(part) for part in key)
-        assert self._redis is not None
+    def rendered(self, found: Figures[Any], part: Hashable, render: Callable[[], Markup]) -> Markup:
+        """``render()`` (HTML from ``found`` alone: no visitor, no request in it) once per stored
+        figures, current generation (labels of the reference lists) and ``part`` (the template
+        and the language); kept in this process. Rendering eight charts and a few hundred
+        translated cells is most of a cache hit's time."""
+        if found.identity is None:
+            return render()
+        key = (*found.identity, part)
+        with self._lock:
+            held = self._rendered.get(key)
+            if held is not None:
+                self._rendered.move_to_end(key)
+                return held
+        html = render()
+        with self._lock:
+            self._rendered[key] = html
+            while len(self._rendered) > _RENDERED_MAX:
+                self._rendered.popitem(last=False)
+        return html
+
+    # --- the refresh --------------------------------------------------------------------------
+
+    def change_committing(self, session: Session) -> None:
+        """Called in a transaction that changes the figures, before it commits: ask for a
+        refresh, unless no figures were ever stored (nothing to refresh; tests, CLI loads)."""
+        if not self.enabled or not outbox.recording(session) or not self._in_use():
+            return
+        self._set_pending()
+        outbox.enqueue_once(session, REFRESH_JOB)
+
+    def refresh(self, session: Session) -> int:
+        """Compute the current generation's figures of the refreshed filters; returns how many
+        filters were computed. Only one refresh runs at a time; a refresh asked for meanwhile
+        makes the running one go once more."""
+        if not self.enabled:
+            return 0
         try:
-            cached = self._redis.get(name)
+            return self._refresh(session)
+        except redis.RedisError:
+            # Nowhere to store the figures: requests compute them until Redis is back.
+            log.warning("figures cache unavailable; figures not refreshed", exc_info=True)
+            return 0
+
+    def fill(self, session: Session) -> int:
+        """Compute the refreshed filters' figures now, and ask for refreshes from now on (after a
+        deploy or with an empty Redis, so that no visitor's request computes them)."""
+        self._mark_used()
+        return self.refresh(session)
+
+    def _refresh(self, session: Session) -> int:
+        self._set_pending()
+        computed = 0
+        while True:
+            token = self._try_lock()
+            if token is None:
+                return computed  # the holder sees the pending flag and goes again
+            try:
+                self._clear_pending()
+                for filters in self._refreshed_filters(session):
+                    self._extend_lock(token)
+                    computed += self._refresh_one(session, filters)
+            finally:
+                self._unlock(token)
+            if not self._is_pending():
+                return computed
+
+    def _refresh_one(self, session: Session, filters: StatsFilter) -> int:
+        part = filter_key(filters)
+        generation = figures.generation(session)
+        entries = [self._load((name, *part)) for name in _NAMES]
+        if all(e is not None and e.generation == generation for e in entries):
+            return 0
+        as_of = utcnow()
+        board = build_dashboard(session, filters)
+        values = {
+            "dashboard": board,
+            "stats": board.stats,
+            "home.cells": repeals_by_sector_and_type(session, filters),
+        }
+        for name, value in values.items():
+            self._store((name, *part), _Entry(generation, as_of, value))
+        return 1
+
+    def _refreshed_filters(self, session: Session) -> Iterator[StatsFilter]:
+        yield StatsFilter()
+        for campaign in session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())):
+            yield StatsFilter(campaign=campaign)
+        for campaign_id, date_from, date_to in self._recently_wanted():
+            campaign = session.get(Campaign, campaign_id) if campaign_id is not None else None
+            if campaign_id is None or campaign is not None:
+                yield StatsFilter(campaign=campaign, date_from=date_from, date_to=date_to)
+
+    def refresh_coming(self) -> bool:
+        """A refresh is running or asked for, so stale figures will be replaced without the
+        visitor's request computing them."""
+        if self._redis is None:
+            return self._refreshing.locked() or self._pending_until > time()
+        try:
+            return bool(self._redis.exists(_CONTROL + "lock", _CONTROL + "pending"))
+        except redis.RedisError:
+            return False
+
+    # --- storage: Redis or this process -------------------------------------------------------
+
+    def _name(self, key: tuple[Hashable, ...]) -> str:
+        return _PREFIX + ":".join(str(part) for part in key)
+
+    def _load(self, key: tuple[Hashable, ...]) -> _Entry | None:
+        if self._redis is None:
+            with self._lock:
+                found = self._local.get(key)
+                if found is None or found[0] <= time():
+                    return None
+                self._local.move_to_end(key)
+                return found[1]
+        try:
+            raw = self._redis.hget(self._name(key), "entry")
         except redis.RedisError:
             log.warning("figures cache unavailable; computing the figures", exc_info=True)
-            return compute()
-        if cached is not None:
-            # Our own figures, written below by this application; the same trust RQ gives the
-            # pickled jobs it keeps in this Redis.
-            return pickle.loads(cached)  # type: ignore[no-any-return]  # noqa: S301
-        value = compute()
+            return None
+        # Our own figures, written below by this application; the same trust RQ gives the
+        # pickled jobs it keeps in this Redis.
+        return pickle.loads(raw) if raw is not None else None  # type: ignore[no-any-return]  # noqa: S301
+
+    def _store(self, key: tuple[Hashable, ...], entry: _Entry) -> None:
+        stamp = entry.as_of.timestamp()
+        if self._redis is None:
+            with self._lock:
+                held = self._local.get(key)
+                if held is not None and held[1].as_of > entry.as_of:
+                    return
+                self._local[key] = (time() + self.seconds, entry)
+                self._local.move_to_end(key)
+                while len(self._local) > self.size:
+                    self._local.popitem(last=False)
+            return
         try:
-            self._redis.set(name, pickle.dumps(value), ex=self.seconds)
+            self._redis.eval(
+                _STORE_IF_NEWER, 1, self._name(key), repr(stamp), pickle.dumps(entry), self.seconds
+            )
         except redis.RedisError:
             log.warning("figures cache unavailable; not storing the figures", exc_info=True)
-        return value
+
+    def _mark_used(self) -> None:
+        if self._redis is None:
+            self._used = True
+            return
+        try:
+            self._redis.set(_CONTROL + "used", 1, ex=self.seconds)
+        except redis.RedisError:
+            log.warning("figures cache unavailable", exc_info=True)
+
+    def _in_use(self) -> bool:
+        if self._redis is None:
+            return self._used
+        try:
+            return bool(self._redis.exists(_CONTROL + "used"))
+        except redis.RedisError:
+            return False
+
+    def _set_pending(self) -> None:
+        if self._redis is None:
+            self._pending_until = time() + _PENDING_SECONDS
+            return
+        try:
+            self._redis.set(_CONTROL + "pending", 1, ex=_PENDING_SECONDS)
+        except redis.RedisError:
+            log.warning("figures cache unavailable; no refresh asked for", exc_info=True)
+
+    def _clear_pending(self) -> None:
+        if self._redis is None:
+            self._pending_until = 0.0
+        else:
+            self._redis.delete(_CONTROL + "pending")
+
+    def _is_pending(self) -> bool:
+        if self._redis is None:
+            return self._pending_until > time()
+        return bool(self._redis.exists(_CONTROL + "pending"))
+
+    def _try_lock(self) -> str | None:
+        token = secrets.token_hex(8)
+        if self._redis is None:
+            return token if self._refreshing.acquire(blocking=False) else None
+        acquired = self._redis.set(_CONTROL + "lock", token, nx=True, ex=_LOCK_SECONDS)
+        return token if acquired else None
+
+    def _extend_lock(self, token: str) -> None:
+        if self._redis is not None:
+            self._redis.expire(_CONTROL + "lock", _LOCK_SECONDS)
+
+    def _unlock(self, token: str) -> None:
+        if self._redis is None:
+            self._refreshing.release()
+        else:
+            self._redis.eval(_UNLOCK, 1, _CONTROL + "lock", token)
+
+    def _want(self, wanted: tuple[Any, ...]) -> None:
+        member = repr(tuple(v.isoformat() if isinstance(v, date) else v for v in wanted))
+        if self._redis is None:
+            with self._lock:
+                self._wanted[wanted] = time()
+                if len(self._wanted) > 4 * _WANTED_MAX:
+                    for old in sorted(self._wanted, key=self._wanted.__getitem__)[:_WANTED_MAX]:
+                        del self._wanted[old]
+            return
+        try:
+            pipe = self._redis.pipeline()
+            pipe.zadd(_CONTROL + "wanted", {member: time()})
+            pipe.zremrangebyscore(_CONTROL + "wanted", "-inf", time() - _WANTED_SECONDS)
+            pipe.execute()
+        except redis.RedisError:
+            log.warning("figures cache unavailable", exc_info=True)
+
+    def _recently_wanted(self) -> list[tuple[Any, ...]]:
+        since = time() - _WANTED_SECONDS
+        if self._redis is None:
+            with self._lock:
+                recent = [k for k, at in self._wanted.items() if at >= since]
+                recent.sort(key=self._wanted.__getitem__, reverse=True)
+            return recent[:_WANTED_MAX]
+        members = self._redis.zrevrangebyscore(
+            _CONTROL + "wanted", "+inf", since, start=0, num=_WANTED_MAX
+        )
+        return [_parse_wanted(m.decode()) for m in members]
+
+
+def _parse_wanted(member: str) -> tuple[Any, ...]:
+    from ast import literal_eval
+
+    campaign_id, date_from, date_to = literal_eval(member)
+    return (
+        campaign_id,
+        date.fromisoformat(date_from) if date_from else None,
+        date.fromisoformat(date_to) if date_to else None,
+    )
 
 
 def filter_key(filters: StatsFilter | PublicFilter) -> tuple[Hashable, ...]:
@@ -82,8 +391,42 @@ def filter_key(filters: StatsFilter | PublicFilter) -> tuple[Hashable, ...]:
     return (campaign, filters.date_from, filters.date_to)
 
 
+def _cache() -> FiguresCache:
+    return current_app.extensions["regrepeal.figures_cache"]  # type: ignore[no-any-return]
+
+
+def figures_for(name: str, filters: StatsFilter, compute: Callable[[], T]) -> Figures[T]:
+    """The public figures ``name`` for ``filters``: the current ones, or while a refresh is on
+    its way the last ones computed, with their time. Only plain figures are stored: labels are
+    resolved per request, per language."""
+    part = filter_key(filters)
+    on_demand = filters.date_from is not None or filters.date_to is not None
+    return _cache().get(
+        db.session, (name, *part), compute, stale_ok=True, wanted=part if on_demand else None
+    )
+
+
+def rendered(found: Figures[Any], part: Hashable, render: Callable[[], Markup]) -> Markup:
+    return _cache().rendered(found, part, render)
+
+
 def cached(name: str, filters: StatsFilter | PublicFilter, compute: Callable[[], T]) -> T:
-    """``compute()`` unless the same figures for the same filters are cached for this
-    generation. Only plain figures are cached: labels are resolved per request, per language."""
-    cache: FiguresCache = current_app.extensions["regrepeal.figures_cache"]
-    return cache.get_or_compute((name, *filter_key(filters)), compute)
+    """``compute()`` unless the same figures for the same filters are stored for this
+    generation (the registers' totals: never served older than the page's rows)."""
+    key = (name, *filter_key(filters))
+    return _cache().get(db.session, key, compute, stale_ok=False).value
+
+
+def _change_committing(session: Session) -> None:
+    if has_app_context() and "regrepeal.figures_cache" in current_app.extensions:
+        _cache().change_committing(session)
+
+
+figures.on_change(_change_committing)
+
+
+@job
+def refresh_figures() -> None:
+    """Compute the current generation's public figures for the refreshed filters."""
+    computed = _cache().refresh(db.session)
+    log.info("figures refreshed for %s filter(s)", computed)

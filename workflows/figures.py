@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -59,6 +59,14 @@ _WATCHED = (
 )
 _CHANGED = "figures.changed"
 _BATCH = 500
+# Called in a transaction that changed the figures, before it commits (the web application asks
+# for the figures to be recomputed there, in the same transaction, through the outbox).
+_ON_CHANGE: list[Callable[[Session], None]] = []
+
+
+def on_change(callback: Callable[[Session], None]) -> None:
+    if callback not in _ON_CHANGE:
+        _ON_CHANGE.append(callback)
 
 
 def stage_figures(
@@ -162,6 +170,10 @@ def _before_commit(session: Session) -> None:
     session.flush()
     if session.info.pop(_CHANGED, False):
         bump_generation(session.connection())
+        for callback in _ON_CHANGE:
+            callback(session)
+        if session.new:
+            session.flush()  # what the callbacks added (an outbox message)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -14,7 +14,8 @@ def test_stats_are_keyed_by_the_domain_codes(app, client):
         )
         commit(db.session)
     body = client.get("/api/v1/stats").get_json()
-    assert set(body) == {"received", "repeals", "by_stage", "by_outcome"}
+    assert set(body) == {"received", "repeals", "by_stage", "by_outcome", "as_of", "updating"}
+    assert body["updating"] is False
     assert body["received"]["total"] == 2
     assert body["received"]["by_source"] == {"citizen": 1, "official": 0, "agency": 1}
     assert body["received"]["by_channel"]["online_window"] == 1

@@ -1,15 +1,23 @@
-"""The public figures are cached, and a committed change to a proposal shows at once."""
+"""The public figures are cached; after a change a job recomputes them, and meanwhile visitors
+get the previous figures with their time, never a wait or an error."""
 
 from __future__ import annotations
 
+import threading
+from datetime import date
+
 import pytest
 from redis import Redis
+from sqlalchemy import select
 
-from models import State, db
+from models import Campaign, OutboxMessage, OutboxState, State, db
 from tests import factories
 from tests.conftest import REDIS_URL
+from webapp import figures_cache
+from webapp import public as public_pages
 from workflows import triage
 from workflows.dispatch import commit
+from workflows.jobs import run_outbox_message
 
 
 def _cache(app):  # type: ignore[no-untyped-def]
@@ -71,28 +79,261 @@ def test_the_cache_can_be_turned_off(make_app):
     assert len(_cache(app)._local) == 0
 
 
+def _refuse_to_compute(monkeypatch):  # type: ignore[no-untyped-def]
+    """The request path may not compute the figures (it must serve what is stored)."""
+
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the figures were computed in the request")
+
+    for module in ("webapp.api", "webapp.public"):
+        monkeypatch.setattr(f"{module}.campaign_stats", refuse)
+    monkeypatch.setattr("webapp.public.build_dashboard", refuse)
+    monkeypatch.setattr("webapp.public.repeals_by_sector_and_type", refuse)
+
+
+def _new_proposal(app):  # type: ignore[no-untyped-def]
+    with app.app_context():
+        factories.proposal_in(State.SUBMITTED)
+        commit(db.session)
+
+
+def test_a_change_is_recomputed_by_the_job_not_by_the_next_request(app, client, monkeypatch):
+    """Embedded mode: the job runs in-process after the change's commit; the next visitor gets
+    the current figures without computing them."""
+    _new_proposal(app)
+    assert client.get("/api/v1/stats").get_json()["received"]["total"] == 1
+    _new_proposal(app)
+    with app.app_context():
+        jobs = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.job == figures_cache.REFRESH_JOB)
+        ).all()
+        assert [m.state for m in jobs] == [OutboxState.DONE]
+    _refuse_to_compute(monkeypatch)
+    body = client.get("/api/v1/stats").get_json()
+    assert body["received"]["total"] == 2 and body["updating"] is False
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert 'id="received-total">2<' in page and "집계 중" not in page
+    assert 'id="received-total">2<' in client.get("/?campaign=all").get_data(as_text=True)
+
+
+def test_no_figures_ever_asked_for_means_no_refresh_job(app):
+    _new_proposal(app)
+    with app.app_context():
+        assert not db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.job == figures_cache.REFRESH_JOB)
+        ).all()
+
+
+def test_during_the_recompute_visitors_get_the_previous_figures_with_their_time(
+    app, client, monkeypatch
+):
+    _new_proposal(app)
+    first = client.get("/api/v1/stats").get_json()
+    client.get("/dashboard")
+    cache = _cache(app)
+    cache._refreshing.acquire()  # a refresh is running (another thread's job)
+    try:
+        _new_proposal(app)  # its job finds the refresh running and leaves it to that one
+        with monkeypatch.context() as patched:
+            _refuse_to_compute(patched)
+            during = client.get("/api/v1/stats")
+            page = client.get("/dashboard")
+        assert during.status_code == 200 and page.status_code == 200
+        body = during.get_json()
+        assert body["received"]["total"] == 1
+        assert body["updating"] is True and body["as_of"] == first["as_of"]
+        text = page.get_data(as_text=True)
+        assert 'id="received-total">1<' in text and "집계 중" in text
+    finally:
+        cache._refreshing.release()
+    with app.app_context():
+        assert cache.refresh(db.session) >= 1  # the running refresh's next pass
+    after = client.get("/api/v1/stats").get_json()
+    assert after["received"]["total"] == 2 and after["updating"] is False
+    assert after["as_of"] > first["as_of"]
+
+
+def test_a_visitor_while_the_refresh_runs_gets_the_previous_figures(app, client, make_app):
+    """A real refresh running in another thread (a worker) while a visitor asks."""
+    _new_proposal(app)
+    first = client.get("/api/v1/stats").get_json()
+    _new_proposal(make_app())  # committed elsewhere: no refresh asked for here
+    started, finish = threading.Event(), threading.Event()
+    real = figures_cache.build_dashboard
+
+    def slow(session, filters):  # type: ignore[no-untyped-def]
+        started.set()
+        assert finish.wait(60)
+        return real(session, filters)
+
+    def worker() -> None:
+        with app.app_context():
+            _cache(app).refresh(db.session)
+            db.session.remove()
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(figures_cache, "build_dashboard", slow)
+        thread = threading.Thread(target=worker)
+        thread.start()
+        try:
+            assert started.wait(60)
+            during = client.get("/api/v1/stats")
+        finally:
+            finish.set()
+            thread.join(60)
+    assert not thread.is_alive()
+    assert during.status_code == 200
+    body = during.get_json()
+    assert body["received"]["total"] == 1 and body["updating"] is True
+    assert body["as_of"] == first["as_of"]
+    after = client.get("/api/v1/stats").get_json()
+    assert after["received"]["total"] == 2 and after["updating"] is False
+
+
+def test_a_burst_of_changes_costs_one_recompute(app, client, monkeypatch):
+    with app.app_context():
+        db.session.add(
+            Campaign(code="c1", name="c1", starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 31))
+        )
+        commit(db.session)
+    _new_proposal(app)
+    client.get("/api/v1/stats")
+    computed: list[object] = []
+    real = figures_cache.build_dashboard
+
+    def counting(session, filters):  # type: ignore[no-untyped-def]
+        computed.append(filters)
+        return real(session, filters)
+
+    monkeypatch.setattr(figures_cache, "build_dashboard", counting)
+    cache = _cache(app)
+    cache._refreshing.acquire()
+    try:
+        for _ in range(3):
+            _new_proposal(app)
+    finally:
+        cache._refreshing.release()
+    assert computed == []  # three jobs ran, none computed while the refresh was running
+    with app.app_context():
+        cache.refresh(db.session)
+    assert len(computed) == 2  # unfiltered and the campaign, once each
+    assert client.get("/api/v1/stats").get_json()["received"]["total"] == 4
+    with app.app_context():
+        assert cache.refresh(db.session) == 0  # nothing changed since: nothing computed
+    assert len(computed) == 2
+
+
+def test_a_filter_with_dates_is_computed_when_asked_and_then_kept_current(app, client, monkeypatch):
+    _new_proposal(app)
+    path = "/api/v1/stats?from=2000-01-01&to=2100-12-31"
+    assert client.get(path).get_json()["received"]["total"] == 1
+    _new_proposal(app)
+    _refuse_to_compute(monkeypatch)
+    assert client.get(path).get_json()["received"]["total"] == 2
+
+
+def test_stale_figures_nobody_refreshes_are_computed_in_the_request(app, client, make_app):
+    """A change committed where no figures were ever asked for (another process, a CLI
+    command) asks for no refresh here: the request computes rather than show stale figures."""
+    _new_proposal(app)
+    client.get("/api/v1/stats")
+    _new_proposal(make_app())
+    body = client.get("/api/v1/stats").get_json()
+    assert body["received"]["total"] == 2 and body["updating"] is False
+
+
+def _run_refresh_jobs(app) -> None:  # type: ignore[no-untyped-def]
+    """What an RQ worker does with the pending refresh messages."""
+    with app.app_context():
+        pending = db.session.scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.job == figures_cache.REFRESH_JOB,
+                OutboxMessage.state == OutboxState.PENDING,
+            )
+        ).all()
+        db.session.rollback()
+        assert pending
+        for message_id in pending:
+            run_outbox_message(message_id)
+        db.session.remove()
+
+
 @pytest.mark.redis
 def test_with_redis_the_workers_share_the_figures_and_a_change_reaches_them_all(make_app):
-    """Production keeps the figures in Redis: what one worker computed another one serves, and a
-    commit in either makes both compute afresh. Redis down: the figures are computed, not lost."""
+    """Production keeps the figures in Redis: what one worker computed another one serves; after
+    a commit in either, both serve the previous figures with their time until a worker's job
+    has computed the new ones, then both serve those. Redis down: the figures are computed."""
     connection = Redis.from_url(REDIS_URL or "")
     connection.flushdb()
     try:
         first, second = make_app(REDIS_URL=REDIS_URL), make_app(REDIS_URL=REDIS_URL)
-        with first.app_context():
-            factories.proposal_in(State.SUBMITTED)
-            commit(db.session)
-        assert first.test_client().get("/api/v1/stats").get_json()["received"]["total"] == 1
-        stored = {key: connection.get(key) for key in connection.scan_iter("regrepeal:figures:*")}
+        _new_proposal(first)
+        before = first.test_client().get("/api/v1/stats").get_json()
+        assert before["received"]["total"] == 1
+        stored = list(connection.scan_iter("regrepeal:figures:*"))
         assert len(stored) == 1 and not _cache(first)._local
-        assert second.test_client().get("/api/v1/stats").get_json()["received"]["total"] == 1
-        assert {k: connection.get(k) for k in connection.scan_iter("regrepeal:figures:*")} == stored
-        with second.app_context():
-            factories.proposal_in(State.SUBMITTED)
-            commit(db.session)
-        assert first.test_client().get("/api/v1/stats").get_json()["received"]["total"] == 2
-        assert len(list(connection.scan_iter("regrepeal:figures:*"))) == 2
+        assert second.test_client().get("/api/v1/stats").get_json() == before
+        assert list(connection.scan_iter("regrepeal:figures:*")) == stored
+        assert 'id="received-total">1<' in second.test_client().get("/dashboard").get_data(
+            as_text=True
+        )
+        _new_proposal(second)  # its refresh job waits for a worker
+        for app in (first, second):
+            during = app.test_client().get("/api/v1/stats").get_json()
+            assert during["received"]["total"] == 1 and during["updating"] is True
+            assert during["as_of"] == before["as_of"]
+            page = app.test_client().get("/dashboard").get_data(as_text=True)
+            assert 'id="received-total">1<' in page and "집계 중" in page
+        _run_refresh_jobs(first)
+        for app in (first, second):
+            after = app.test_client().get("/api/v1/stats").get_json()
+            assert after["received"]["total"] == 2 and after["updating"] is False
     finally:
         connection.flushdb()
     unreachable = make_app(REDIS_URL="redis://127.0.0.1:1/0")
     assert unreachable.test_client().get("/api/v1/stats").get_json()["received"]["total"] == 2
+
+
+def test_the_dashboard_figures_are_rendered_once_per_figures_and_language(app, client, monkeypatch):
+    _new_proposal(app)
+    drawn: list[str] = []
+    real = public_pages.bar_chart
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        drawn.append(kwargs["chart_id"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(public_pages, "bar_chart", counting)
+    korean = client.get("/dashboard").get_data(as_text=True)
+    english = client.get("/dashboard?lang=en").get_data(as_text=True)
+    assert "단계별 처리 기간 중앙값" in korean and "기준" in korean
+    assert "단계별 처리 기간 중앙값" not in english and "As of" in english
+    once = len(drawn)
+    assert once > 0
+    assert client.get("/dashboard?lang=en").get_data(as_text=True) == english
+    assert 'id="received-total">1<' in client.get("/dashboard?lang=ko").get_data(as_text=True)
+    assert len(drawn) == once
+    _new_proposal(app)
+    assert 'id="received-total">2<' in client.get("/dashboard?lang=ko").get_data(as_text=True)
+    assert len(drawn) > once  # new figures, drawn anew
+
+
+@pytest.mark.redis
+def test_figures_fill_computes_them_before_any_visitor(make_app, monkeypatch):
+    connection = Redis.from_url(REDIS_URL or "")
+    connection.flushdb()
+    try:
+        app = make_app(REDIS_URL=REDIS_URL)
+        _new_proposal(app)
+        result = app.test_cli_runner().invoke(args=["figures", "fill"])
+        assert result.exit_code == 0 and "1 filter(s) computed" in result.output
+        _refuse_to_compute(monkeypatch)
+        body = make_app(REDIS_URL=REDIS_URL).test_client().get("/api/v1/stats").get_json()
+        assert body["received"]["total"] == 1 and body["updating"] is False
+    finally:
+        connection.flushdb()
+
+
+def test_figures_fill_without_redis_says_there_is_nothing_to_fill(app):
+    result = app.test_cli_runner().invoke(args=["figures", "fill"])
+    assert result.exit_code == 0 and "nothing to fill" in result.output

@@ -15,7 +15,7 @@ from workflows.errors import WorkflowError
 from workflows.stats import campaign_stats
 
 from ..extensions import csrf
-from ..figures_cache import cached
+from ..figures_cache import figures_for
 from ..filters import FilterError, parse_public_filter, parse_stats_filter
 
 bp = Blueprint("api", __name__)
@@ -29,7 +29,8 @@ def stats():  # type: ignore[no-untyped-def]
         filters = parse_stats_filter(request.args.to_dict(), default_campaign=False)
     except FilterError as exc:
         return jsonify(error="invalid_filter", field=exc.field, message=exc.message), 400
-    return jsonify(cached("stats", filters, lambda: campaign_stats(db.session, filters)))
+    found = figures_for("stats", filters, lambda: campaign_stats(db.session, filters))
+    return jsonify({**found.value, "as_of": found.as_of.isoformat(), "updating": found.updating})
 
 
 @bp.route("/repeals")

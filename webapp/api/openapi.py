@@ -133,8 +133,25 @@ def document() -> dict[str, Any]:
                 "Error": ERROR,
                 "Stats": {
                     "type": "object",
-                    "required": ["received", "repeals", "by_stage", "by_outcome"],
+                    "required": [
+                        "received",
+                        "repeals",
+                        "by_stage",
+                        "by_outcome",
+                        "as_of",
+                        "updating",
+                    ],
                     "properties": {
+                        "as_of": {
+                            "type": "string",
+                            "format": "date-time",
+                            "description": "When these figures were computed (UTC)",
+                        },
+                        "updating": {
+                            "type": "boolean",
+                            "description": "A change was committed after as_of; the new figures "
+                            "are being computed and these are the previous ones",
+                        },
                         "received": {
                             "type": "object",
                             "required": ["total", "by_source", "by_channel"],

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, g, render_template, request, send_file
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 
 from models import (
@@ -21,13 +23,13 @@ from models import (
     db,
 )
 from workflows import public
-from workflows.dashboard import build_dashboard
+from workflows.dashboard import Dashboard, build_dashboard
 from workflows.exports import write_xlsx
 from workflows.report import campaign_report, report_sheets
 from workflows.stats import StatsFilter, campaign_stats, repeals_by_sector_and_type
 
 from ..charts import Bar, bar_chart, funnel, stacked_bar
-from ..figures_cache import cached
+from ..figures_cache import cached, figures_for, rendered
 from ..filters import FilterError, parse_page, parse_public_filter, parse_stats_filter
 from ..helpers import label
 
@@ -41,7 +43,10 @@ def home():  # type: ignore[no-untyped-def]
         filters = parse_stats_filter(request.args.to_dict(), default_campaign=True)
     except FilterError as exc:
         error, filters = exc, StatsFilter()
-    stats = cached("home.stats", filters, lambda: campaign_stats(db.session, filters))
+    stats = figures_for("stats", filters, lambda: campaign_stats(db.session, filters))
+    cells = figures_for(
+        "home.cells", filters, lambda: repeals_by_sector_and_type(db.session, filters)
+    )
     labels = {
         "source": {k.value: k for k in SourceKind},
         "sector": {s.code: s for s in db.session.scalars(select(Sector))},
@@ -51,14 +56,14 @@ def home():  # type: ignore[no-untyped-def]
     campaigns = list(db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())))
     return render_template(
         "public/home.html",
-        stats=stats,
+        stats=stats.value,
         labels=labels,
         filters=filters,
         campaigns=campaigns,
         error=error,
-        cells=cached(
-            "home.cells", filters, lambda: repeals_by_sector_and_type(db.session, filters)
-        ),
+        cells=cells.value,
+        as_of=min(stats.as_of, cells.as_of),
+        updating=stats.updating or cells.updating,
     ), (400 if error else 200)
 
 
@@ -185,7 +190,25 @@ def dashboard():  # type: ignore[no-untyped-def]
         filters = parse_stats_filter(request.args.to_dict(), default_campaign=False)
     except FilterError as exc:
         error, filters = exc, StatsFilter()
-    board = cached("dashboard", filters, lambda: build_dashboard(db.session, filters))
+    found = figures_for("dashboard", filters, lambda: build_dashboard(db.session, filters))
+    language = (str(get_locale()), getattr(g, "lang", "ko"))
+    figures_html = rendered(
+        found, ("public/_dashboard_figures.html", language), lambda: _dashboard_figures(found.value)
+    )
+    campaigns = list(db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())))
+    return render_template(
+        "public/dashboard.html",
+        figures_html=figures_html,
+        filters=filters,
+        error=error,
+        campaigns=campaigns,
+        as_of=found.as_of,
+        updating=found.updating,
+    ), (400 if error else 200)
+
+
+def _dashboard_figures(board: Dashboard) -> Markup:
+    """The dashboard's charts and tables (no visitor or request in them: rendered once)."""
     lists = _lists()
     channel_of = {c.code: c for c in db.session.scalars(select(Channel).order_by(Channel.position))}
     reason_of = {r.code: r for r in db.session.scalars(select(DeclineReason))}
@@ -254,22 +277,21 @@ def dashboard():  # type: ignore[no-untyped-def]
             unit=_("일"),
         ),
     }
-    campaigns = list(db.session.scalars(select(Campaign).order_by(Campaign.starts_on.desc())))
-    return render_template(
-        "public/dashboard.html",
-        board=board,
-        stats=stats,
-        charts=charts,
-        filters=filters,
-        error=error,
-        campaigns=campaigns,
-        channel_of=channel_of,
-        reason_of=reason_of,
-        source_of=source_of,
-        outcome_of=outcome_of,
-        funnel_labels=FUNNEL_LABELS,
-        **lists,
-    ), (400 if error else 200)
+    # An autoescaped template's output, kept as HTML to be placed in the page as it is.
+    return Markup(  # noqa: S704
+        render_template(
+            "public/_dashboard_figures.html",
+            board=board,
+            stats=stats,
+            charts=charts,
+            channel_of=channel_of,
+            reason_of=reason_of,
+            source_of=source_of,
+            outcome_of=outcome_of,
+            funnel_labels=FUNNEL_LABELS,
+            **lists,
+        )
+    )
 
 
 def _campaign_or_404(code: str) -> Campaign:
