@@ -11,7 +11,7 @@ import hmac
 import ipaddress
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -139,12 +139,33 @@ def seen_now(session: Session, row: LoginSession) -> bool:
     return True
 
 
-def open_sessions(session: Session, user: User) -> list[LoginSession]:
-    """The user's open sessions, the most recently used first."""
+def live_since(idle: timedelta, absolute: timedelta) -> tuple[datetime, datetime]:
+    """(last seen after, started after): a session outside them has run out even if nobody
+    ended it (its cookie has expired: idle, or the absolute lifetime since the login). The
+    idle bound allows for last_seen_at being written only once a minute."""
+    now = utcnow()
+    return now - idle - LAST_SEEN_PRECISION, now - absolute
+
+
+def is_live(row: LoginSession, idle: timedelta, absolute: timedelta) -> bool:
+    seen_after, started_after = live_since(idle, absolute)
+    return as_utc(row.last_seen_at) > seen_after and as_utc(row.created_at) > started_after
+
+
+def open_sessions(
+    session: Session, user: User, *, idle: timedelta, absolute: timedelta
+) -> list[LoginSession]:
+    """The user's open sessions that have not run out, the most recently used first."""
+    seen_after, started_after = live_since(idle, absolute)
     return list(
         session.scalars(
             select(LoginSession)
-            .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+            .where(
+                LoginSession.user_id == user.id,
+                LoginSession.ended_at.is_(None),
+                LoginSession.last_seen_at > seen_after,
+                LoginSession.created_at > started_after,
+            )
             .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
         )
     )

@@ -4,6 +4,7 @@ signed-in sessions (each one can be ended)."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from cryptography.fernet import InvalidToken
@@ -25,7 +26,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from models import User, db
+from models import LoginSession, User, db
 from models.encryption import secret_box
 from workflows import accounts, logins, twofactor
 from workflows.dispatch import commit
@@ -58,10 +59,23 @@ def load_user(cookie_id: str) -> User | None:
     if found is None:
         return None
     user, row = found
+    if not logins.is_live(row, *_lifetimes()):
+        return None
     user.current_login = (row.id, parsed[2])
     if untouched and logins.seen_now(db.session, row):
         db.session.commit()
     return user
+
+
+def _lifetimes() -> tuple[timedelta, timedelta]:
+    """(idle, absolute): how long a session lasts without a request, and at most."""
+    hours = float(current_app.config["SESSION_ABSOLUTE_HOURS"])
+    return current_app.permanent_session_lifetime, timedelta(hours=hours)
+
+
+def _open_sessions(user: User) -> list[LoginSession]:
+    idle, absolute = _lifetimes()
+    return logins.open_sessions(db.session, user, idle=idle, absolute=absolute)
 
 
 def _sign_in(user: User) -> None:
@@ -370,7 +384,7 @@ def reset(token: str):  # type: ignore[no-untyped-def]
 
 def _sessions_page(form: EndSessionsForm, status: int = 200):  # type: ignore[no-untyped-def]
     user: User = current_user._get_current_object()
-    rows = logins.open_sessions(db.session, user)
+    rows = _open_sessions(user)
     this = user.current_login[0] if user.current_login else None
     page = render_template(
         "auth/sessions.html",
@@ -396,8 +410,8 @@ def _password_confirmed(form: EndSessionsForm) -> bool:
         return False
     try:
         logins.check_password(current_user._get_current_object(), form.password.data or "")
-    except FieldErrors as exc:
-        _apply_field_errors(form, exc.errors)
+    except FieldErrors:
+        form.password.errors.append(_("비밀번호가 올바르지 않습니다. 다시 입력해 주십시오."))
         return False
     return True
 
@@ -406,7 +420,7 @@ def _password_confirmed(form: EndSessionsForm) -> bool:
 @login_required
 def end_session(session_id: int):  # type: ignore[no-untyped-def]
     user: User = current_user._get_current_object()
-    if session_id not in {row.id for row in logins.open_sessions(db.session, user)}:
+    if session_id not in {row.id for row in _open_sessions(user)}:
         abort(404)  # another account's session, or one already ended
     form = EndSessionsForm()
     if not _password_confirmed(form):
