@@ -78,7 +78,7 @@ def _open_sessions(user: User) -> list[LoginSession]:
     return logins.open_sessions(db.session, user, idle=idle, absolute=absolute)
 
 
-def _sign_in(user: User) -> None:
+def sign_in(user: User) -> None:
     """A new login session for this browser, named by the cookie from now on."""
     row, token = logins.start(
         db.session,
@@ -120,7 +120,7 @@ def _fresh_session() -> None:
 
 def _complete_login(user: User) -> None:
     _fresh_session()
-    _sign_in(user)
+    sign_in(user)
     flash(_("로그인했습니다."), "success")
 
 
@@ -317,7 +317,7 @@ def register():  # type: ignore[no-untyped-def]
             _apply_field_errors(form, exc.errors)
         else:
             session.clear()
-            _sign_in(user)
+            sign_in(user)
             flash(_("가입했습니다. 이제 규제 개선을 제안할 수 있습니다."), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("public.home"), 303)
     return render_template("auth/register.html", form=form), (422 if form.errors else 200)
