@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from flask import Flask
 from sqlalchemy import select
 
 from models import LoginSession, Role, User, db
@@ -226,3 +227,13 @@ def test_a_session_that_ran_out_is_neither_listed_nor_accepted(app):
         row.created_at = row.created_at - timedelta(hours=hours, minutes=1)
         commit(db.session)
     assert not _logged_in(desk)
+
+
+def test_password_guesses_on_the_sessions_page_are_limited(make_app) -> None:  # type: ignore[no-untyped-def]
+    limited: Flask = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://")
+    user, desk, phone = _two_browsers(limited)
+    path = f"{PAGE}/{_this_session(phone)}/end"
+    statuses = [_end(desk, path, password=f"guess {n}").status_code for n in range(11)]
+    assert statuses[:10] == [422] * 10 and statuses[10] == 429
+    assert _end(desk, f"{PAGE}/end-others", password="guess").status_code == 422  # its own count
+    assert _logged_in(phone) and len(_session_ids(limited, user)) == 2
