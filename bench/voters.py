@@ -7,9 +7,9 @@ with its CSRF token, as wrk's Lua script reads them.
 Each line of OUT is ``cookie<TAB>csrf_token``; the first line lists the rounds and, for each,
 the candidate to pick (``round:candidate`` separated by spaces). Every (voter, round) pair can
 cast one ballot, so a run can cast up to VOTERS x ROUNDS ballots without a refusal. The sessions
-are made the way a login makes them (``login_user`` in a request from 127.0.0.1 with the
-bench's User-Agent, as the "strong" session protection checks), skipping only the password
-check, whose slow hash is not what this scenario measures.
+are made the way a login makes them (``webapp.auth.sign_in``, which opens a login session, in a
+request from 127.0.0.1 with the bench's User-Agent, as the "strong" session protection checks),
+skipping only the password check, whose slow hash is not what this scenario measures.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import session
-from flask_login import login_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
 from models import Proposal, Role, State, User, db, utcnow
 from webapp import create_app
+from webapp.auth import sign_in
 from webapp.identity import vote_secret
 from workflows import voting
 
@@ -84,7 +84,7 @@ def main() -> None:
                     headers={"User-Agent": user_agent},
                 ),
             ):
-                login_user(user)
+                sign_in(user)
                 key = voting.voter_key(secret, user.email)  # one person, one key
                 for vote_round in opened:
                     session[f"vote_key:{vote_round.id}"] = key

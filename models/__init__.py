@@ -36,7 +36,7 @@ from .proposal import (
 )
 from .reexamination import ReexaminationRequest
 from .reference import Channel, DeclineReason, RegulationType, Sector
-from .security import PersonalDataAccess, RecoveryCode
+from .security import LoginSession, PersonalDataAccess, RecoveryCode
 from .vote import Ballot, BallotChoice, VoteCandidate, VoteRound
 
 __all__ = [
@@ -63,6 +63,7 @@ __all__ = [
     "Export",
     "FormStash",
     "ImplementationStage",
+    "LoginSession",
     "MailLog",
     "Organisation",
     "OrganisationKind",

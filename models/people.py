@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,7 +49,9 @@ class User(Base):
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.CITIZEN)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
-    # Part of the login cookie: changing it (logout, password change) invalidates copied cookies.
+    # Binds a half-done login (password typed, second factor not yet) to the account's state:
+    # it changes whenever the account's sessions are all ended (workflows.logins.end_sessions),
+    # so such a login cannot be finished afterwards. The sessions themselves: LoginSession.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     # Two-factor login (TOTP): the shared secret once enrolment is confirmed (stored encrypted
     # with the application's keys, read back in clear), and the last time step accepted, so
@@ -68,8 +71,14 @@ class User(Base):
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
 
-    # The login manager's user protocol; the cookie id carries the session token so that
-    # rotating the token (logout, password change) invalidates every copy of the cookie.
+    # The login manager's user protocol; the cookie id names the login session and carries its
+    # token ("user:session:token"), so ending that session invalidates every copy of the cookie.
+    # Set on the loaded object by the login and the user loader (never stored on the row).
+    # (Not annotated at run time: the declarative mapping would take it for a column.)
+    if TYPE_CHECKING:
+        current_login: tuple[int, str] | None
+    current_login = None
+
     @property
     def is_authenticated(self) -> bool:
         return True
@@ -83,9 +92,14 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        if self.current_login is None:  # not signed in through a login session: no usable id
+            return f"{self.id}:0:"
+        session_id, token = self.current_login
+        return f"{self.id}:{session_id}:{token}"
 
     def rotate_session_token(self) -> None:
+        """Voids a half-done login; use workflows.logins.end_sessions, which also ends the
+        signed-in sessions."""
         self.session_token = new_session_token()
 
     def __repr__(self) -> str:

@@ -1,4 +1,5 @@
-"""Second factors of staff accounts and the log of staff access to personal data."""
+"""Second factors of staff accounts, the signed-in sessions of every account and the log of
+staff access to personal data."""
 
 from __future__ import annotations
 
@@ -22,6 +23,28 @@ class RecoveryCode(Base):
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
+
+
+class LoginSession(Base):
+    """One signed-in browser or device: the login cookie names it and carries a random token,
+    of which only the SHA-256 is kept, so the owner can see where the account is signed in and
+    end any of those sessions (ASVS V3.3.4). An ended session is kept (``ended_at``) so the
+    list could show history later; the user loader refuses it at once."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Moved forward at most once a minute, not on every request (one write per minute at most).
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Shown to the owner only: the client address and a short browser name from the User-Agent.
+    address: Mapped[str] = mapped_column(String(45), default="")
+    browser: Mapped[str] = mapped_column(String(80), default="")
+    ended_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
 
 
 class PersonalDataAccess(Base):

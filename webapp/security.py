@@ -56,6 +56,9 @@ RATE_LIMITS: dict[str, tuple[str, tuple[str, ...]]] = {
     "auth.request_reset": ("5 per minute; 20 per hour", ("POST",)),
     "auth.reset": ("10 per minute; 50 per hour", ("GET", "POST")),
     "auth.change_password": ("10 per minute; 50 per hour", ("POST",)),
+    # Ending sessions asks for the password again: throttled like the password change.
+    "auth.end_session": ("10 per minute; 50 per hour", ("POST",)),
+    "auth.end_other_sessions": ("10 per minute; 50 per hour", ("POST",)),
     "api.create_token": ("10 per minute; 50 per hour", ("POST",)),
     # An anonymous POST to the proposal form stores its text for a day (kept across an expired
     # session), so the form's POSTs are throttled too: nobody fills the database by flooding.

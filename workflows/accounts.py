@@ -1,5 +1,5 @@
 """Accounts: citizens register themselves; passwords are changed or reset by an e-mailed
-one-time link. Changing a password rotates the session token, so every other session ends, and
+one-time link. Changing a password ends every other signed-in session (a reset: all of them), and
 the owner is told by e-mail of every change to how the account logs in (a security notice)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import Role, User, utcnow
 
-from . import outbox
+from . import logins, outbox
 from .errors import InvalidInput
 from .intake import FieldErrors
 
@@ -118,17 +118,18 @@ def register_citizen(
     return user
 
 
-def change_password(session: Session, user: User, *, current: str, new: str) -> None:
-    """Check the current password, set the new one and end every other session; the owner is
-    e-mailed a security notice."""
+def change_password(
+    session: Session, user: User, *, current: str, new: str, keep_session: int | None = None
+) -> None:
+    """Check the current password, set the new one and end every session but ``keep_session``
+    (the browser the change was made in); the owner is e-mailed a security notice."""
     if not user.password_hash or not check_password_hash(user.password_hash, current):
         raise FieldErrors({"current_password": "현재 비밀번호가 올바르지 않습니다"})
     problem = _password_problem(new, email=user.email)
     if problem:
         raise FieldErrors({"new_password": problem})
     user.password_hash = hash_password(new)
-    user.rotate_session_token()
-    session.flush()
+    logins.end_sessions(session, user, keep=keep_session)
     queue_security_notice(session, user, "password_changed")
 
 
@@ -180,7 +181,6 @@ def reset_password(session: Session, secret: str, token: str, *, new: str) -> Us
     if problem:
         raise FieldErrors({"password": problem})
     user.password_hash = hash_password(new)
-    user.rotate_session_token()
-    session.flush()
+    logins.end_sessions(session, user)
     queue_security_notice(session, user, "password_reset")
     return user

@@ -30,7 +30,7 @@ from models import (
     User,
 )
 
-from . import outbox
+from . import logins, outbox
 from .accounts import _password_problem, hash_password
 from .errors import InvalidInput, PermissionDenied
 from .intake import FieldErrors
@@ -230,7 +230,7 @@ def update_user(
     if role is Role.CITIZEN and organisation is None:
         user.organisation_id = None
     if role_changed:
-        user.rotate_session_token()
+        logins.end_sessions(session, user)
     # Promoted to a role that logs in with a second factor and not enrolled yet: whoever knows
     # the password would enrol, and an administrator may have chosen it. The person sets a
     # new password by the e-mailed link instead.
@@ -265,7 +265,7 @@ def set_user_active(session: Session, actor: User | None, user: User, *, active:
     before = snapshot(user, USER_FIELDS)
     user.active = active
     if not active:
-        user.rotate_session_token()
+        logins.end_sessions(session, user)
     session.flush()
     record_audit(
         session,

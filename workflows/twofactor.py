@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from models import TWO_FACTOR_ROLES, RecoveryCode, User, as_utc, utcnow
 
+from . import logins
 from .accounts import queue_security_notice
 
 ISSUER = "규제철폐 제안센터"
@@ -187,8 +188,7 @@ def reset_second_factor(session: Session, actor: User | None, user: User) -> Non
         select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     ):
         old.used_at = utcnow()
-    user.rotate_session_token()
-    session.flush()
+    logins.end_sessions(session, user)
     queue_security_notice(session, user, "second_factor_reset")
     record_audit(
         session,

@@ -32,7 +32,7 @@ from tests.conftest import PG_URL, _truncate_postgres
 from tests.functional.helpers import _HASH, PASSWORD
 from webapp import create_app
 from webapp.admin.manage import REFERENCE_TITLES
-from workflows import accounts, voting
+from workflows import accounts, logins, voting
 from workflows.admin import REFERENCE_MODELS
 from workflows.dispatch import commit
 
@@ -62,6 +62,8 @@ COVERAGE = {
     "announcement draft with errors": "/chair/announcements/<id>, nothing chosen to add",
     "implementation": "/chair/implementation/<number>",
     "implementation with errors": "the same with a note over 500 characters",
+    "sessions": "/account/sessions: a citizen signed in on this browser and one other",
+    "sessions with errors": "the same, ending the other sessions without the password",
     "403": "a citizen opening the office queue",
     "404": "a page that does not exist",
     "429": "too many requests",
@@ -422,6 +424,14 @@ def test_staff_pages_and_their_error_states(site, people):  # type: ignore[no-un
     citizen = people["hong@citizen.example"]
     _open(citizen, f"{base}/office/", 403)
     found += _check(citizen, "403", title="오류 403")
+    with _app.app_context():  # the same account signed in elsewhere too
+        hong = db.session.scalar(select(User).where(User.email == "hong@citizen.example"))
+        logins.start(db.session, hong, address="198.51.100.23", user_agent="curl/8.5.0")
+        commit(db.session)
+    _open(citizen, f"{base}/account/sessions")
+    found += _check(citizen, "sessions", title="로그인한 기기")
+    _send(citizen, "다른 기기 모두 로그아웃")
+    found += _check(citizen, "sessions with errors", title="로그인한 기기", errors=True)
 
     reviewer = people["reviewer@office.example"]
     _open(reviewer, f"{base}/office/search?q=완화")

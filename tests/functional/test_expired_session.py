@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from models import FormStash, Proposal, Role, User, db
 from tests.functional.helpers import account, csrf_token, login
 from tests.functional.test_citizen import FORM
+from workflows import logins
 from workflows.dispatch import commit
 
 NEW = "/my/proposals/new"
@@ -28,7 +29,7 @@ def _open_form(client, app):  # type: ignore[no-untyped-def]
 def _expire_elsewhere(app, user) -> None:  # type: ignore[no-untyped-def]
     """The login ends server-side (logout on another device, password change)."""
     with app.app_context():
-        db.session.get(User, user.id).rotate_session_token()
+        logins.end_sessions(db.session, db.session.get(User, user.id))
         commit(db.session)
 
 

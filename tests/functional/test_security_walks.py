@@ -55,6 +55,7 @@ def fill(rule: Rule, ids: dict[str, Any]) -> str:
         "organisation_id": ids["organisation"],
         "campaign_id": 1,
         "message_id": 1,
+        "session_id": 1,
         "kind": "sector",
         "code": "construction_housing",
         "fmt": "csv",

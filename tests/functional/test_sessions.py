@@ -1,6 +1,6 @@
-"""Sessions end when the account's credentials or rights change: the cookie carries the account's
-session token, and every such change gives the account a new one, so every open session of the
-account (on any device, or a copied cookie) is refused afterwards."""
+"""Sessions end when the account's credentials or rights change: the cookie names a login session
+and carries its token, and every such change ends the account's sessions, so each of them (on
+any device, or a copied cookie) is refused afterwards. A logout ends only its own session."""
 
 from __future__ import annotations
 
@@ -40,15 +40,19 @@ def test_a_password_reset_ends_every_open_session(app, client):
     assert not _logged_in(stranger)  # a reset does not log anyone in (second factor still asked)
 
 
-def test_logging_out_ends_the_sessions_on_other_devices_too(app, client):
+def test_logging_out_ends_this_session_only(app, client):
     with app.app_context():
         user = account(Role.CITIZEN)
     login(client, user)
+    stolen = client.get_cookie("session").value
     laptop = app.test_client()
     login(laptop, user)
     assert _logged_in(client) and _logged_in(laptop)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
-    assert not _logged_in(client) and not _logged_in(laptop)
+    assert not _logged_in(client) and _logged_in(laptop)
+    replay = app.test_client()  # a copy of the logged-out cookie stays logged out
+    replay.set_cookie("session", stolen)
+    assert not _logged_in(replay)
 
 
 def test_deactivation_ends_a_session_already_open(app, client):

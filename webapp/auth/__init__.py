@@ -1,13 +1,16 @@
-"""Accounts: registration, login, logout, password change and reset."""
+"""Accounts: registration, login, logout, password change and reset, and the list of one's
+signed-in sessions (each one can be ended)."""
 
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from cryptography.fernet import InvalidToken
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     make_response,
@@ -23,15 +26,16 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from models import User, db
+from models import LoginSession, User, db
 from models.encryption import secret_box
-from workflows import accounts, twofactor
+from workflows import accounts, logins, twofactor
 from workflows.dispatch import commit
 from workflows.errors import WorkflowError
 from workflows.intake import FieldErrors
 
 from ..extensions import login_manager
 from .forms import (
+    EndSessionsForm,
     LoginForm,
     PasswordChangeForm,
     RegisterForm,
@@ -45,13 +49,46 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(cookie_id: str) -> User | None:
-    user_id, _sep, token = cookie_id.partition(":")
-    if not user_id.isdigit() or not token:
+    """The user of an open login session whose token the cookie carries (one query)."""
+    parsed = logins.parse_cookie_id(cookie_id)
+    if parsed is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_token != token:
+    # Usually the request's first query; only then may the loader commit its own write.
+    untouched = not db.session().in_transaction()
+    found = logins.signed_in(db.session, *parsed)
+    if found is None:
         return None
+    user, row = found
+    if not logins.is_live(row, *_lifetimes()):
+        return None
+    user.current_login = (row.id, parsed[2])
+    if untouched and logins.seen_now(db.session, row):
+        db.session.commit()
     return user
+
+
+def _lifetimes() -> tuple[timedelta, timedelta]:
+    """(idle, absolute): how long a session lasts without a request, and at most."""
+    hours = float(current_app.config["SESSION_ABSOLUTE_HOURS"])
+    return current_app.permanent_session_lifetime, timedelta(hours=hours)
+
+
+def _open_sessions(user: User) -> list[LoginSession]:
+    idle, absolute = _lifetimes()
+    return logins.open_sessions(db.session, user, idle=idle, absolute=absolute)
+
+
+def sign_in(user: User) -> None:
+    """A new login session for this browser, named by the cookie from now on."""
+    row, token = logins.start(
+        db.session,
+        user,
+        address=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"),
+    )
+    commit(db.session)
+    user.current_login = (row.id, token)
+    login_user(user)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -83,7 +120,7 @@ def _fresh_session() -> None:
 
 def _complete_login(user: User) -> None:
     _fresh_session()
-    login_user(user)
+    sign_in(user)
     flash(_("로그인했습니다."), "success")
 
 
@@ -245,8 +282,9 @@ def login():  # type: ignore[no-untyped-def]
 @login_required
 def logout():  # type: ignore[no-untyped-def]
     user: User = current_user._get_current_object()
-    user.rotate_session_token()
-    commit(db.session)
+    if user.current_login is not None:  # this session only; the others stay signed in
+        logins.end_session(db.session, user, user.current_login[0])
+        commit(db.session)
     logout_user()
     session.clear()
     flash(_("로그아웃했습니다."), "success")
@@ -279,7 +317,7 @@ def register():  # type: ignore[no-untyped-def]
             _apply_field_errors(form, exc.errors)
         else:
             session.clear()
-            login_user(user)
+            sign_in(user)
             flash(_("가입했습니다. 이제 규제 개선을 제안할 수 있습니다."), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("public.home"), 303)
     return render_template("auth/register.html", form=form), (422 if form.errors else 200)
@@ -297,15 +335,14 @@ def change_password():  # type: ignore[no-untyped-def]
                 user,
                 current=form.current_password.data or "",
                 new=form.new_password.data or "",
+                keep_session=user.current_login[0] if user.current_login else None,
             )
             commit(db.session)
         except FieldErrors as exc:
             db.session.rollback()
             _apply_field_errors(form, exc.errors)
         else:
-            # The token changed: this browser logs in again with the new cookie; others are out.
-            session.clear()
-            login_user(user)
+            # This browser's session goes on; every other one has ended.
             flash(_("비밀번호를 바꿨습니다. 다른 기기의 로그인은 모두 끝났습니다."), "success")
             return redirect(url_for("public.home"), 303)
     return render_template("auth/password.html", form=form), (422 if form.errors else 200)
@@ -343,3 +380,70 @@ def reset(token: str):  # type: ignore[no-untyped-def]
             flash(_("새 비밀번호를 정했습니다. 로그인해 주십시오."), "success")
             return redirect(url_for(".login"), 303)
     return render_template("auth/reset.html", form=form), (422 if form.errors else 200)
+
+
+def _sessions_page(form: EndSessionsForm, status: int = 200):  # type: ignore[no-untyped-def]
+    user: User = current_user._get_current_object()
+    rows = _open_sessions(user)
+    this = user.current_login[0] if user.current_login else None
+    page = render_template(
+        "auth/sessions.html",
+        form=form,
+        rows=rows,
+        this_session=this,
+        others=[row for row in rows if row.id != this],
+        mask_address=logins.mask_address,
+    )
+    return _no_store(page, status)
+
+
+@bp.route("/account/sessions")
+@login_required
+def sessions():  # type: ignore[no-untyped-def]
+    """Where the account is signed in; any session can be ended from here."""
+    return _sessions_page(EndSessionsForm())
+
+
+def _password_confirmed(form: EndSessionsForm) -> bool:
+    """The form is valid and its password is the account's (else the errors are on the form)."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        logins.check_password(current_user._get_current_object(), form.password.data or "")
+    except FieldErrors:
+        form.password.errors.append(_("비밀번호가 올바르지 않습니다. 다시 입력해 주십시오."))
+        return False
+    return True
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id: int):  # type: ignore[no-untyped-def]
+    user: User = current_user._get_current_object()
+    if session_id not in {row.id for row in _open_sessions(user)}:
+        abort(404)  # another account's session, or one already ended
+    form = EndSessionsForm()
+    if not _password_confirmed(form):
+        return _sessions_page(form, 422)
+    logins.end_session(db.session, user, session_id)
+    commit(db.session)
+    if user.current_login and session_id == user.current_login[0]:
+        logout_user()
+        session.clear()
+        flash(_("로그아웃했습니다."), "success")
+        return redirect(url_for("public.home"), 303)
+    flash(_("선택한 기기의 로그인을 끝냈습니다."), "success")
+    return redirect(url_for(".sessions"), 303)
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():  # type: ignore[no-untyped-def]
+    user: User = current_user._get_current_object()
+    form = EndSessionsForm()
+    if not _password_confirmed(form) or user.current_login is None:
+        return _sessions_page(form, 422)
+    ended = logins.end_sessions(db.session, user, keep=user.current_login[0])
+    commit(db.session)
+    flash(_("다른 기기의 로그인 %(n)d개를 끝냈습니다.", n=ended), "success")
+    return redirect(url_for(".sessions"), 303)

@@ -92,3 +92,11 @@ class SecondFactorForm(FlaskForm):
         _l("인증 코드"),
         validators=[DataRequired(_l("인증 앱의 6자리 코드를 입력해 주십시오.")), Length(max=20)],
     )
+
+
+class EndSessionsForm(FlaskForm):
+    """The password typed again before any session is ended (ASVS V3.3.4)."""
+
+    password = PasswordField(
+        _l("현재 비밀번호"), validators=[DataRequired(_l("현재 비밀번호를 입력해 주십시오."))]
+    )

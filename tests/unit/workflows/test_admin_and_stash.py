@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from models import AdminAuditEntry, OrganisationKind, Role, db, utcnow
 from tests import factories
-from workflows import admin, assisted, stash
+from workflows import admin, assisted, logins, stash
 from workflows.errors import PermissionDenied
 from workflows.intake import FieldErrors
 
@@ -39,9 +39,14 @@ def test_an_edit_that_changes_nothing_is_not_audited(ctx):
 def test_a_deactivated_user_loses_every_session(ctx):
     chief = factories.user(Role.ADMIN)
     reviewer = factories.user(Role.REVIEWER)
-    cookie = reviewer.get_id()
+    phone, laptop = (
+        logins.start(db.session, reviewer, address="203.0.113.7", user_agent="")[0]
+        for _ in range(2)
+    )
     admin.set_user_active(db.session, chief, reviewer, active=False)
-    assert reviewer.get_id() != cookie and not reviewer.active
+    assert not reviewer.active
+    db.session.expire_all()
+    assert phone.ended_at is not None and laptop.ended_at is not None
 
 
 def test_a_stash_is_claimed_once_for_its_page_and_expires(ctx):
