@@ -185,6 +185,14 @@ class Proposal(Base):
             postgresql_where=text(_PUBLIC),
             sqlite_where=text(_PUBLIC),
         ),
+        # The repeal register in number order. The unique index on repeal_no also holds the
+        # NULL of every proposal not announced, and a filter matching few repeals walked them all.
+        Index(
+            "ix_proposal_announced_repeal_no",
+            "repeal_no",
+            postgresql_where=text("state = 'announced'"),
+            sqlite_where=text("state = 'announced'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

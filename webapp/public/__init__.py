@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import Any
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -28,7 +30,18 @@ from workflows.stats import StatsFilter, campaign_stats, repeals_by_sector_and_t
 
 from ..charts import Bar, bar_chart, funnel, stacked_bar
 from ..figures_cache import cached
-from ..filters import FilterError, parse_page, parse_public_filter, parse_stats_filter
+from ..filters import (
+    DEFAULT_PER_PAGE,
+    FilterError,
+    decode_number_key,
+    decode_time_key,
+    encode_number_key,
+    encode_time_key,
+    parse_keyset,
+    parse_public_filter,
+    parse_stats_filter,
+    public_filter_args,
+)
 from ..helpers import label
 
 bp = Blueprint("public", __name__)
@@ -89,20 +102,56 @@ def _filters_or_error() -> tuple[public.PublicFilter, FilterError | None]:
         return public.PublicFilter(), exc
 
 
+def _register(
+    decode: Callable[[str], tuple[Any, ...] | None],
+) -> tuple[public.PublicFilter, public.Keyset, int, FilterError | None]:
+    """The filters and the page position of a register request; a bad value is named in the
+    answer (400) and the first page is shown instead of failing."""
+    filters, error = _filters_or_error()
+    try:
+        keyset, per_page = parse_keyset(request.args.to_dict(), decode)
+    except FilterError as exc:
+        error, keyset, per_page = error or exc, public.Keyset(), DEFAULT_PER_PAGE
+    return filters, keyset, per_page, error
+
+
+def _pager(
+    endpoint: str,
+    filters: public.PublicFilter,
+    result: public.Page,
+    encode: Callable[[Any], str],
+) -> dict[str, str | None]:
+    """The "first", "previous" and "next" links: the filters, the page size and a row key, so
+    the page a citizen shares shows the same rows later (new proposals do not shift it)."""
+    args = public_filter_args(filters)
+    if result.per_page != DEFAULT_PER_PAGE:
+        args["per_page"] = str(result.per_page)
+    return {
+        "first": None if result.first else url_for(endpoint, **args),
+        "prev": url_for(endpoint, **args, before=encode(result.prev_key))
+        if result.prev_key
+        else None,
+        "next": url_for(endpoint, **args, after=encode(result.next_key))
+        if result.next_key
+        else None,
+    }
+
+
 @bp.route("/repeals")
 def repeals():  # type: ignore[no-untyped-def]
     """규제철폐 1호 … N호, filterable by sector, type and announcement."""
-    filters, error = _filters_or_error()
-    try:
-        page, per_page = parse_page(request.args.to_dict())
-    except FilterError as exc:
-        error, page, per_page = exc, 1, 50
+    filters, keyset, per_page, error = _register(decode_number_key)
     total = cached("repeals.total", filters, lambda: public.count_repeals(db.session, filters))
     result = public.repeal_register_page(
-        db.session, filters, page=page, per_page=per_page, total=total
+        db.session, filters, keyset, per_page=per_page, total=total
     )
     return render_template(
-        "public/repeals.html", result=result, filters=filters, error=error, **_lists()
+        "public/repeals.html",
+        result=result,
+        links=_pager("public.repeals", filters, result, encode_number_key),
+        filters=filters,
+        error=error,
+        **_lists(),
     ), (400 if error else 200)
 
 
@@ -139,17 +188,18 @@ def announcement(announcement_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/proposals")
 def proposals():  # type: ignore[no-untyped-def]
     """Public proposals (screened by the office), with the register's filters and the stage."""
-    filters, error = _filters_or_error()
-    try:
-        page, per_page = parse_page(request.args.to_dict())
-    except FilterError as exc:
-        error, page, per_page = exc, 1, 50
+    filters, keyset, per_page, error = _register(decode_time_key)
     total = cached(
         "proposals.total", filters, lambda: public.count_public_proposals(db.session, filters)
     )
-    result = public.public_proposals(db.session, filters, page=page, per_page=per_page, total=total)
+    result = public.public_proposals(db.session, filters, keyset, per_page=per_page, total=total)
     return render_template(
-        "public/proposals.html", result=result, filters=filters, error=error, **_lists()
+        "public/proposals.html",
+        result=result,
+        links=_pager("public.proposals", filters, result, encode_time_key),
+        filters=filters,
+        error=error,
+        **_lists(),
     ), (400 if error else 200)
 
 
