@@ -18,7 +18,9 @@ from time import monotonic
 from typing import Any, TypeVar
 
 import redis
-from flask import current_app
+from flask import current_app, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from models import db
 from workflows.figures import generation
@@ -40,7 +42,7 @@ class FiguresCache:
     def get_or_compute(self, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
         if self.seconds <= 0:
             return compute()
-        full = (generation(db.session), *key)
+        full = (_generation(), *key)
         if self._redis is not None:
             return self._via_redis(full, compute)
         with self._lock:
@@ -73,6 +75,27 @@ class FiguresCache:
         except redis.RedisError:
             log.warning("figures cache unavailable; not storing the figures", exc_info=True)
         return value
+
+
+_MEMO = "regrepeal.figures_generation"
+
+
+def _generation() -> int:
+    """The generation, read once per request (a register page asks the cache twice, the
+    dashboard more); forgotten at a commit, the only moment it can change for this session.
+    Kept in the request's environ: ``g`` outlives a request run inside an app context."""
+    if not has_request_context():
+        return generation(db.session)
+    environ = request.environ
+    if _MEMO not in environ:
+        environ[_MEMO] = generation(db.session)
+    return environ[_MEMO]  # type: ignore[no-any-return]
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_generation(session: Session) -> None:
+    if has_request_context():
+        request.environ.pop(_MEMO, None)
 
 
 def filter_key(filters: StatsFilter | PublicFilter) -> tuple[Hashable, ...]:

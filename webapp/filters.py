@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -55,11 +55,14 @@ DEFAULT_PER_PAGE = 50
 _MAX_ID = 2**63 - 1
 
 
-def _code(args: dict[str, str], field: str, model: type, label: str) -> str | None:
+def _code(
+    args: dict[str, str], field: str, model: type, label: str, known: Container[str] | None = None
+) -> str | None:
+    """A reference code; checked against ``known`` codes when the caller has them at hand."""
     value = (args.get(field) or "").strip()
     if not value:
         return None
-    if db.session.get(model, value) is None:
+    if value not in known if known is not None else db.session.get(model, value) is None:
         raise FilterError(field, f"알 수 없는 {label} 코드입니다: {value[:40]}")
     return value
 
@@ -73,8 +76,12 @@ def _positive(args: dict[str, str], field: str, label: str, maximum: int) -> int
     return int(raw)
 
 
-def parse_public_filter(args: dict[str, str]) -> PublicFilter:
-    """``sector``, ``regulation_type``, ``announcement``, ``stage``, ``source`` (codes)."""
+def parse_public_filter(
+    args: dict[str, str], known: dict[str, Container[str]] | None = None
+) -> PublicFilter:
+    """``sector``, ``regulation_type``, ``announcement``, ``stage``, ``source`` (codes); the
+    sector and type codes are checked against ``known`` when given, else in the database."""
+    known = known or {}
     stage = (args.get("stage") or "").strip() or None
     if stage and stage not in Stage.values():
         raise FilterError("stage", f"알 수 없는 단계 코드입니다: {stage[:40]}")
@@ -82,8 +89,10 @@ def parse_public_filter(args: dict[str, str]) -> PublicFilter:
     if source and source not in SourceKind.values():
         raise FilterError("source", f"알 수 없는 제안자 유형 코드입니다: {source[:40]}")
     return PublicFilter(
-        sector=_code(args, "sector", Sector, "분야"),
-        regulation_type=_code(args, "regulation_type", RegulationType, "규제 유형"),
+        sector=_code(args, "sector", Sector, "분야", known.get("sector")),
+        regulation_type=_code(
+            args, "regulation_type", RegulationType, "규제 유형", known.get("regulation_type")
+        ),
         announcement_id=_positive(args, "announcement", "발표 번호", 10**9),
         stage=stage,
         source=source,
