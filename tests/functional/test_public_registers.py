@@ -53,8 +53,8 @@ def _public_proposals() -> list[str]:
     commit(db.session)
     moment = datetime(2025, 3, 2, 9, 0, tzinfo=UTC)
     for i, proposal in enumerate(made):
-        # Three proposals share each time: the id breaks the tie.
-        proposal.submitted_at = moment + timedelta(minutes=i // 3)
+        # Five proposals share each time, so pages of two split ties: the id breaks them.
+        proposal.submitted_at = moment + timedelta(minutes=i // 5)
     commit(db.session)
     expected = sorted(
         (p for p in made if is_public(p) and p.sector_code == SECTOR),
@@ -82,10 +82,10 @@ def test_paging_the_filtered_proposals_visits_every_row_once_in_order(app, clien
     assert len(expected) == 8
     _check_walk(
         client,
-        f"/proposals?sector={SECTOR}&per_page=3",
+        f"/proposals?sector={SECTOR}&per_page=2",
         r'href="/proposals/([^"]+)"',
         expected,
-        3,
+        2,
     )
 
 
