@@ -52,7 +52,8 @@ def parse_stats_filter(args: dict[str, str], *, default_campaign: bool) -> Stats
 MAX_PAGE = 20
 PER_PAGE_CHOICES = (20, 50, 100)
 DEFAULT_PER_PAGE = 50
-_MAX_ID = 2**63 - 1
+# Ids and repeal numbers are PostgreSQL integers: a larger value would fail in the database.
+_MAX_INT = 2**31 - 1
 
 
 def _code(
@@ -62,7 +63,8 @@ def _code(
     value = (args.get(field) or "").strip()
     if not value:
         return None
-    if value not in known if known is not None else db.session.get(model, value) is None:
+    exists = value in known if known is not None else db.session.get(model, value) is not None
+    if not exists:
         raise FilterError(field, f"알 수 없는 {label} 코드입니다: {value[:40]}")
     return value
 
@@ -113,7 +115,7 @@ def public_filter_args(filters: PublicFilter) -> dict[str, str]:
 
 def _ascii_int(raw: str, maximum: int) -> int | None:
     """A decimal of ASCII digits within 1..``maximum`` (``int()`` would also take '٣', ' 3' or
-    '3_0', and a value past PostgreSQL's bigint would fail in the database, not here)."""
+    '3_0', and a value past the column's range would fail in the database, not here)."""
     if not raw or len(raw) > 19 or not (raw.isascii() and raw.isdigit()):
         return None
     value = int(raw)
@@ -129,7 +131,7 @@ def decode_time_key(raw: str) -> tuple[datetime, int] | None:
     """``encode_time_key``'s text back, or None when it is not one (a time without an offset is
     read as UTC: the column holds aware times and refuses naive ones)."""
     stamp, _sep, ident = raw.rpartition("_")
-    number = _ascii_int(ident, _MAX_ID)
+    number = _ascii_int(ident, _MAX_INT)
     if number is None or not stamp or len(stamp) > 40:
         return None
     try:
@@ -146,7 +148,7 @@ def encode_number_key(key: tuple[int]) -> str:
 
 def decode_number_key(raw: str) -> tuple[int] | None:
     """A repeal number (the register's key); within PostgreSQL's integer."""
-    number = _ascii_int(raw, 2**31 - 1)
+    number = _ascii_int(raw, _MAX_INT)
     return (number,) if number is not None else None
 
 
