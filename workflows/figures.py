@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from models import (
     ANNOUNCEABLE_OUTCOMES,
     OPEN_STATES,
+    Announcement,
     Campaign,
     Channel,
     Counter,
@@ -46,8 +47,10 @@ from .calendar import business_days_between
 from .timing import stage_intervals
 
 GENERATION = "figures"
-# Rows whose change can alter a public figure or the reference lists the figures are keyed by.
+# Rows whose change can alter a public figure or the reference lists the figures are keyed by
+# (announcements: the registers' filter lists are cached under the generation too).
 _WATCHED = (
+    Announcement,
     Proposal,
     ProposalEvent,
     Decision,
