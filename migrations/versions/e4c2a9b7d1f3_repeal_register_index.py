@@ -6,7 +6,7 @@ filters match fewer rows than it shows walked through all of them (1 s at a mill
 and type are included (PostgreSQL) so the filtered totals are counted from the index alone.
 
 Revision ID: e4c2a9b7d1f3
-Revises: d8b1f6a3c2e7
+Revises: 4b7e2c9d1a53
 Create Date: 2026-12-02 15:20:00
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'e4c2a9b7d1f3'
-down_revision = 'd8b1f6a3c2e7'
+revision = "e4c2a9b7d1f3"
+down_revision = "4b7e2c9d1a53"
 branch_labels = None
 depends_on = None
 
