@@ -87,3 +87,10 @@ def cached(name: str, filters: StatsFilter | PublicFilter, compute: Callable[[],
     generation. Only plain figures are cached: labels are resolved per request, per language."""
     cache: FiguresCache = current_app.extensions["regrepeal.figures_cache"]
     return cache.get_or_compute((name, *filter_key(filters)), compute)
+
+
+def cached_by_key(key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` unless cached for this generation under ``key``: for values other than the
+    public figures that change only with the rows the generation follows (the office's counts)."""
+    cache: FiguresCache = current_app.extensions["regrepeal.figures_cache"]
+    return cache.get_or_compute(key, compute)

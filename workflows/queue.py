@@ -3,7 +3,8 @@ keyset pagination over an index, so a page costs the same on the first and the m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Hashable
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import OPEN_STATES, Campaign, Proposal, Role, SourceKind, Stage, State, User, utcnow
 
-from .deadlines import Targets, overdue_clause
+from .deadlines import Targets, overdue_clause, seoul_today
 
 QUEUES = ("all", "new", "mine", "waiting", "in_review", "ready", "overdue")
 SORTS = ("newest", "oldest", "updated")
@@ -202,3 +203,35 @@ def counts(
         capped = query.with_only_columns(Proposal.id).limit(cap + 1).subquery()
         result[name] = session.scalar(select(func.count()).select_from(capped)) or 0
     return result
+
+
+# Fields that choose the page, not what is counted: every page of every queue shares its counts.
+_PAGE_ONLY = frozenset({"queue", "sort", "after", "limit"})
+
+
+def counts_key(
+    actor: User, targets: Targets, f: QueueFilter, now: datetime | None = None
+) -> tuple[Hashable, ...] | None:
+    """Everything ``counts`` depends on besides the stored rows, for a cache keyed by the figures
+    generation (which any committed change to a proposal or campaign renews). None when the
+    counts cannot be cached: an age filter moves with the clock at every second, and a keyword
+    is matched through the search index, which the generation does not follow."""
+    if f.q or f.q_ids is not None or f.min_age_days is not None or f.max_age_days is not None:
+        return None
+    if f.extra:
+        return None
+    # "mine" is the actor's, the scope their role's and department's; "overdue" moves with the
+    # Seoul date and the configured targets.
+    key: list[Hashable] = [
+        actor.id,
+        actor.role.value,
+        actor.organisation_id,
+        targets.review,
+        targets.result,
+        seoul_today(now).isoformat(),
+    ]
+    for item in fields(f):
+        if item.name not in _PAGE_ONLY and item.name not in ("q", "q_ids", "extra"):
+            value = getattr(f, item.name)
+            key.append(getattr(value, "value", value))
+    return tuple(key)

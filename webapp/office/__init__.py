@@ -39,6 +39,7 @@ from ..filters import FilterError
 from ..guards import require_roles
 from ..privacy import log_personal_data_access
 from .actions import field_errors, perform, targets
+from .counts import queue_counts
 from .forms import ACTION_TITLES, BULK_CHOICES, PAGE_FORMS, ActionForm, BulkForm
 from .queue_filters import encode_cursor, filter_args, parse_queue_filter
 from .similar import similar_proposals
@@ -194,7 +195,7 @@ def queue():  # type: ignore[no-untyped-def]
         filters, error = work_queue.QueueFilter(), exc
     goals = targets()
     result = work_queue.page(db.session, me, filters, goals)
-    counts = work_queue.counts(db.session, me, goals, filters)
+    counts = queue_counts(me, goals, filters)
     bulk = BulkForm()
     _fill_choices(bulk)
     bulk.back.data = request.full_path

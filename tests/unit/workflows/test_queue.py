@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from models import Role, State, db
 from tests import factories
 from workflows import queue, triage
@@ -54,3 +56,29 @@ def test_keyset_pages_cover_every_row_once_in_each_order(ctx):
         assert sorted(seen) == sorted(p.id for p in made), sort
         if sort == "oldest":
             assert seen == [p.id for p in made]
+
+
+def test_the_counts_key_names_what_the_counts_depend_on_besides_the_rows(ctx):
+    office = factories.Office()
+    other = factories.user(Role.REVIEWER)
+    db.session.flush()
+    now = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+    key = queue.counts_key(office.reviewer, Targets(), queue.QueueFilter(), now)
+    assert key is not None
+    # Every page and sort of the same filters shares the counts.
+    paged = queue.QueueFilter(queue="overdue", sort="oldest", limit=7, after=(now, 5))
+    assert queue.counts_key(office.reviewer, Targets(), paged, now) == key
+    # "mine" is per reviewer; "overdue" moves with the Seoul date and the targets.
+    assert queue.counts_key(other, Targets(), queue.QueueFilter(), now) != key
+    tomorrow = now + timedelta(days=1)
+    assert queue.counts_key(office.reviewer, Targets(), queue.QueueFilter(), tomorrow) != key
+    assert queue.counts_key(office.reviewer, Targets(review=5), queue.QueueFilter(), now) != key
+    by_sector = queue.QueueFilter(sector="admin_welfare")
+    assert queue.counts_key(office.reviewer, Targets(), by_sector, now) != key
+    # Moving with the clock or the search index: not cached.
+    for moving in (
+        queue.QueueFilter(min_age_days=3),
+        queue.QueueFilter(max_age_days=3),
+        queue.QueueFilter(q="주차장"),
+    ):
+        assert queue.counts_key(office.reviewer, Targets(), moving, now) is None
