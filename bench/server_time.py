@@ -25,9 +25,10 @@ import pyotp
 from flask import Flask
 from flask.testing import FlaskClient
 
+from models.encryption import EncryptedString
 from webapp import create_app
 
-from .million import BENCH_PASSWORD, BENCH_TOTP_SECRET
+from .million import BENCH_PASSWORD, BENCH_SECRET_KEY, BENCH_TOTP_SECRET
 
 SECTORS = ("construction_housing", "business_smallbiz", "admin_welfare", "transport_env_safety")
 TYPES = ("economic", "excessive_standard", "citizen_inconvenience")
@@ -40,11 +41,26 @@ FIGURE_FILTERS = (
 )
 
 
+def _read_the_plain_bench_secret() -> None:
+    """A database filled by ``bench.million`` before it encrypted the staff's authenticator
+    secret holds the bench's own (public, above) in plain text, which the application refuses
+    to read. Read that one value as it is, in this process only; every other value is decrypted
+    as usual. The database is left as it is (other runs may share it)."""
+    decrypt = EncryptedString.process_result_value
+
+    def read(self: EncryptedString, value: Any, dialect: Any) -> str | None:
+        if value == BENCH_TOTP_SECRET:
+            return value  # type: ignore[no-any-return]
+        return decrypt(self, value, dialect)
+
+    EncryptedString.process_result_value = read  # type: ignore[method-assign]
+
+
 def _app(url: str, cache_seconds: int) -> Flask:
     return create_app(
         {
             "APP_ENV": "testing",
-            "SECRET_KEY": "bench",
+            "SECRET_KEY": BENCH_SECRET_KEY,
             "DATABASE_URL": url,
             "FIGURES_CACHE_SECONDS": cache_seconds,
         }
@@ -77,6 +93,18 @@ def _reviewer(app: Flask) -> FlaskClient:
     assert response.status_code == 303, response.status_code
     assert client.get("/office/").status_code == 200
     return client
+
+
+def _same_login(client: FlaskClient, app: Flask) -> FlaskClient:
+    """A client of ``app`` in the session ``client`` logged into (same secret key, same database):
+    a second login would reuse the authenticator code, which the server refuses."""
+    if client.application is app:
+        return client
+    other = app.test_client()
+    cookie = client.get_cookie("session")
+    assert cookie is not None, "not logged in"
+    other.set_cookie("session", cookie.value)
+    return other
 
 
 def _time(client: FlaskClient, paths: Iterable[str]) -> list[float]:
@@ -133,6 +161,7 @@ def _register_paths(base: str, rounds: int, deep: tuple[int, ...]) -> dict[str, 
 
 def run(url: str, rounds: int, only: str | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {}
+    _read_the_plain_bench_secret()
     cold = _app(url, cache_seconds=0)
     warm = _app(url, cache_seconds=300)
     reviewer = _reviewer(warm)
@@ -153,8 +182,13 @@ def run(url: str, rounds: int, only: str | None = None) -> dict[str, Any]:
             **_register_paths("/repeals", rounds, (2, 10, 100, 500, 1000)),
         }.items():
             suites.append((f"{label}, {name}", client, paths))
-    # Last: the slowest at a million rows (see docs/faults-and-load.md).
-    suites.append(("/office reviewer queue (2FA)", reviewer, _queue_paths(reviewer, rounds)))
+    # Last: the slowest at a million rows (see docs/faults-and-load.md). The queue's counts are
+    # cached like the figures: with the cache off every request counts (what a miss costs).
+    queue_paths = _queue_paths(reviewer, rounds)
+    for name, app in (("cache off", cold), ("cache on", warm)):
+        suites.append(
+            (f"/office reviewer queue (2FA), {name}", _same_login(reviewer, app), queue_paths)
+        )
     if only:
         suites = [suite for suite in suites if only in suite[0]]
     for label, client, paths in suites:

@@ -199,14 +199,15 @@ def queue():  # type: ignore[no-untyped-def]
     bulk = BulkForm()
     _fill_choices(bulk)
     bulk.back.data = request.full_path
-    overdue_ids = {p.id for p in result.items if any(d.overdue for d in deadlines(p, goals))}
+    due = {p.id: deadlines(p, goals) for p in result.items}
+    overdue_ids = {pid for pid, found in due.items() if any(d.overdue for d in found)}
     return render_template(
         "office/queue.html",
         filters=filters,
         error=error,
         items=result.items,
         overdue_ids=overdue_ids,
-        deadlines={p.id: deadlines(p, goals) for p in result.items},
+        deadlines=due,
         next_args=filter_args(filters, after=encode_cursor(result.next_after))
         if result.next_after
         else None,
