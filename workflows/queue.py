@@ -197,6 +197,22 @@ def page(
     return Page(items, following)
 
 
+# Filters that no index of the named queues serves: under one of them a small queue's capped
+# count read every row of its state to find its few (1-2.5 s each at a million).
+_SCATTERING = (
+    "sector",
+    "regulation_type",
+    "source",
+    "channel",
+    "campaign",
+    "organisation",
+    "department",
+    "min_age_days",
+    "max_age_days",
+    "q",
+)
+
+
 def counts(
     session: Session,
     actor: User,
@@ -209,12 +225,53 @@ def counts(
     exact up to ``cap``; a larger queue counts as ``cap + 1`` ("more than ``cap``")."""
     now = now or utcnow()
     base = replace(f or QueueFilter(), after=None)
-    result = {}
-    for name in QUEUES:
-        query = base_query(session, actor, replace(base, queue=name), targets, now)
-        capped = query.with_only_columns(Proposal.id).limit(cap + 1).subquery()
-        result[name] = session.scalar(select(func.count()).select_from(capped)) or 0
-    return result
+    if any(getattr(base, name) not in (None, "") for name in _SCATTERING):
+        return _counts_in_one_pass(session, actor, targets, base, now, cap)
+    return {name: _capped_count(session, actor, targets, base, name, now, cap) for name in QUEUES}
+
+
+def _capped_count(
+    session: Session,
+    actor: User,
+    targets: Targets,
+    f: QueueFilter,
+    name: str,
+    now: datetime,
+    cap: int,
+) -> int:
+    query = base_query(session, actor, replace(f, queue=name), targets, now)
+    capped = query.with_only_columns(Proposal.id).limit(cap + 1).subquery()
+    return session.scalar(select(func.count()).select_from(capped)) or 0
+
+
+def _counts_in_one_pass(
+    session: Session,
+    actor: User,
+    targets: Targets,
+    f: QueueFilter,
+    now: datetime,
+    cap: int,
+) -> dict[str, int]:
+    """Under a scattering filter: every named queue but "all" lies among the open states, so
+    one pass over the open proposals the filters keep counts them all (a third of the time of
+    six capped counts that each read the same rows, measured at a million)."""
+    named = [name for name in QUEUES if name != "all"]
+    row = session.execute(
+        select(*(func.count().filter(queue_clause(name, actor, targets, now)) for name in named))
+        .select_from(Proposal)
+        .where(
+            Proposal.state.in_(sorted(OPEN_STATES)),
+            scope_clause(actor),
+            *_filters(session, f, now),
+        )
+    ).one()
+    found = dict(zip(named, row, strict=True))
+    return {
+        name: _capped_count(session, actor, targets, f, name, now, cap)
+        if name == "all"
+        else min(found[name], cap + 1)
+        for name in QUEUES
+    }
 
 
 # Fields that choose the page, not what is counted: every page of every queue shares its counts.

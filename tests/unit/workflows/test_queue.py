@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from models import Role, State, db
+from models import Role, SourceKind, Stage, State, db, utcnow
 from tests import factories
 from workflows import queue, triage
 from workflows.deadlines import Targets
@@ -82,3 +82,36 @@ def test_the_counts_key_names_what_the_counts_depend_on_besides_the_rows(ctx):
         queue.QueueFilter(q="주차장"),
     ):
         assert queue.counts_key(office.reviewer, Targets(), moving, now) is None
+
+
+def test_one_pass_counts_under_a_scattering_filter_equal_the_capped_counts(ctx):
+    """Under a sector, type, source... filter the counts come from one pass over the open
+    proposals; they must be what the capped count of each queue says."""
+    office = factories.Office()
+    made = [factories.submitted(sector_code=sector) for sector in ("admin_welfare",) * 3]
+    made.append(factories.submitted(sector_code="business_smallbiz"))
+    for state in (State.IN_REVIEW, State.INFO_REQUESTED, State.IN_DELIBERATION, State.DECIDED):
+        factories.proposal_in(state, office=office).sector_code = "admin_welfare"
+    triage.start_review(db.session, office.reviewer, made[0])
+    triage.assign_reviewer(db.session, office.reviewer, made[0], reviewer=office.reviewer)
+    db.session.flush()
+    later = utcnow() + timedelta(days=200)  # everything open is overdue by then
+    for now in (None, later):
+        for f in (
+            queue.QueueFilter(sector="admin_welfare"),
+            queue.QueueFilter(sector="admin_welfare", stage=Stage.REVIEW),
+            queue.QueueFilter(source=SourceKind.CITIZEN, state=State.SUBMITTED),
+        ):
+            one_pass = queue.counts(db.session, office.reviewer, Targets(), f, now, cap=2)
+            separate = {
+                name: queue._capped_count(
+                    db.session, office.reviewer, Targets(), f, name, now or utcnow(), 2
+                )
+                for name in queue.QUEUES
+            }
+            assert one_pass == separate, (f, now)
+    welfare = queue.counts(
+        db.session, office.reviewer, Targets(), queue.QueueFilter(sector="admin_welfare")
+    )
+    assert welfare["new"] == 2 and welfare["mine"] == 4 and welfare["in_review"] == 2
+    assert welfare["waiting"] == 1 and welfare["all"] == 7
