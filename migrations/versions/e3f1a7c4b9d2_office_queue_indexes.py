@@ -1,5 +1,5 @@
 """office queue indexes for a million proposals: the ready and running-clock queues' partial
-indexes and most recently changed first within a state
+indexes, most recently changed first within a state, and accounts by role (the staff lists)
 
 Revision ID: e3f1a7c4b9d2
 Revises: d8b1f6a3c2e7
@@ -26,9 +26,13 @@ def upgrade():
         batch_op.create_index('ix_proposal_ready_updated_at_id', ['updated_at', 'id'], unique=False, postgresql_where=READY, sqlite_where=READY)
         batch_op.create_index('ix_proposal_clock_submitted_at_id', ['submitted_at', 'id'], unique=False, postgresql_where=CLOCK_RUNNING, sqlite_where=CLOCK_RUNNING)
         batch_op.create_index('ix_proposal_clock_updated_at_id', ['updated_at', 'id'], unique=False, postgresql_include=['state', 'submitted_at', 'clock_started_at', 'reviewed_at'], postgresql_where=CLOCK_RUNNING, sqlite_where=CLOCK_RUNNING)
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_account_role'), ['role'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_account_role'))
     with op.batch_alter_table('proposal', schema=None) as batch_op:
         batch_op.drop_index('ix_proposal_clock_updated_at_id')
         batch_op.drop_index('ix_proposal_clock_submitted_at_id')

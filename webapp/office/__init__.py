@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -137,14 +137,18 @@ def _reference(model: Any) -> list[tuple[str, str]]:
 
 
 def _reviewers() -> list[tuple[str, str]]:
-    return [
-        (str(u.id), f"{u.name} ({u.role.label})")
-        for u in db.session.scalars(
-            select(User)
-            .where(User.role.in_([Role.REVIEWER, Role.CHAIR]), User.active.is_(True))
-            .order_by(User.name)
-        )
-    ]
+    # Three columns, not whole accounts (each account row decrypts its authenticator secret),
+    # once per request: the queue page lists the reviewers twice (filter, bulk assignment).
+    if "office_reviewers" not in g:
+        g.office_reviewers = [
+            (str(uid), f"{name} ({role.label})")
+            for uid, name, role in db.session.execute(
+                select(User.id, User.name, User.role)
+                .where(User.role.in_([Role.REVIEWER, Role.CHAIR]), User.active.is_(True))
+                .order_by(User.name)
+            )
+        ]
+    return list(g.office_reviewers)
 
 
 def _departments() -> list[tuple[str, str]]:
