@@ -29,6 +29,7 @@ from werkzeug.security import generate_password_hash
 
 import workflows.figures as figures
 from models import Outcome, Stage, State
+from models.encryption import build_box, derive_key
 from webapp.config import normalise_database_url
 from workflows.calendar import is_business_day
 from workflows.numbering import SEOUL
@@ -37,6 +38,9 @@ from workflows.numbering import SEOUL
 BENCH_PASSWORD = "bench-password-2026"  # noqa: S105
 # The authenticator secret of the benchmark's staff (they log in with a second factor).
 BENCH_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
+# The bench apps' SECRET_KEY: without SECRET_ENCRYPTION_KEYS the secrets at rest are encrypted
+# with a key derived from it, so the generator stores the authenticator secret that way too.
+BENCH_SECRET_KEY = "bench"  # noqa: S105
 REVIEWERS = 40
 CHUNK = 50_000
 CITIZENS = 20_000
@@ -240,6 +244,9 @@ class World:
         self.types = [r[0] for r in conn.execute("SELECT code FROM regulation_type ORDER BY code")]
         self.reasons = [r[0] for r in conn.execute("SELECT code FROM decline_reason ORDER BY code")]
         password = generate_password_hash(BENCH_PASSWORD)
+        totp = (
+            build_box([derive_key(BENCH_SECRET_KEY)]).encrypt(BENCH_TOTP_SECRET.encode()).decode()
+        )
         now = datetime.now(UTC)
         with conn.cursor() as cur:
             cur.executemany(
@@ -256,10 +263,7 @@ class World:
                 "INSERT INTO user_account (email, name, password_hash, role, organisation_id,"
                 " active, session_token, totp_secret, totp_enrolled_at, totp_failures, created_at)"
                 " VALUES (%s, %s, %s, %s, %s, true, md5(random()::text), %s, %s, 0, %s)",
-                [
-                    (e, n, password, r, self.departments[0], BENCH_TOTP_SECRET, now, now)
-                    for e, n, r in staff
-                ],
+                [(e, n, password, r, self.departments[0], totp, now, now) for e, n, r in staff],
             )
             with cur.copy(
                 "COPY user_account (email, name, password_hash, role, active, session_token,"
@@ -595,7 +599,7 @@ def _migrate(url: str) -> None:
     from models import db
     from webapp import create_app
 
-    app = create_app({"APP_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url})
+    app = create_app({"APP_ENV": "testing", "SECRET_KEY": BENCH_SECRET_KEY, "DATABASE_URL": url})
     with app.app_context():
         upgrade()
         db.engine.dispose()

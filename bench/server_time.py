@@ -30,11 +30,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from models import db
+from models.encryption import EncryptedString
 from webapp import create_app
 from webapp.filters import encode_number_key, encode_time_key
 from workflows import public
 
-from .million import BENCH_PASSWORD, BENCH_TOTP_SECRET
+from .million import BENCH_PASSWORD, BENCH_SECRET_KEY, BENCH_TOTP_SECRET
 
 SECTORS = ("construction_housing", "business_smallbiz", "admin_welfare", "transport_env_safety")
 TYPES = ("economic", "excessive_standard", "citizen_inconvenience")
@@ -47,11 +48,26 @@ FIGURE_FILTERS = (
 )
 
 
+def _read_the_plain_bench_secret() -> None:
+    """A database filled by ``bench.million`` before it encrypted the staff's authenticator
+    secret holds the bench's own (public, above) in plain text, which the application refuses
+    to read. Read that one value as it is, in this process only; every other value is decrypted
+    as usual. The database is left as it is (other runs may share it)."""
+    decrypt = EncryptedString.process_result_value
+
+    def read(self: EncryptedString, value: Any, dialect: Any) -> str | None:
+        if value == BENCH_TOTP_SECRET:
+            return value  # type: ignore[no-any-return]
+        return decrypt(self, value, dialect)
+
+    EncryptedString.process_result_value = read  # type: ignore[method-assign]
+
+
 def _app(url: str, cache_seconds: int) -> Flask:
     return create_app(
         {
             "APP_ENV": "testing",
-            "SECRET_KEY": "bench",
+            "SECRET_KEY": BENCH_SECRET_KEY,
             "DATABASE_URL": url,
             "FIGURES_CACHE_SECONDS": cache_seconds,
         }
@@ -95,6 +111,18 @@ def _reviewer(app: Flask) -> FlaskClient:
     assert response.status_code == 303, response.status_code
     assert client.get("/office/").status_code == 200
     return client
+
+
+def _same_login(client: FlaskClient, app: Flask) -> FlaskClient:
+    """A client of ``app`` in the session ``client`` logged into (same secret key, same database):
+    a second login would reuse the authenticator code, which the server refuses."""
+    if client.application is app:
+        return client
+    other = app.test_client()
+    cookie = client.get_cookie("session")
+    assert cookie is not None, "not logged in"
+    other.set_cookie("session", cookie.value)
+    return other
 
 
 def _time(client: FlaskClient, paths: Iterable[str]) -> list[float]:
@@ -186,6 +214,7 @@ def _register_paths(
 
 def run(url: str, rounds: int, only: str | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {}
+    _read_the_plain_bench_secret()
     cold = _app(url, cache_seconds=0)
     warm = _app(url, cache_seconds=300)
     suites: list[tuple[str, FlaskClient, list[str]]] = []
@@ -214,11 +243,14 @@ def run(url: str, rounds: int, only: str | None = None) -> dict[str, Any]:
         }.items():
             suites.append((f"{label}, {name}", client, paths))
     # Last: the slowest at a million rows (see docs/faults-and-load.md). The reviewer logs in
-    # only when the queue is measured (``--only /proposals`` needs no staff account).
+    # only when the queue is measured (``--only /proposals`` needs no staff account). The
+    # queue's counts are cached like the figures: with the cache off every request counts.
     office = "/office reviewer queue (2FA)"
-    if not only or only in office:
+    if not only or only in office or office in only:
         reviewer = _reviewer(warm)
-        suites.append((office, reviewer, _queue_paths(reviewer, rounds)))
+        queue_paths = _queue_paths(reviewer, rounds)
+        for name, app in (("cache off", cold), ("cache on", warm)):
+            suites.append((f"{office}, {name}", _same_login(reviewer, app), queue_paths))
     if only:
         suites = [suite for suite in suites if only in suite[0]]
     for label, client, paths in suites:

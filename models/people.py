@@ -46,7 +46,9 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String(30))
     # None means the account cannot log in with a password (replayed or imported proposers).
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.CITIZEN)
+    # Indexed: the staff lists (reviewers for a filter or an assignment) are a few dozen rows
+    # among tens of thousands of citizens' accounts.
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.CITIZEN, index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     # Binds a half-done login (password typed, second factor not yet) to the account's state:

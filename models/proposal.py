@@ -41,6 +41,10 @@ _PUBLIC = (
     "state IN ('in_review', 'in_deliberation', 'decided', 'announced', 'merged')"
     " OR (state = 'info_requested' AND stage = 'review')"
 )
+# The office's named queues as index predicates (workflows.queue / workflows.deadlines): "ready
+# for deliberation", and the states whose deadline clock runs (where "overdue" looks).
+_READY = "state = 'in_review' AND reviewed_at IS NOT NULL"
+_CLOCK_RUNNING = "state IN ('submitted', 'in_review', 'in_deliberation')"
 
 
 class Campaign(Base):
@@ -174,8 +178,42 @@ class Proposal(Base):
             "id",
         ),
         Index("ix_proposal_updated_at_id", "updated_at", "id"),
+        # Most recently changed first within a state: the ids of a page read from the index alone
+        # (over the updated_at index the page stepped over 58,000 other rows at a million).
+        Index("ix_proposal_state_updated_at_id", "state", "updated_at", "id"),
         # "Ready for deliberation": in review with the office's opinion recorded.
         Index("ix_proposal_state_reviewed_at", "state", "reviewed_at"),
+        Index(
+            "ix_proposal_ready_submitted_at_id",
+            "submitted_at",
+            "id",
+            postgresql_where=text(_READY),
+            sqlite_where=text(_READY),
+        ),
+        Index(
+            "ix_proposal_ready_updated_at_id",
+            "updated_at",
+            "id",
+            postgresql_where=text(_READY),
+            sqlite_where=text(_READY),
+        ),
+        # "Overdue" is among the states with a running clock: a page in either order, and (with
+        # what the condition reads included) its capped count, without reading the rows.
+        Index(
+            "ix_proposal_clock_submitted_at_id",
+            "submitted_at",
+            "id",
+            postgresql_where=text(_CLOCK_RUNNING),
+            sqlite_where=text(_CLOCK_RUNNING),
+        ),
+        Index(
+            "ix_proposal_clock_updated_at_id",
+            "updated_at",
+            "id",
+            postgresql_include=["state", "submitted_at", "clock_started_at", "reviewed_at"],
+            postgresql_where=text(_CLOCK_RUNNING),
+            sqlite_where=text(_CLOCK_RUNNING),
+        ),
         # The public register, newest first: only screened proposals (the newest are mostly
         # not, and a full index had to skip them all). The predicate is public_condition().
         Index(

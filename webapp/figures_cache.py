@@ -140,7 +140,9 @@ class FiguresCache:
             return Figures(entry.value, entry.as_of, updating=True, identity=identity)
         # Marked before the generation is read: a change committed after this read finds the
         # mark and asks for a refresh, so what is stored below cannot stay stale unnoticed.
-        self._mark_used()
+        # Values never served stale (registers' totals, office counts) need no refresh job.
+        if stale_ok:
+            self._mark_used()
         as_of, generation = utcnow(), figures.generation(session)
         value = compute()
         self._store(key, _Entry(generation, as_of, value))
@@ -414,6 +416,12 @@ def cached(name: str, filters: StatsFilter | PublicFilter, compute: Callable[[],
     """``compute()`` unless the same figures for the same filters are stored for this
     generation (the registers' totals: never served older than the page's rows)."""
     key = (name, *filter_key(filters))
+    return _cache().get(db.session, key, compute, stale_ok=False).value
+
+
+def cached_by_key(key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` unless stored for this generation under ``key``: for values other than the
+    public figures that change only with the rows the generation follows (the office's counts)."""
     return _cache().get(db.session, key, compute, stale_ok=False).value
 
 

@@ -117,17 +117,29 @@ def _started_before(day: date) -> ColumnElement[bool]:
 
 
 def overdue_clause(targets: Targets, now: datetime | None = None) -> ColumnElement[bool]:
-    """SQL for "past a target": one cut-off date per target, so the query stays indexable."""
+    """SQL for "past a target": one cut-off date per target, so the query stays indexable.
+
+    The clock never starts before the submission (a pause only moves it later:
+    ``resumed_clock``), so whatever is past a target was submitted before the later of the two
+    cut-offs. Saying so bounds the walk of an index on ``submitted_at``: newest first, the
+    queue no longer steps over the weeks of proposals still within their targets. The states
+    with a running clock, said once outside the OR, let the planner match the partial indexes
+    on them (it did not infer them from the two branches)."""
     today = seoul_today(now)
     review_cutoff = overdue_cutoff(targets.review, today)
     result_cutoff = overdue_cutoff(targets.result, today)
-    return or_(
-        and_(
-            Proposal.state.in_(REVIEW_TARGET_STATES),
-            Proposal.reviewed_at.is_(None),
-            _started_before(review_cutoff),
+    latest = datetime.combine(max(review_cutoff, result_cutoff), time(0), tzinfo=SEOUL)
+    return and_(
+        Proposal.submitted_at < latest,
+        Proposal.state.in_(sorted(REVIEW_TARGET_STATES | RESULT_TARGET_STATES)),
+        or_(
+            and_(
+                Proposal.state.in_(REVIEW_TARGET_STATES),
+                Proposal.reviewed_at.is_(None),
+                _started_before(review_cutoff),
+            ),
+            and_(Proposal.state.in_(RESULT_TARGET_STATES), _started_before(result_cutoff)),
         ),
-        and_(Proposal.state.in_(RESULT_TARGET_STATES), _started_before(result_cutoff)),
     )
 
 

@@ -3,7 +3,8 @@ keyset pagination over an index, so a page costs the same on the first and the m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Hashable
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import OPEN_STATES, Campaign, Proposal, Role, SourceKind, Stage, State, User, utcnow
 
-from .deadlines import Targets, overdue_clause
+from .deadlines import Targets, overdue_clause, seoul_today
 
 QUEUES = ("all", "new", "mine", "waiting", "in_review", "ready", "overdue")
 SORTS = ("newest", "oldest", "updated")
@@ -156,7 +157,11 @@ def page(
     """One page of the queue after the cursor, in the chosen order."""
     now = now or utcnow()
     column = _sort_column(f.sort)
-    query = base_query(session, actor, f, targets, now)
+    query = base_query(session, actor, f, targets, now).with_only_columns(Proposal.id)
+    if f.sort != "updated":
+        # Every proposal past its draft has a submission time (receipt_iff_submitted); saying
+        # so lets a newest-first walk of a submitted_at index skip the drafts, sorted first there.
+        query = query.where(Proposal.submitted_at.is_not(None))
     keyset = _keyset(f)
     if keyset is not None:
         query = query.where(keyset)
@@ -165,14 +170,22 @@ def page(
     else:
         query = query.order_by(column.desc(), Proposal.id.desc())
     limit = max(1, min(f.limit, MAX_PAGE_SIZE))
-    rows = list(
-        session.scalars(
-            query.options(
+    # The ids first, then the rows: choosing the page needs only indexed columns (an index-only
+    # scan of a state's entries in order), where a whole-row query was planned over the
+    # updated_at index and stepped over tens of thousands of other states' rows.
+    ids = list(session.scalars(query.limit(limit + 1)))
+    found = {
+        p.id: p
+        for p in session.scalars(
+            select(Proposal)
+            .where(Proposal.id.in_(ids))
+            .options(
                 selectinload(Proposal.assigned_reviewer),
                 selectinload(Proposal.owning_department),
-            ).limit(limit + 1)
+            )
         )
-    )
+    }
+    rows = [found[i] for i in ids if i in found]
     items = rows[:limit]
     following = None
     if len(rows) > limit:
@@ -182,6 +195,22 @@ def page(
             last.id,
         )
     return Page(items, following)
+
+
+# Filters that no index of the named queues serves: under one of them a small queue's capped
+# count read every row of its state to find its few (1-2.5 s each at a million).
+_SCATTERING = (
+    "sector",
+    "regulation_type",
+    "source",
+    "channel",
+    "campaign",
+    "organisation",
+    "department",
+    "min_age_days",
+    "max_age_days",
+    "q",
+)
 
 
 def counts(
@@ -196,9 +225,82 @@ def counts(
     exact up to ``cap``; a larger queue counts as ``cap + 1`` ("more than ``cap``")."""
     now = now or utcnow()
     base = replace(f or QueueFilter(), after=None)
-    result = {}
-    for name in QUEUES:
-        query = base_query(session, actor, replace(base, queue=name), targets, now)
-        capped = query.with_only_columns(Proposal.id).limit(cap + 1).subquery()
-        result[name] = session.scalar(select(func.count()).select_from(capped)) or 0
-    return result
+    if any(getattr(base, name) not in (None, "") for name in _SCATTERING):
+        return _counts_in_one_pass(session, actor, targets, base, now, cap)
+    return {name: _capped_count(session, actor, targets, base, name, now, cap) for name in QUEUES}
+
+
+def _capped_count(
+    session: Session,
+    actor: User,
+    targets: Targets,
+    f: QueueFilter,
+    name: str,
+    now: datetime,
+    cap: int,
+) -> int:
+    query = base_query(session, actor, replace(f, queue=name), targets, now)
+    capped = query.with_only_columns(Proposal.id).limit(cap + 1).subquery()
+    return session.scalar(select(func.count()).select_from(capped)) or 0
+
+
+def _counts_in_one_pass(
+    session: Session,
+    actor: User,
+    targets: Targets,
+    f: QueueFilter,
+    now: datetime,
+    cap: int,
+) -> dict[str, int]:
+    """Under a scattering filter: every named queue but "all" lies among the open states, so
+    one pass over the open proposals the filters keep counts them all (a third of the time of
+    six capped counts that each read the same rows, measured at a million)."""
+    named = [name for name in QUEUES if name != "all"]
+    row = session.execute(
+        select(*(func.count().filter(queue_clause(name, actor, targets, now)) for name in named))
+        .select_from(Proposal)
+        .where(
+            Proposal.state.in_(sorted(OPEN_STATES)),
+            scope_clause(actor),
+            *_filters(session, f, now),
+        )
+    ).one()
+    found = dict(zip(named, row, strict=True))
+    return {
+        name: _capped_count(session, actor, targets, f, name, now, cap)
+        if name == "all"
+        else min(found[name], cap + 1)
+        for name in QUEUES
+    }
+
+
+# Fields that choose the page, not what is counted: every page of every queue shares its counts.
+_PAGE_ONLY = frozenset({"queue", "sort", "after", "limit"})
+
+
+def counts_key(
+    actor: User, targets: Targets, f: QueueFilter, now: datetime | None = None
+) -> tuple[Hashable, ...] | None:
+    """Everything ``counts`` depends on besides the stored rows, for a cache keyed by the figures
+    generation (which any committed change to a proposal or campaign renews). None when the
+    counts cannot be cached: an age filter moves with the clock at every second, and a keyword
+    is matched through the search index, which the generation does not follow."""
+    if f.q or f.q_ids is not None or f.min_age_days is not None or f.max_age_days is not None:
+        return None
+    if f.extra:
+        return None
+    # "mine" is the actor's, the scope their role's and department's; "overdue" moves with the
+    # Seoul date and the configured targets.
+    key: list[Hashable] = [
+        actor.id,
+        actor.role.value,
+        actor.organisation_id,
+        targets.review,
+        targets.result,
+        seoul_today(now).isoformat(),
+    ]
+    for item in fields(f):
+        if item.name not in _PAGE_ONLY and item.name not in ("q", "q_ids", "extra"):
+            value = getattr(f, item.name)
+            key.append(getattr(value, "value", value))
+    return tuple(key)

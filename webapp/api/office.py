@@ -22,6 +22,7 @@ from workflows.errors import InvalidInput, PermissionDenied, WorkflowError
 from ..filters import FilterError
 from ..office import WORKSPACE_ROLES
 from ..office.actions import ACTIONS, field_errors, perform, targets
+from ..office.counts import queue_counts
 from ..office.queue_filters import encode_cursor, parse_queue_filter
 from . import _unauthorised, api_user, bp
 
@@ -134,7 +135,7 @@ def office_queue():  # type: ignore[no-untyped-def]
     goals = targets()
     result = work_queue.page(db.session, user, filters, goals)
     body = {
-        "counts": work_queue.counts(db.session, user, goals, filters),
+        "counts": queue_counts(user, goals, filters),
         "count_cap": work_queue.COUNT_CAP,
         "items": [
             {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -39,6 +39,7 @@ from ..filters import FilterError
 from ..guards import require_roles
 from ..privacy import log_personal_data_access
 from .actions import field_errors, perform, targets
+from .counts import queue_counts
 from .forms import ACTION_TITLES, BULK_CHOICES, PAGE_FORMS, ActionForm, BulkForm
 from .queue_filters import encode_cursor, filter_args, parse_queue_filter
 from .similar import similar_proposals
@@ -136,14 +137,18 @@ def _reference(model: Any) -> list[tuple[str, str]]:
 
 
 def _reviewers() -> list[tuple[str, str]]:
-    return [
-        (str(u.id), f"{u.name} ({u.role.label})")
-        for u in db.session.scalars(
-            select(User)
-            .where(User.role.in_([Role.REVIEWER, Role.CHAIR]), User.active.is_(True))
-            .order_by(User.name)
-        )
-    ]
+    # Three columns, not whole accounts (each account row decrypts its authenticator secret),
+    # once per request: the queue page lists the reviewers twice (filter, bulk assignment).
+    if "office_reviewers" not in g:
+        g.office_reviewers = [
+            (str(uid), f"{name} ({role.label})")
+            for uid, name, role in db.session.execute(
+                select(User.id, User.name, User.role)
+                .where(User.role.in_([Role.REVIEWER, Role.CHAIR]), User.active.is_(True))
+                .order_by(User.name)
+            )
+        ]
+    return list(g.office_reviewers)
 
 
 def _departments() -> list[tuple[str, str]]:
@@ -194,18 +199,19 @@ def queue():  # type: ignore[no-untyped-def]
         filters, error = work_queue.QueueFilter(), exc
     goals = targets()
     result = work_queue.page(db.session, me, filters, goals)
-    counts = work_queue.counts(db.session, me, goals, filters)
+    counts = queue_counts(me, goals, filters)
     bulk = BulkForm()
     _fill_choices(bulk)
     bulk.back.data = request.full_path
-    overdue_ids = {p.id for p in result.items if any(d.overdue for d in deadlines(p, goals))}
+    due = {p.id: deadlines(p, goals) for p in result.items}
+    overdue_ids = {pid for pid, found in due.items() if any(d.overdue for d in found)}
     return render_template(
         "office/queue.html",
         filters=filters,
         error=error,
         items=result.items,
         overdue_ids=overdue_ids,
-        deadlines={p.id: deadlines(p, goals) for p in result.items},
+        deadlines=due,
         next_args=filter_args(filters, after=encode_cursor(result.next_after))
         if result.next_after
         else None,

@@ -23,3 +23,24 @@ def test_deadline_arithmetic_skips_holidays():
     assert add_business_days(start, 2) == date(
         2025, 3, 4
     )  # Fri 28, (Sat, Sun, 3/1, 3/3 off), Tue 4
+
+
+def test_business_days_between_agrees_with_counting_day_by_day_across_years():
+    from datetime import timedelta
+
+    def by_day(first: date, last: date) -> int:
+        count, day = 0, first + timedelta(days=1)
+        while day <= last:
+            count += is_business_day(day)
+            day += timedelta(days=1)
+        return count
+
+    starts = [date(2024, 12, 20) + timedelta(days=n * 11) for n in range(40)]
+    for first in starts:
+        for length in (0, 1, 6, 30, 200, 400, 800):
+            last = first + timedelta(days=length)
+            # Noon in Seoul: the UTC moment on the same Seoul date.
+            moments = [datetime(d.year, d.month, d.day, 3, 0, tzinfo=UTC) for d in (first, last)]
+            assert business_days_between(*moments) == by_day(first, last), (first, last)
+    later, earlier = datetime(2026, 3, 2, tzinfo=UTC), datetime(2025, 3, 2, tzinfo=UTC)
+    assert business_days_between(later, earlier) == 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from models import Role, State, db
+from datetime import UTC, datetime, timedelta
+
+from models import Role, SourceKind, Stage, State, db, utcnow
 from tests import factories
 from workflows import queue, triage
 from workflows.deadlines import Targets
@@ -54,3 +56,62 @@ def test_keyset_pages_cover_every_row_once_in_each_order(ctx):
         assert sorted(seen) == sorted(p.id for p in made), sort
         if sort == "oldest":
             assert seen == [p.id for p in made]
+
+
+def test_the_counts_key_names_what_the_counts_depend_on_besides_the_rows(ctx):
+    office = factories.Office()
+    other = factories.user(Role.REVIEWER)
+    db.session.flush()
+    now = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+    key = queue.counts_key(office.reviewer, Targets(), queue.QueueFilter(), now)
+    assert key is not None
+    # Every page and sort of the same filters shares the counts.
+    paged = queue.QueueFilter(queue="overdue", sort="oldest", limit=7, after=(now, 5))
+    assert queue.counts_key(office.reviewer, Targets(), paged, now) == key
+    # "mine" is per reviewer; "overdue" moves with the Seoul date and the targets.
+    assert queue.counts_key(other, Targets(), queue.QueueFilter(), now) != key
+    tomorrow = now + timedelta(days=1)
+    assert queue.counts_key(office.reviewer, Targets(), queue.QueueFilter(), tomorrow) != key
+    assert queue.counts_key(office.reviewer, Targets(review=5), queue.QueueFilter(), now) != key
+    by_sector = queue.QueueFilter(sector="admin_welfare")
+    assert queue.counts_key(office.reviewer, Targets(), by_sector, now) != key
+    # Moving with the clock or the search index: not cached.
+    for moving in (
+        queue.QueueFilter(min_age_days=3),
+        queue.QueueFilter(max_age_days=3),
+        queue.QueueFilter(q="주차장"),
+    ):
+        assert queue.counts_key(office.reviewer, Targets(), moving, now) is None
+
+
+def test_one_pass_counts_under_a_scattering_filter_equal_the_capped_counts(ctx):
+    """Under a sector, type, source... filter the counts come from one pass over the open
+    proposals; they must be what the capped count of each queue says."""
+    office = factories.Office()
+    made = [factories.submitted(sector_code=sector) for sector in ("admin_welfare",) * 3]
+    made.append(factories.submitted(sector_code="business_smallbiz"))
+    for state in (State.IN_REVIEW, State.INFO_REQUESTED, State.IN_DELIBERATION, State.DECIDED):
+        factories.proposal_in(state, office=office).sector_code = "admin_welfare"
+    triage.start_review(db.session, office.reviewer, made[0])
+    triage.assign_reviewer(db.session, office.reviewer, made[0], reviewer=office.reviewer)
+    db.session.flush()
+    later = utcnow() + timedelta(days=200)  # everything open is overdue by then
+    for now in (None, later):
+        for f in (
+            queue.QueueFilter(sector="admin_welfare"),
+            queue.QueueFilter(sector="admin_welfare", stage=Stage.REVIEW),
+            queue.QueueFilter(source=SourceKind.CITIZEN, state=State.SUBMITTED),
+        ):
+            one_pass = queue.counts(db.session, office.reviewer, Targets(), f, now, cap=2)
+            separate = {
+                name: queue._capped_count(
+                    db.session, office.reviewer, Targets(), f, name, now or utcnow(), 2
+                )
+                for name in queue.QUEUES
+            }
+            assert one_pass == separate, (f, now)
+    welfare = queue.counts(
+        db.session, office.reviewer, Targets(), queue.QueueFilter(sector="admin_welfare")
+    )
+    assert welfare["new"] == 2 and welfare["mine"] == 4 and welfare["in_review"] == 2
+    assert welfare["waiting"] == 1 and welfare["all"] == 7
