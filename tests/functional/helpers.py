@@ -81,3 +81,7 @@ def api_token(client: FlaskClient, user: User) -> dict[str, str]:
     response = client.post("/api/v1/tokens", json=body)
     assert response.status_code == 201, response.get_data(as_text=True)
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+# Hand-made queue cursors: no UTC offset, an id the column cannot hold, garbage.
+HOSTILE_CURSORS = ("2025-01-01T00:00:00_5", "2025-01-01T00:00:00+00:00_99999999999", "x_y", "_")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from models import TWO_FACTOR_ROLES, Organisation, OrganisationKind, Proposal, Role, State, db
 from tests import factories
 from tests.functional.helpers import PASSWORD, account, totp_code
+from tests.functional.test_office import HOSTILE_CURSORS
 from workflows.dispatch import commit
 
 
@@ -295,6 +296,9 @@ def test_queue_filters_and_keyset_pages(app, client):
     assert [i["title"] for i in keyword["items"]] == [f"건축 규제 {n}" for n in range(5)]
     bad = client.get("/api/v1/queue?sector=zzz", headers=staff)
     assert bad.status_code == 400 and bad.get_json()["field"] == "sector"
+    for cursor in HOSTILE_CURSORS:
+        bad = client.get("/api/v1/queue", query_string={"after": cursor}, headers=staff)
+        assert bad.status_code == 400 and bad.get_json()["field"] == "after"
     with app.app_context():
         citizen = account(Role.CITIZEN)
     assert client.get("/api/v1/queue", headers=token(client, citizen)).status_code == 403

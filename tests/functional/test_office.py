@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from models import MailLog, Proposal, Review, Role, State, db
 from tests import factories
-from tests.functional.helpers import account, login
+from tests.functional.helpers import HOSTILE_CURSORS, account, login
 from workflows.dispatch import commit
 
 
@@ -275,6 +275,12 @@ def test_queues_count_filter_and_page_with_state_in_the_url(app, client, office)
     assert len(re.findall(r'data-receipt="([^"]+)"', keyword)) == 3
     bad = client.get("/office/?sector=zzz")
     assert bad.status_code == 400 and "알 수 없는 분야 코드" in bad.get_data(as_text=True)
+    # Hand-made cursors: no offset, an id the column cannot hold, garbage: a 400 naming it.
+    for cursor in HOSTILE_CURSORS:
+        refused = client.get("/office/", query_string={"after": cursor})
+        assert refused.status_code == 400 and "페이지 위치가 올바르지 않습니다" in refused.get_data(
+            as_text=True
+        )
 
 
 def test_overdue_queue_and_deadlines_pause_while_waiting(app, client, office):

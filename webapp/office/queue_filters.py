@@ -67,9 +67,14 @@ def _cursor(raw: str | None) -> tuple[datetime, int] | None:
         return None
     stamp, _sep, ident = raw.rpartition("_")
     try:
-        return datetime.fromisoformat(stamp), int(ident)
+        moment, number = datetime.fromisoformat(stamp), int(ident)
     except ValueError:
-        raise FilterError("after", "페이지 위치가 올바르지 않습니다") from None
+        moment, number = None, 0
+    # The cursors this page writes carry their UTC offset and an id the column can hold; a
+    # hand-made one without them is refused here rather than by the database (a 500).
+    if moment is None or moment.tzinfo is None or not 0 < number < 2**31:
+        raise FilterError("after", "페이지 위치가 올바르지 않습니다")
+    return moment, number
 
 
 def encode_cursor(cursor: tuple[datetime, int] | None) -> str | None:
