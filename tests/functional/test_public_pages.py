@@ -90,7 +90,7 @@ def test_announcement_has_a_public_page(app, client):
     with app.app_context():
         number, *_ = _scene()
     listing = client.get("/announcements").get_data(as_text=True)
-    assert "주간 발표" in listing
+    assert "주간 발표" in listing and '<span class="note">1건</span>' in listing  # counted in SQL
     import re
 
     link = re.search(r'href="(/announcements/\d+)"', listing).group(1)

@@ -234,7 +234,9 @@ def repeal(number: int):  # type: ignore[no-untyped-def]
 @bp.route("/announcements")
 def announcements():  # type: ignore[no-untyped-def]
     return render_template(
-        "public/announcements.html", announcements=public.published_announcements(db.session)
+        "public/announcements.html",
+        announcements=public.published_announcements(db.session),
+        counts=public.announced_counts(db.session),
     )
 
 
