@@ -138,7 +138,7 @@ def announced_counts(session: Session) -> dict[int, int]:
         .where(Proposal.announcement_id.is_not(None))
         .group_by(Proposal.announcement_id)
     )
-    return {announcement_id: count for announcement_id, count in rows}
+    return {announcement_id: count for announcement_id, count in rows if announcement_id}
 
 
 def published_announcement(session: Session, announcement_id: int) -> Announcement | None:
