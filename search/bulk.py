@@ -1,10 +1,12 @@
-"""Analysing many documents at once (a rebuild): kept terms reused, the rest analysed in
-spawned processes while the single Whoosh writer indexes the batch before.
+"""Analysing many documents at once (a rebuild): kept terms reused, the rest analysed here or,
+with ``workers``, in spawned processes while the single Whoosh writer indexes the batch before.
 
-Kiwi is about 60 % of a rebuild and Whoosh's writer (one per index) the rest; on two cores the
-analysis of a batch runs in ``workers`` other processes while this one indexes the previous
-batch. The processes are *spawned*, not forked: Kiwi's calls hang in a forked child of a process
-that has used it, and a spawned one loads its own model (about 340 MB each, for the rebuild's
+Kiwi is about 60 % of a rebuild and Whoosh's writer (one per index) the rest; with ``workers``
+the analysis of a batch runs in other processes while this one indexes the previous batch. It is
+off by default: on the shared two-core machine (load average 6) two workers made a 10k rebuild
+slower, not faster (docs/search-benchmark.md); it may pay where cores are idle. The processes
+are *spawned*, not forked: Kiwi's calls hang in a forked child of a process that has used it,
+and a spawned one loads its own model (about 440 MB resident each, for the rebuild's
 duration). Small amounts are analysed in this process: starting a worker costs a few seconds.
 """
 
