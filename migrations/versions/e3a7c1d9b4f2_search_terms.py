@@ -2,7 +2,7 @@
 of analysing every text again (a cache, re-derivable; filled by the index job and rebuilds)
 
 Revision ID: e3a7c1d9b4f2
-Revises: d8b1f6a3c2e7
+Revises: e3f1a7c4b9d2
 Create Date: 2026-12-02 15:15:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'e3a7c1d9b4f2'
-down_revision = 'd8b1f6a3c2e7'
+revision = "e3a7c1d9b4f2"
+down_revision = "e3f1a7c4b9d2"
 branch_labels = None
 depends_on = None
 
