@@ -58,10 +58,12 @@ def _rss_mb() -> dict[str, float]:
 # ---------------------------------------------------------------- building (in a child process)
 
 
-def build_ours(n: int, directory: str, kept_terms: bool = False) -> dict[str, Any]:
+def build_ours(
+    n: int, directory: str, kept_terms: bool = False, workers: int | None = None
+) -> dict[str, Any]:
     """A timed rebuild. With ``kept_terms`` every document carries its analysed terms (as a
     rebuild reading terms kept beside the proposals would get them); analysing them is not
-    timed."""
+    timed. ``workers``: analysis processes (``None``: the search package's default)."""
     from dataclasses import replace
 
     import search
@@ -70,15 +72,23 @@ def build_ours(n: int, directory: str, kept_terms: bool = False) -> dict[str, An
     search.warm_up()
     if kept_terms:
         documents = [replace(d, analysed=d.analyse()) for d in documents]
+    if workers is None:
+        workers = search.DEFAULT_WORKERS
     started = time.perf_counter()
-    search.rebuild(directory, documents)
+    search.rebuild(directory, documents, workers=workers)
     elapsed = time.perf_counter() - started
     return {
         "documents": n,
+        "kept_terms": kept_terms,
+        "workers": workers,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "seconds": round(elapsed, 1),
         "docs_per_s": round(n / elapsed, 1),
         "size_mb": round(search.size_bytes(directory) / 2**20, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "workers_peak_rss_mb": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+        ),
     }
 
 
@@ -324,6 +334,9 @@ def main(argv: list[str] | None = None) -> None:
     build.add_argument("engine", choices=["ours", "ours-kept-terms"])
     build.add_argument("n", type=int)
     build.add_argument("directory")
+    build.add_argument(
+        "--workers", type=int, default=None, help="analysis processes (0: in the building one)"
+    )
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--eval-size", type=int, default=3_000)
     parser.add_argument("--out", default=None)
@@ -335,7 +348,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.command == "build":
         kept_terms = args.engine == "ours-kept-terms"
-        print(json.dumps(build_ours(args.n, args.directory, kept_terms=kept_terms)))
+        print(
+            json.dumps(
+                build_ours(args.n, args.directory, kept_terms=kept_terms, workers=args.workers)
+            )
+        )
         return
     work = Path(args.work or tempfile.mkdtemp(prefix="search-bench-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from .enums import (
     Stage,
     State,
 )
-from .infra import BulkImport, Counter, Export, MailLog, OutboxMessage
+from .infra import BulkImport, Counter, Export, MailLog, OutboxMessage, SearchTerms
 from .office import ReminderLog
 from .panel import AgendaItem, PanelMember, PanelOpinion, PanelSession, Recusal
 from .people import ApiToken, Organisation, User
@@ -86,6 +86,7 @@ __all__ = [
     "Review",
     "ReviewKind",
     "Role",
+    "SearchTerms",
     "Sector",
     "SourceKind",
     "Stage",

@@ -129,3 +129,21 @@ class BulkImport(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class SearchTerms(Base):
+    """A proposal's search terms (its public title and body analysed by Kiwi), kept so a rebuild
+    of the search index does not analyse everything again. A cache like the index: re-derivable
+    from the proposal, used only while ``analyser`` and ``digest`` (of the texts they came from)
+    still match; written by the index job and by rebuilds. Space-joined terms (no term holds a
+    space)."""
+
+    __tablename__ = "search_terms"
+
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), primary_key=True
+    )
+    analyser: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(32))
+    title_terms: Mapped[str] = mapped_column(Text, default="")
+    body_terms: Mapped[str] = mapped_column(Text, default="")

@@ -10,18 +10,23 @@ documents (masked, public flag decided) and re-checks every hit against the data
     query(directory, SearchQuery)         ranked, highlighted, faceted hits
     matching_ids(directory, text, scope, limit)     ids only, best first (for filters)
     similar(directory, proposal_id, limit, scope)   more-like-this, for duplicate checks
-    rebuild(directory, documents, progress)         a fresh index, swapped in at the end
+    rebuild(directory, documents, progress, workers)   a fresh index, swapped in at the end
                                           (documents carrying ``analysed`` terms of this
-                                          analyser version skip Kiwi: ``SearchDocument.analyse``)
+                                          analyser version skip Kiwi: ``SearchDocument.analyse``;
+                                          the others are analysed in ``workers`` processes)
+    with_terms(documents, workers)        each document with its terms (kept ones reused), to
+                                          keep them beside the proposals
     status(directory)                     ok | missing | stale | corrupt
     stored(directory)                     every document's stored fields (checks and audits)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from .analysis import ANALYSER_VERSION, analyse, warm_up
+from .bulk import DEFAULT_WORKERS, fits
+from .bulk import with_terms as _with_terms
 from .query import (
     MAX_QUERY,
     Hit,
@@ -49,6 +54,7 @@ from .store import write as _write
 
 __all__ = [
     "ANALYSER_VERSION",
+    "DEFAULT_WORKERS",
     "FACET_FIELDS",
     "MAX_QUERY",
     "SCHEMA_VERSION",
@@ -64,6 +70,7 @@ __all__ = [
     "close",
     "document_count",
     "empty_result",
+    "fits",
     "index",
     "lookup_number",
     "matching_ids",
@@ -75,6 +82,7 @@ __all__ = [
     "status",
     "stored",
     "warm_up",
+    "with_terms",
 ]
 
 
@@ -116,10 +124,20 @@ def stored(directory: str) -> list[dict[str, object]]:
     return stored_documents(directory)
 
 
+def with_terms(
+    documents: Iterable[SearchDocument], workers: int = DEFAULT_WORKERS
+) -> Iterator[SearchDocument]:
+    """Each document with ``analysed`` terms of this analyser version: kept ones that still fit
+    its texts are reused, the others analysed (in ``workers`` spawned processes for many)."""
+    return _with_terms(documents, workers)
+
+
 def rebuild(
     directory: str,
     documents: Iterable[SearchDocument],
     progress: Callable[[int], None] | None = None,
+    workers: int = DEFAULT_WORKERS,
 ) -> int:
-    """Index ``documents`` into a fresh index and swap it in; returns how many were indexed."""
-    return _rebuild(directory, documents, progress)
+    """Index ``documents`` into a fresh index and swap it in; returns how many were indexed.
+    Documents without fitting terms are analysed in ``workers`` spawned processes (0: here)."""
+    return _rebuild(directory, _with_terms(documents, workers), progress)

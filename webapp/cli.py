@@ -56,7 +56,7 @@ def demo_data(reset: bool, if_empty: bool, no_search_index: bool) -> None:
     # The replay records no side effects (outbox suppressed): index everything once, in bulk.
     from .search_pages.service import rebuild_index
 
-    indexed = rebuild_index(db.session)
+    indexed = rebuild_index(db.session, commit=True)
     click.echo(f"search index built: {indexed:,} proposals")
 
 
@@ -252,7 +252,7 @@ def search_rebuild() -> None:
             bar.update(count - done)
             done = count
 
-        indexed = rebuild_index(db.session, progress)
+        indexed = rebuild_index(db.session, progress, commit=True)
     elapsed = time.perf_counter() - started
     rate = indexed / elapsed if elapsed else 0.0
     click.echo(f"indexed {indexed:,} proposals in {elapsed:.1f} s ({rate:,.0f}/s)")

@@ -44,6 +44,7 @@ ENV_KEYS = (
     "ATTACHMENT_MAX_COUNT",
     "ATTACHMENT_MAX_UNCOMPRESSED",
     "SEARCH_PRELOAD",
+    "SEARCH_ANALYSIS_WORKERS",
     "SESSION_LIFETIME_MINUTES",
     "SESSION_WARNING_SECONDS",
     "SESSION_ABSOLUTE_HOURS",
@@ -164,6 +165,10 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         # Load the Korean analysis model when the app is created (gunicorn --preload: loaded
         # once in the master, shared by the forked workers) instead of on the first search.
         "SEARCH_PRELOAD": str(settings.get("SEARCH_PRELOAD", "0")).lower() in ("1", "true", "yes"),
+        # A rebuild of the search index analyses the texts without kept terms in this many
+        # spawned processes (0: in the rebuilding process; each worker loads its own model).
+        # Off by default: on the shared two-core machine it was slower (docs/search-benchmark.md).
+        "SEARCH_ANALYSIS_WORKERS": int(settings.get("SEARCH_ANALYSIS_WORKERS", 0)),
         # A signed-in session ends after this much inactivity; pages warn this long before.
         "PERMANENT_SESSION_LIFETIME": timedelta(
             minutes=int(settings.get("SESSION_LIFETIME_MINUTES") or 30)

@@ -9,8 +9,8 @@ office never loses searchability while the index is rebuilt.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -20,9 +20,21 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 import search
-from models import OutboxMessage, OutboxState, Proposal, Role, Stage, State, User, db, utcnow
+from models import (
+    OutboxMessage,
+    OutboxState,
+    Proposal,
+    Role,
+    SearchTerms,
+    Stage,
+    State,
+    User,
+    db,
+    utcnow,
+)
+from models.base import writing
 from models.masking import mask_text
-from search import Hit, Scope, SearchDocument, SearchQuery, SearchResult
+from search import AnalysedTexts, Hit, Scope, SearchDocument, SearchQuery, SearchResult
 from workflows import outbox
 from workflows.jobs import job
 from workflows.public import is_public, public_condition, public_decision, public_text
@@ -108,7 +120,8 @@ def _loaded(query):  # type: ignore[no-untyped-def]
 def all_documents(
     session: Session, since: datetime | None = None, batch: int = 500
 ) -> Iterator[SearchDocument]:
-    """Every submitted proposal as a document, read in id order in batches."""
+    """Every submitted proposal as a document with its kept terms (if any), in id order, in
+    batches."""
     last = 0
     while True:
         query = select(Proposal).where(Proposal.state != State.DRAFT, Proposal.id > last)
@@ -117,26 +130,146 @@ def all_documents(
         rows = list(session.scalars(_loaded(query).order_by(Proposal.id).limit(batch)))
         if not rows:
             return
-        for proposal in rows:
-            yield document_for(proposal)
+        yield from with_kept_terms(session, [document_for(proposal) for proposal in rows])
         last = rows[-1].id
         session.expunge_all()
+
+
+# ---------------------------------------------------------------- kept terms (search_terms)
+
+TERMS_BATCH = 200  # rows written per statement (and per transaction when committing)
+
+
+def _encode(terms: tuple[str, ...]) -> str | None:
+    """Space-joined terms; ``None`` if a term holds whitespace (such a text is not kept)."""
+    if any(not term or term.split() != [term] for term in terms):
+        return None
+    return " ".join(terms)
+
+
+def _decode(text: str) -> tuple[str, ...]:
+    return tuple(text.split(" ")) if text else ()
+
+
+def with_kept_terms(session: Session, documents: list[SearchDocument]) -> list[SearchDocument]:
+    """The documents with the terms kept for them, whatever their version (``search`` uses
+    only those that still fit the analyser and the texts)."""
+    if not documents:
+        return documents
+    kept = {
+        row.proposal_id: row
+        for row in session.scalars(
+            select(SearchTerms).where(SearchTerms.proposal_id.in_([d.id for d in documents]))
+        )
+    }
+    out = []
+    for document in documents:
+        row = kept.get(document.id)
+        if row is not None:
+            terms = AnalysedTexts(
+                row.analyser, row.digest, _decode(row.title_terms), _decode(row.body_terms)
+            )
+            document = replace(document, analysed=terms)
+        out.append(document)
+    return out
+
+
+def _upsert_terms(session: Session, documents: list[SearchDocument]) -> None:
+    rows = []
+    for document in documents:
+        terms = document.analysed
+        if terms is None:
+            continue
+        title, body = _encode(terms.title), _encode(terms.body)
+        if title is None or body is None:
+            continue
+        rows.append(
+            {
+                "proposal_id": document.id,
+                "analyser": terms.version,
+                "digest": terms.digest,
+                "title_terms": title,
+                "body_terms": body,
+            }
+        )
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(SearchTerms).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SearchTerms.proposal_id],
+        set_={
+            name: statement.excluded[name]
+            for name in ("analyser", "digest", "title_terms", "body_terms")
+        },
+    )
+    session.execute(statement)
+
+
+def store_terms(session: Session, documents: list[SearchDocument], commit: bool = False) -> None:
+    """Keep the documents' terms (insert or replace). ``commit``: in short transactions of their
+    own (a rebuild outside a job, so SQLite's write lock is held per batch, not for the whole
+    rebuild); otherwise in the caller's transaction (a job's, committed with it)."""
+    for start in range(0, len(documents), TERMS_BATCH):
+        part = documents[start : start + TERMS_BATCH]
+        if not commit:
+            _upsert_terms(session, part)
+            continue
+        session.commit()  # end any read transaction: the write begins with the lock (SQLite)
+        with writing():
+            _upsert_terms(session, part)
+            session.commit()
+
+
+def _keeping_terms(
+    session: Session, documents: Iterable[SearchDocument], workers: int, commit: bool
+) -> Iterator[SearchDocument]:
+    """The documents with fitting terms, analysing those without (in ``workers`` processes)
+    and keeping what was analysed, batch by batch, as the index consumes them."""
+    reused: set[int] = set()
+
+    def noting_reused() -> Iterator[SearchDocument]:
+        for document in documents:
+            if search.fits(document):
+                reused.add(document.id)
+            yield document
+
+    fresh: list[SearchDocument] = []
+    for document in search.with_terms(noting_reused(), workers):
+        if document.id in reused:
+            reused.discard(document.id)
+        else:
+            fresh.append(document)
+            if len(fresh) >= TERMS_BATCH:
+                store_terms(session, fresh, commit)
+                fresh = []
+        yield document
+    store_terms(session, fresh, commit)
 
 
 def indexable_count(session: Session) -> int:
     return session.scalar(select(func.count(Proposal.id)).where(Proposal.state != State.DRAFT)) or 0
 
 
-def rebuild_index(session: Session, progress: Callable[[int], None] | None = None) -> int:
+def rebuild_index(
+    session: Session, progress: Callable[[int], None] | None = None, commit: bool = False
+) -> int:
     """Rebuild the whole index from the database, then catch up with what changed meanwhile.
 
-    Rows are read through a session of their own (emptied batch by batch), so the caller's
-    session and its objects are left alone."""
+    Rows are read through a session of their own (emptied batch by batch). Kept terms that fit
+    are reused; the texts without are analysed (in ``SEARCH_ANALYSIS_WORKERS`` spawned
+    processes) and their terms written through ``session``: in the caller's transaction, or
+    committed batch by batch with ``commit`` (outside a job: the CLI, a worker's start)."""
     directory = index_dir()
+    workers = int(current_app.config["SEARCH_ANALYSIS_WORKERS"])
     started = utcnow()
     with Session(session.get_bind()) as reader:
-        count = search.rebuild(directory, all_documents(reader), progress)
-        changed = list(all_documents(reader, since=started))
+        documents = _keeping_terms(session, all_documents(reader), workers, commit)
+        count = search.rebuild(directory, documents, progress, workers=0)
+        changed = list(_keeping_terms(session, all_documents(reader, since=started), 0, commit))
     if changed:
         search.index(directory, changed)
     return count
@@ -148,7 +281,11 @@ def _apply(session: Session, proposal_ids: list[int]) -> None:
         p.id: p
         for p in session.scalars(_loaded(select(Proposal).where(Proposal.id.in_(proposal_ids))))
     }
-    documents = [document_for(p) for p in rows.values() if p.state is not State.DRAFT]
+    documents = with_kept_terms(
+        session, [document_for(p) for p in rows.values() if p.state is not State.DRAFT]
+    )
+    # Analysed here (a burst is at most CLAIM_LIMIT documents) and kept in the job's transaction.
+    documents = list(_keeping_terms(session, documents, 0, commit=False))
     gone = [i for i in proposal_ids if i not in rows or rows[i].state is State.DRAFT]
     try:
         if documents:
@@ -219,7 +356,7 @@ def ensure_index_usable() -> None:
     """At a search worker's start: load the model, and rebuild an unusable index first."""
     search.warm_up()
     if search.status(index_dir()) != "ok":
-        rebuild_index(db.session)
+        rebuild_index(db.session, commit=True)
     db.session.remove()
 
 
