@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, g, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from models import db, encryption
 from models.base import sqlite_begin, start_writing, stop_writing
@@ -17,6 +18,8 @@ from workflows.mail import FileMailer, SMTPMailer
 from . import log_masking
 from .config import build_config
 from .extensions import babel, csrf, login_manager, migrate
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -69,11 +72,27 @@ def _sqlite_writing_request_end(_exc: BaseException | None) -> None:
         stop_writing(token)
 
 
+def _release_session(_exc: BaseException | None) -> None:
+    """End the request's session. If the database went away after the last query (a restart
+    between the answer and this teardown), the rollback fails: the answer is already made, so
+    the dead connection is dropped (the pool opens a new one next time) instead of the error
+    escaping the request as a bare server error."""
+    try:
+        db.session.remove()
+    except DBAPIError as exc:
+        # SQLAlchemy has invalidated a connection it sees as disconnected; the pool discards
+        # any other whose reset fails when it comes back.
+        log.warning("database connection lost at the end of a request: %s", exc.orig)
+        db.session.registry.clear()
+
+
 def register_extensions(app: Flask) -> None:
     app.extensions[encryption.EXTENSION] = encryption.build_box(
         app.config["SECRET_ENCRYPTION_KEYS"]
     )
     db.init_app(app)
+    # Runs before Flask-SQLAlchemy's own teardown (the later registered runs first).
+    app.teardown_appcontext(_release_session)
     migrate.init_app(app, db)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -348,3 +348,31 @@ def test_postgres_restarted_under_traffic_gives_a_clear_503_and_recovers_without
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_a_connection_lost_after_the_answer_still_gives_the_answer(app, client, caplog):
+    """The database goes away between a request's last query and its end (the restart test's
+    race, made certain): the rollback at teardown fails; the answer stands and the next request
+    gets a fresh connection."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    broken: list[object] = []
+
+    def refuse_rollback(connection, *_args):  # type: ignore[no-untyped-def]
+        if broken:
+            broken.clear()
+            raise OperationalError("ROLLBACK", {}, RuntimeError("server closed the connection"))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "rollback", refuse_rollback)
+    try:
+        broken.append(True)
+        response = client.get("/proposals")
+        assert response.status_code == 200
+        assert not broken  # the failing rollback was reached
+        assert "database connection lost at the end of a request" in caplog.text
+        assert client.get("/proposals").status_code == 200
+    finally:
+        event.remove(engine, "rollback", refuse_rollback)
