@@ -288,6 +288,7 @@ def destroy_expired(days: int | None, on: str | None) -> None:
     from pathlib import Path
 
     from models import utcnow
+    from workflows.logins import purge_old_sessions
     from workflows.privacy import destroy_expired_personal_data
 
     retention = days if days is not None else current_app.config["PERSONAL_DATA_RETENTION_DAYS"]
@@ -298,6 +299,9 @@ def destroy_expired(days: int | None, on: str | None) -> None:
     except ValueError:
         raise click.BadParameter("YYYY-MM-DD", param_hint="--on") from None
     done = destroy_expired_personal_data(db.session, now=moment, retention_days=retention)
+    sessions = purge_old_sessions(
+        db.session, now=moment, retention_days=current_app.config["LOGIN_SESSION_RETENTION_DAYS"]
+    )
     commit(db.session)
     # The files go only once the destruction is committed.
     directory = Path(current_app.config["ATTACHMENT_DIR"])
@@ -305,7 +309,8 @@ def destroy_expired(days: int | None, on: str | None) -> None:
         (directory / name).unlink(missing_ok=True)
     click.echo(
         f"personal data destroyed for {len(done.receipt_nos)} closed proposal(s)"
-        f" kept longer than {retention} days; {len(done.files)} attachment(s) removed"
+        f" kept longer than {retention} days; {len(done.files)} attachment(s) removed;"
+        f" {sessions} old login session record(s) deleted"
     )
 
 

@@ -49,6 +49,7 @@ ENV_KEYS = (
     "SESSION_WARNING_SECONDS",
     "SESSION_ABSOLUTE_HOURS",
     "PERSONAL_DATA_RETENTION_DAYS",
+    "LOGIN_SESSION_RETENTION_DAYS",
     "TRUSTED_PROXY_COUNT",
     "RATELIMIT_STORAGE_URI",
     "FIGURES_CACHE_SECONDS",
@@ -178,6 +179,7 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "SESSION_ABSOLUTE_HOURS": float(settings.get("SESSION_ABSOLUTE_HOURS") or 12),
         # Personal data of a closed proposal is destroyed this many days after its last event.
         "PERSONAL_DATA_RETENTION_DAYS": int(settings.get("PERSONAL_DATA_RETENTION_DAYS") or 1095),
+        "LOGIN_SESSION_RETENTION_DAYS": int(settings.get("LOGIN_SESSION_RETENTION_DAYS") or 90),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (the
         # rate limits count per client address, so behind a proxy this must be set).
         "TRUSTED_PROXY_COUNT": int(settings.get("TRUSTED_PROXY_COUNT") or 0),

@@ -13,7 +13,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
@@ -204,3 +204,18 @@ def check_password(user: User, password: str) -> None:
     login credentials")."""
     if not user.password_hash or not check_password_hash(user.password_hash, password):
         raise FieldErrors({"password": "비밀번호가 올바르지 않습니다"})
+
+
+def purge_old_sessions(session: Session, *, now: datetime, retention_days: int) -> int:
+    """Delete the session rows (with their client address and browser) last used, or ended,
+    more than ``retention_days`` ago: a row past its idle limit opens nothing any more, and the
+    owner's list never shows it. The number deleted."""
+    if retention_days < 1:
+        raise ValueError("the retention period must be at least one day")
+    before = now - timedelta(days=retention_days)
+    gone = session.execute(
+        delete(LoginSession).where(
+            or_(LoginSession.last_seen_at < before, LoginSession.ended_at < before)
+        )
+    )
+    return int(getattr(gone, "rowcount", 0) or 0)

@@ -159,6 +159,34 @@ def test_the_command_destroys_and_removes_the_files_after_the_commit(app, runner
     assert bad.exit_code != 0
 
 
+def test_old_login_session_records_go_with_the_daily_run(app, runner):
+    from models import LoginSession
+    from workflows import logins
+
+    with app.app_context():
+        user = factories.user(Role.CITIZEN)
+        now = utcnow()
+        rows = {}
+        for name, seen, ended in (
+            ("in use", now, None),
+            ("ended lately", now - timedelta(days=10), now - timedelta(days=10)),
+            ("idle long ago", now - timedelta(days=91), None),
+            ("ended long ago", now - timedelta(days=200), now - timedelta(days=95)),
+        ):
+            row, _token = logins.start(db.session, user, address="203.0.113.9", user_agent="")
+            row.last_seen_at, row.ended_at = seen, ended
+            rows[name] = row.id
+        commit(db.session)
+    result = runner.invoke(args=["privacy", "destroy-expired"])
+    assert result.exit_code == 0, result.output
+    assert "2 old login session record(s) deleted" in result.output
+    with app.app_context():
+        left = set(db.session.scalars(select(LoginSession.id)))
+        assert left == {rows["in use"], rows["ended lately"]}
+        with pytest.raises(ValueError, match="at least one day"):
+            logins.purge_old_sessions(db.session, now=utcnow(), retention_days=0)
+
+
 def test_the_database_trigger_also_guards_raw_sql(ctx):
     privacy.record_access(
         db.session, None, action="destroy", object_type="proposal", object_key="x"
