@@ -88,20 +88,6 @@ def healthz():  # type: ignore[no-untyped-def]
     return {"status": "ok"}
 
 
-def _lists() -> dict[str, object]:
-    sectors = list(db.session.scalars(select(Sector).order_by(Sector.position)))
-    types = list(db.session.scalars(select(RegulationType).order_by(RegulationType.position)))
-    return {
-        "sectors": sectors,
-        "types": types,
-        "sector_of": {s.code: s for s in sectors},
-        "type_of": {t.code: t for t in types},
-        "announcements": public.published_announcements(db.session),
-        "stages": list(Stage),
-        "sources": list(SourceKind),
-    }
-
-
 @dataclass(frozen=True)
 class ReferenceRow:
     """A sector or regulation type as the registers show it: plain, so it can be cached."""
@@ -118,10 +104,11 @@ class AnnouncementRow:
     announced_on: date
 
 
-def _register_lists() -> dict[str, Any]:
-    """What ``_lists`` gives, from the figures cache: a register page then asks the database
-    for its rows only (each of the four small queries cost 1–7 ms on the loaded machine, as
-    much as the page's own rows). The generation changes with any sector, type or announcement."""
+def _lists() -> dict[str, Any]:
+    """The sectors, types and published announcements the public pages name, from the figures
+    cache: a register page then asks the database for its rows only (each of the four small
+    queries cost 1–7 ms on the loaded machine, as much as the page's own rows). The generation
+    changes with any sector, type or announcement."""
 
     def compute() -> dict[str, list[Any]]:
         return {
@@ -200,7 +187,7 @@ def _pager(
 @bp.route("/repeals")
 def repeals():  # type: ignore[no-untyped-def]
     """규제철폐 1호 … N호, filterable by sector, type and announcement."""
-    lists = _register_lists()
+    lists = _lists()
     filters, keyset, per_page, error = _register(decode_number_key, lists)
     total = cached("repeals.total", filters, lambda: public.count_repeals(db.session, filters))
     result = public.repeal_register_page(
@@ -251,7 +238,7 @@ def announcement(announcement_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/proposals")
 def proposals():  # type: ignore[no-untyped-def]
     """Public proposals (screened by the office), with the register's filters and the stage."""
-    lists = _register_lists()
+    lists = _lists()
     filters, keyset, per_page, error = _register(decode_time_key, lists)
     total = cached(
         "proposals.total", filters, lambda: public.count_public_proposals(db.session, filters)
