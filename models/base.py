@@ -73,15 +73,6 @@ def writing() -> Iterator[None]:
         _SQLITE_WRITING.reset(token)
 
 
-def start_writing() -> Any:
-    """As ``writing()``, for a request: returns the token ``stop_writing`` takes at its end."""
-    return _SQLITE_WRITING.set(True)
-
-
-def stop_writing(token: Any) -> None:
-    _SQLITE_WRITING.reset(token)
-
-
 def sqlite_begin(conn: Any) -> None:
     """The engine's "begin" hook on SQLite (SQLAlchemy, not the sqlite3 module, begins)."""
     writer = conn.get_execution_options().get("sqlite_writer", False)

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from models import db, encryption
-from models.base import sqlite_begin, start_writing, stop_writing
+from models.base import sqlite_begin, writing
 from workflows.dispatch import InlineDispatcher, RQDispatcher, dispatch_ready
 from workflows.mail import FileMailer, SMTPMailer
 
@@ -63,13 +63,14 @@ def _sqlite_writing_request() -> None:
     double-clicked submit button reads the proposal the first one submitted under the form's
     key instead of failing with "database is locked". GET requests stay plain readers."""
     if request.method not in ("GET", "HEAD", "OPTIONS"):
-        g._sqlite_writing = start_writing()
+        g._sqlite_writing = writing()
+        g._sqlite_writing.__enter__()
 
 
 def _sqlite_writing_request_end(_exc: BaseException | None) -> None:
-    token = g.pop("_sqlite_writing", None)
-    if token is not None:
-        stop_writing(token)
+    marked = g.pop("_sqlite_writing", None)
+    if marked is not None:
+        marked.__exit__(None, None, None)
 
 
 def _release_session(_exc: BaseException | None) -> None:
