@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from models import Campaign, RegulationType, Sector, SourceKind, Stage, db
+from workflows.korean import particle
 from workflows.public import Keyset, PublicFilter
 from workflows.stats import StatsFilter
 
@@ -74,7 +75,9 @@ def _positive(args: dict[str, str], field: str, label: str, maximum: int) -> int
     if not raw:
         return None
     if not raw.isdecimal() or not 1 <= int(raw) <= maximum:
-        raise FilterError(field, f"{label}은(는) 1부터 {maximum:,} 사이의 숫자여야 합니다")
+        raise FilterError(
+            field, f"{particle(label, '은', '는')} 1부터 {maximum:,} 사이의 숫자여야 합니다"
+        )
     return int(raw)
 
 

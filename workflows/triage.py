@@ -27,6 +27,7 @@ from models import (
 from .deadlines import Targets, department_due_on, resumed_clock
 from .engine import authorise, record_event, transition
 from .errors import InvalidInput
+from .korean import particle
 from .reexamination import check_reviewer_allowed
 
 
@@ -282,6 +283,7 @@ def merge_proposal(
         info_requested_at=None,
     )
     # The survivor credits the duplicate's proposer, and its own proposer is told.
+    merged_no = proposal.receipt_no or ""
     record_event(
         session,
         into,
@@ -290,7 +292,7 @@ def merge_proposal(
         from_state=into.state,
         from_stage=into.stage,
         at=at,
-        note=f"같은 내용의 제안 {proposal.receipt_no}이(가) 이 제안에 병합되었습니다",
+        note=f"같은 내용의 제안 {particle(merged_no, '이', '가')} 이 제안에 병합되었습니다",
         data={"duplicate": proposal.id, "duplicate_receipt_no": proposal.receipt_no},
         notify=True,
     )

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from models import Campaign, Channel, RegulationType, Sector, SourceKind, Stage, State, db
+from workflows.korean import particle
 from workflows.queue import PAGE_SIZE, QUEUES, SORTS, QueueFilter
 
 from ..filters import FilterError
@@ -58,7 +59,7 @@ def _int(args: dict[str, str], name: str, label: str, minimum: int = 0) -> int |
     if not value:
         return None
     if not value.isdecimal() or int(value) < minimum or int(value) > 10**9:
-        raise FilterError(name, f"{label}은(는) {minimum} 이상의 정수여야 합니다")
+        raise FilterError(name, f"{particle(label, '은', '는')} {minimum} 이상의 정수여야 합니다")
     return int(value)
 
 
