@@ -33,6 +33,17 @@ class AppWorker(Worker):
             interval = min(job.timeout - self.current_job_working_time, interval)
         return int(interval) + self.heartbeat_grace
 
+    def clean_registries(self) -> None:
+        # RQ's maintenance (at start-up, then every 10 minutes) would clean up a dead worker's
+        # job alone and leave it scheduled behind the dead scheduler's lock (a minute and more);
+        # it goes back to its queue first, then RQ cleans the rest.
+        active = dispatcher()
+        if isinstance(active, RQDispatcher):
+            requeued = active.requeue_abandoned([queue.name for queue in self.queues])
+            if requeued:
+                log.warning("%s job(s) of a dead worker will run again", requeued)
+        super().clean_registries()
+
     def main_work_horse(self, job: Any, queue: Any) -> None:
         db.engine.dispose(close=False)
         db.session.remove()

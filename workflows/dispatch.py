@@ -74,24 +74,31 @@ class RQDispatcher:
                 log.warning("could not enqueue outbox message %s: %s", message_id, exc)
                 return
 
-    def requeue_abandoned(self) -> int:
+    def requeue_abandoned(self, names: tuple[str, ...] | list[str] = QUEUES) -> int:
         """Jobs whose worker stopped reporting (killed mid-job) go back to their queue at once;
         returns how many. RQ's own clean-up counts the attempt against the job's retries (a job
         that keeps killing its worker ends up failed) but would only schedule it, and a killed
         worker's scheduler holds its lock for a minute. The outbox row is still pending, so the
-        job runs again from the start and its effect happens once."""
+        job runs again from the start and its effect happens once.
+
+        Every clean-up of the started registries must come through here (``AppWorker`` routes
+        RQ's maintenance here too): a job RQ cleaned up alone would wait for the dead scheduler.
+        """
         from rq.exceptions import NoSuchJobError
         from rq.job import Job, JobStatus
         from rq.registry import StartedJobRegistry
+        from rq.utils import current_timestamp
 
         found = 0
-        for name in QUEUES:
+        for name in names:
             queue = self.queue(name)
             registry = StartedJobRegistry(name, connection=self.connection)
-            abandoned = registry.get_expired_job_ids()
+            # One instant for both: the clean-up must not take a job this list did not see.
+            instant = current_timestamp()
+            abandoned = registry.get_expired_job_ids(instant)
             if not abandoned:
                 continue
-            registry.cleanup()
+            registry.cleanup(instant)
             for job_id in abandoned:
                 try:
                     job = Job.fetch(job_id, connection=self.connection)

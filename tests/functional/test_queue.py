@@ -114,3 +114,35 @@ def test_a_failing_job_is_retried_with_back_off_and_stays_visible(
 
         queue = Queue("default", connection=redis_db)
         assert f"outbox-{message_id}" in queue.scheduled_job_registry.get_job_ids()
+
+
+def test_a_dead_workers_job_found_by_rqs_own_maintenance_goes_back_to_its_queue_at_once(
+    app, make_app, redis_db
+):
+    """RQ's start-up maintenance of a new worker can reach a dead worker's job before the
+    sweeper does; the job must not be left scheduled behind the dead scheduler's lock."""
+    from rq.job import Job, JobStatus
+    from rq.registry import StartedJobRegistry
+
+    from webapp.worker import AppWorker
+    from workflows.dispatch import RQDispatcher
+
+    queued = make_app(REDIS_URL=REDIS_URL)
+    with queued.app_context():
+        active = queued.extensions["regrepeal.dispatcher"]
+        assert isinstance(active, RQDispatcher)
+        active.dispatch([(4242, "mail")])
+        queue = active.queue("mail")
+        job = Job.fetch("outbox-4242", connection=redis_db)
+        # A worker took it and was killed: it is started, and its last report is long past.
+        queue.remove(job)
+        job.set_status(JobStatus.STARTED)
+        registry = StartedJobRegistry("mail", connection=redis_db)
+        redis_db.zadd(registry.key, {f"{job.id}:dead-execution": 1})
+
+        AppWorker(["mail"], connection=active.connection).clean_registries()
+
+        assert job.get_status(refresh=True) is JobStatus.QUEUED
+        assert queue.job_ids == ["outbox-4242"]
+        assert queue.scheduled_job_registry.get_job_ids() == []
+        assert registry.get_job_ids(cleanup=False) == []
