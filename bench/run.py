@@ -2,11 +2,20 @@
 the same synthetic corpus. Not part of the test suite.
 
     python -m bench.run --sizes 10000 100000 --out bench/results.json
+    python -m bench.run --sizes 1000000 --replicate-from 100000 --eval-size 0 --queries 30 \
+        --work DIR --out bench/results-1m.json
 
 For each size: build rate (documents/s) and index size; query latency p50/p95 for single-term,
 multi-term, filtered and faceted queries; peak resident memory of the indexing process; and
 the resident memory of a web process that has answered a search. Then recall@10 and
 precision@10 of the judged query set (``bench/judged_queries.json``) on the evaluation corpus.
+
+With ``--replicate-from N`` a size of M documents is built from N distinct generated documents
+analysed once (Kiwi, timed apart): document k carries the texts and kept terms of base document
+((k - 1) mod N) + 1 and its own id, receipt number, stage, state, outcome, source and date (the
+sector and regulation type stay the base document's: its texts were written for them). Our index
+is then built from kept terms (no Kiwi call), streamed; FTS5 indexes the same replicated texts.
+The first build's Kiwi rate at M is not measured this way, only the base's.
 """
 
 from __future__ import annotations
@@ -24,11 +33,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from .corpus import generate
+from .corpus import SOURCES, STATES, generate
 
 ROOT = Path(__file__).resolve().parents[1]
 JUDGED = Path(__file__).with_name("judged_queries.json")
@@ -64,8 +75,6 @@ def build_ours(
     """A timed rebuild. With ``kept_terms`` every document carries its analysed terms (as a
     rebuild reading terms kept beside the proposals would get them); analysing them is not
     timed. ``workers``: analysis processes (``None``: the search package's default)."""
-    from dataclasses import replace
-
     import search
 
     documents = [g.document for g in generate(n)]
@@ -92,12 +101,135 @@ def build_ours(
     }
 
 
+def replicated(base: list[Any], n: int, seed: int = 7) -> Iterator[Any]:
+    """``n`` documents from the ``base`` ones: document k carries the texts (and kept terms,
+    if any) of base document ((k - 1) mod len(base)) + 1 with its own id, receipt number and
+    codes drawn as ``bench.corpus`` draws them. Sector and regulation type stay the base
+    document's: the generator wrote its texts for them."""
+    rng = random.Random(seed)
+    start = date(2023, 1, 1)
+    for k in range(1, n + 1):
+        doc = base[(k - 1) % len(base)]
+        stage, state, outcome, public = rng.choice(STATES)
+        day = start + timedelta(days=rng.randrange(3 * 365))
+        yield replace(
+            doc,
+            id=k,
+            receipt_no=f"{day.year}-{k:06d}",
+            repeal_no=k if state == "announced" else None,
+            source=rng.choice(SOURCES),
+            stage=stage,
+            state=state,
+            outcome=outcome,
+            submitted_on=day.isoformat(),
+            public=public,
+        )
+
+
+VOCABULARY_AT = (1_000, 10_000, 50_000, 100_000, 200_000, 500_000)
+
+
+def analysed_base(
+    n: int, cache: Path | None = None, workers: int = 0
+) -> tuple[list[Any], dict[str, Any]]:
+    """The first ``n`` generated documents with their terms (Kiwi, ``search.with_terms`` with
+    ``workers``), the time it took and the vocabulary's growth (distinct terms after 1k, 10k …
+    documents). With ``cache``, both are kept in that file and read from it when it is there."""
+    import pickle
+
+    import search
+
+    if cache is not None and cache.exists():
+        with cache.open("rb") as f:
+            base, stats = pickle.load(f)  # noqa: S301 (our own scratch file)
+        return base, {**stats, "from_cache": str(cache)}
+    search.warm_up()
+    base = []
+    title_terms: set[str] = set()
+    body_terms: set[str] = set()
+    document_frequency: dict[str, int] = {}
+    growth = {}
+    started = time.perf_counter()
+    documents = search.with_terms((g.document for g in generate(n)), workers=workers)
+    for i, doc in enumerate(documents, start=1):
+        base.append(doc)
+        assert doc.analysed is not None
+        title_terms.update(doc.analysed.title)
+        body_terms.update(doc.analysed.body)
+        for term in {*doc.analysed.title, *doc.analysed.body}:
+            document_frequency[term] = document_frequency.get(term, 0) + 1
+        if i in VOCABULARY_AT or i == n:
+            growth[str(i)] = {
+                "distinct_terms": len(document_frequency),
+                "title_terms": len(title_terms),
+                "body_terms": len(body_terms),
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+            print(f"analysed {i} {growth[str(i)]}", file=sys.stderr, flush=True)
+    elapsed = time.perf_counter() - started
+    frequencies = sorted(document_frequency.values())
+    stats = {
+        "documents": n,
+        "workers": workers,
+        "seconds": round(elapsed, 1),
+        "docs_per_s": round(n / elapsed, 1),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "vocabulary_growth": growth,
+        "terms_in_one_document": sum(1 for f in frequencies if f == 1),
+        "terms_in_at_most_10_documents": sum(1 for f in frequencies if f <= 10),
+        "median_document_frequency": frequencies[len(frequencies) // 2] if frequencies else 0,
+    }
+    if cache is not None:
+        with cache.open("wb") as f:
+            pickle.dump((base, stats), f, protocol=pickle.HIGHEST_PROTOCOL)
+    return base, stats
+
+
+def build_replicated(
+    n: int, base_n: int, directory: str, cache: Path | None = None, workers: int = 0
+) -> dict[str, Any]:
+    """Our index of ``n`` documents replicated from ``base_n`` analysed ones (the analysis
+    timed apart), built from kept terms and streamed into ``search.rebuild``."""
+    import search
+
+    base, analysis = analysed_base(base_n, cache, workers)
+    started = time.perf_counter()
+
+    def progress(count: int) -> None:
+        if count % 50_000 == 0:
+            rate = count / (time.perf_counter() - started)
+            print(
+                f"indexed {count} ({rate:.0f}/s) load {os.getloadavg()}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    count = search.rebuild(directory, replicated(base, n), progress=progress, workers=0)
+    elapsed = time.perf_counter() - started
+    return {
+        "documents": count,
+        "replicated_from": base_n,
+        "kept_terms": True,
+        "base_analysis": analysis,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "seconds": round(elapsed, 1),
+        "docs_per_s": round(count / elapsed, 1),
+        "size_mb": round(search.size_bytes(directory) / 2**20, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
 def _fts_text(doc: Any) -> str:
     fields = (doc.current_regulation, doc.legal_basis, doc.problem, doc.proposed_change)
     return "\n".join((*fields, doc.expected_effect))
 
 
-def build_fts(n: int, path: str, tokenizer: str) -> dict[str, Any]:
+def build_fts(
+    n: int, path: str, tokenizer: str, documents: Iterable[Any] | None = None
+) -> dict[str, Any]:
+    """An FTS5 table of the first ``n`` generated documents (or of ``documents``)."""
+    if documents is None:
+        documents = (g.document for g in generate(n))
     Path(path).unlink(missing_ok=True)
     connection = sqlite3.connect(path)
     connection.execute(
@@ -108,16 +240,7 @@ def build_fts(n: int, path: str, tokenizer: str) -> dict[str, Any]:
     with connection:
         connection.executemany(
             "INSERT INTO docs(rowid, title, body, sector, public) VALUES (?, ?, ?, ?, ?)",
-            (
-                (
-                    g.document.id,
-                    g.document.title,
-                    _fts_text(g.document),
-                    g.document.sector,
-                    int(g.document.public),
-                )
-                for g in generate(n)
-            ),
+            ((doc.id, doc.title, _fts_text(doc), doc.sector, int(doc.public)) for doc in documents),
         )
     elapsed = time.perf_counter() - started
     connection.close()
@@ -126,6 +249,7 @@ def build_fts(n: int, path: str, tokenizer: str) -> dict[str, Any]:
         "seconds": round(elapsed, 1),
         "docs_per_s": round(n / elapsed, 1),
         "size_mb": round(Path(path).stat().st_size / 2**20, 1),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -212,14 +336,14 @@ def fts_searcher(path: str, tokenizer: str) -> Callable[[dict[str, Any], int], l
 
 def latencies(run: Callable[[dict[str, Any], int], list[int]], sets: dict[str, Any]) -> dict:
     run({"q": "용적률 완화"}, 10)  # warm up
-    out = {}
+    out: dict[str, Any] = {}
     for kind, specs in sets.items():
         samples = []
         for spec in specs:
             started = time.perf_counter()
             run(spec, 10)
             samples.append(time.perf_counter() - started)
-        out[kind] = _percentiles(samples)
+        out[kind] = {**_percentiles(samples), "load_average": round(os.getloadavg()[0], 2)}
     return out
 
 
@@ -275,12 +399,18 @@ def web_process_memory(index: str) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _child(args: list[str]) -> dict[str, Any]:
+def _child(args: list[str], show_progress: bool = False) -> dict[str, Any]:
+    """Run ``bench.run`` with ``args`` in a child process; its last output line, as JSON.
+    With ``show_progress`` its standard error is this process's (not kept for the error)."""
     out = subprocess.run(
-        [sys.executable, "-m", "bench.run", *args], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "bench.run", *args],
+        stdout=subprocess.PIPE,
+        stderr=None if show_progress else subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     if out.returncode != 0:
-        raise RuntimeError(out.stderr[-3000:])
+        raise RuntimeError((out.stderr or "see the standard error above")[-3000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -290,29 +420,61 @@ def run_size(
     log: Callable[[str], None],
     per_kind: int = QUERIES_PER_KIND,
     reuse: bool = False,
+    replicate_from: int | None = None,
+    checkpoint: Callable[[dict[str, Any]], None] | None = None,
+    workers: int = 0,
 ) -> dict[str, Any]:
-    ours_dir = str(work / f"ours-{n}")
+    """Every figure of one size. ``replicate_from``: our index built from that many analysed
+    documents replicated (``build_replicated``), FTS5 from the same replicated texts.
+    ``checkpoint`` is called with the figures so far after each stage; ``workers``: Kiwi
+    processes for the replicated base's analysis."""
+    replicating = replicate_from is not None and replicate_from < n
+    suffix = f"-from-{replicate_from}" if replicating else ""
+    ours_dir = str(work / f"ours-{n}{suffix}")
     result: dict[str, Any] = {"documents": n}
-    kept = work / f"ours-{n}.build.json"
+    if replicating:
+        result["replicated_from"] = replicate_from
+
+    def done() -> None:
+        if checkpoint is not None:
+            checkpoint(result)
+
+    kept = work / f"ours-{n}{suffix}.build.json"
     if reuse and kept.exists():
         log(f"[{n}] reusing our index built earlier ({kept}) …")
         result["ours_build"] = json.loads(kept.read_text())
+    elif replicating:
+        log(f"[{n}] analysing {replicate_from} documents, building our index from them …")
+        cache = str(work / f"base-{replicate_from}.pickle")
+        args = ["build", "ours-replicated", str(n), ours_dir]
+        args += ["--base", str(replicate_from), "--cache", cache, "--workers", str(workers)]
+        result["ours_build"] = _child(args, show_progress=True)
+        kept.write_text(json.dumps(result["ours_build"]))
     else:
         log(f"[{n}] building our index …")
         result["ours_build"] = _child(["build", "ours", str(n), ours_dir])
         kept.write_text(json.dumps(result["ours_build"]))
+    done()
+    sets = query_sets(n, per_kind=per_kind)
+    log(f"[{n}] querying our index …")
+    result["ours_latency"] = latencies(ours_searcher(ours_dir), sets)
+    done()
+    log(f"[{n}] memory of a web process …")
+    result["web_process_rss_mb"] = web_process_memory(ours_dir)
+    done()
+    base = [g.document for g in generate(replicate_from)] if replicating else []
     for tokenizer in ("unicode61", "trigram"):
         log(f"[{n}] building FTS5 {tokenizer} …")
+        documents = replicated(base, n) if replicating else None
         result[f"fts5_{tokenizer}_build"] = build_fts(
-            n, str(work / f"fts-{tokenizer}-{n}.db"), tokenizer
+            n, str(work / f"fts-{tokenizer}-{n}{suffix}.db"), tokenizer, documents
         )
-    sets = query_sets(n, per_kind=per_kind)
-    log(f"[{n}] querying …")
-    result["ours_latency"] = latencies(ours_searcher(ours_dir), sets)
+        done()
     for tokenizer in ("unicode61", "trigram"):
-        searcher = fts_searcher(str(work / f"fts-{tokenizer}-{n}.db"), tokenizer)
+        log(f"[{n}] querying FTS5 {tokenizer} …")
+        searcher = fts_searcher(str(work / f"fts-{tokenizer}-{n}{suffix}.db"), tokenizer)
         result[f"fts5_{tokenizer}_latency"] = latencies(searcher, sets)
-    result["web_process_rss_mb"] = web_process_memory(ours_dir)
+        done()
     return result
 
 
@@ -331,14 +493,27 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command")
     build = sub.add_parser("build")
-    build.add_argument("engine", choices=["ours", "ours-kept-terms"])
+    build.add_argument("engine", choices=["ours", "ours-kept-terms", "ours-replicated"])
     build.add_argument("n", type=int)
     build.add_argument("directory")
     build.add_argument(
         "--workers", type=int, default=None, help="analysis processes (0: in the building one)"
     )
+    build.add_argument("--base", type=int, default=100_000, help="ours-replicated: analysed")
+    build.add_argument("--cache", default=None, help="ours-replicated: keep the analysis here")
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
-    parser.add_argument("--eval-size", type=int, default=3_000)
+    parser.add_argument(
+        "--eval-size", type=int, default=3_000, help="judged set's corpus (0: no judged set)"
+    )
+    parser.add_argument(
+        "--replicate-from",
+        type=int,
+        default=None,
+        help="build larger sizes from this many analysed documents, replicated",
+    )
+    parser.add_argument(
+        "--analysis-workers", type=int, default=0, help="Kiwi processes for --replicate-from"
+    )
     parser.add_argument("--out", default=None)
     parser.add_argument("--queries", type=int, default=QUERIES_PER_KIND, help="per query kind")
     parser.add_argument("--work", default=None, help="scratch folder (default: a temporary one)")
@@ -346,6 +521,11 @@ def main(argv: list[str] | None = None) -> None:
         "--reuse", action="store_true", help="reuse our indexes already built in --work"
     )
     args = parser.parse_args(argv)
+    if args.command == "build" and args.engine == "ours-replicated":
+        cache = Path(args.cache) if args.cache else None
+        workers = args.workers or 0
+        print(json.dumps(build_replicated(args.n, args.base, args.directory, cache, workers)))
+        return
     if args.command == "build":
         kept_terms = args.engine == "ours-kept-terms"
         print(
@@ -367,11 +547,29 @@ def main(argv: list[str] | None = None) -> None:
         if args.out:
             Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n")
 
-    log("judged query set …")
-    report["quality"] = quality(work, args.eval_size)
-    save()
+    if args.eval_size:
+        log("judged query set …")
+        report["quality"] = quality(work, args.eval_size)
+        save()
     for n in args.sizes:
-        report["sizes"].append(run_size(n, work, log, args.queries, reuse=args.reuse))
+        sizes = report["sizes"]
+
+        def checkpoint(figures: dict[str, Any], sizes: list[Any] = sizes, at: int = len(sizes)):
+            del sizes[at:]
+            sizes.append(figures)
+            report["load_average_at_end"] = os.getloadavg()
+            save()
+
+        run_size(
+            n,
+            work,
+            log,
+            args.queries,
+            args.reuse,
+            args.replicate_from,
+            checkpoint,
+            args.analysis_workers,
+        )
         report["load_average_at_end"] = os.getloadavg()
         save()
     print(json.dumps(report, ensure_ascii=False, indent=1))
