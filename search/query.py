@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from html import escape
@@ -20,6 +20,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh import sorting
 from whoosh.idsets import BitSet
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from .analysis import analyse
@@ -240,6 +241,37 @@ def _filter_set(searcher: Searcher, flt: wq.Query | None) -> Any:
     return allowed
 
 
+def _matching(searcher: Searcher, q: wq.Query) -> Iterator[int]:
+    """The documents matching ``q``, in index order, read lazily from the matcher.
+
+    Whoosh's ``docs_for_query`` reads an ``And``'s posting lists whole into two sets before the
+    first document comes out; ``_count`` stops after ``COUNT_CAP`` allowed matches, so the rest
+    of the lists need not be read (at a million documents a common word has ~100,000 postings).
+    """
+    for sub, offset in searcher.subsearchers or [(searcher, 0)]:
+        try:
+            matcher = q.matcher(sub, sub.boolean_context())
+        except TermNotFound:
+            continue
+        while matcher.is_active():
+            yield matcher.id() + offset
+            matcher.next()
+
+
+def _column_readers(searcher: Searcher) -> dict[str, Any]:
+    """The facet fields' column readers, kept with the searcher like the filter sets.
+
+    Opening one reads the offsets of every document's value (a million at a million
+    documents); the searcher is replaced whenever the index changes, and used under the store's
+    lock (one search at a time per process), so the readers' shared file position is safe.
+    """
+    readers: dict[str, Any] | None = searcher.__dict__.get("_regrepeal_columns")
+    if readers is None:
+        readers = {name: searcher.reader().column_reader(name) for name in FACET_FIELDS}
+        searcher.__dict__["_regrepeal_columns"] = readers
+    return readers
+
+
 def _count(
     searcher: Searcher, docnums: Iterable[int], allowed: Any, facets: bool
 ) -> tuple[int, bool, dict[str, dict[str, int]]]:
@@ -257,8 +289,7 @@ def _count(
             break
         total += 1
         if readers is None:
-            names = FACET_FIELDS if facets else ()
-            readers = {name: searcher.reader().column_reader(name) for name in names}
+            readers = _column_readers(searcher) if facets else {}
         for name, reader in readers.items():
             value = reader[docnum]
             if value:
@@ -369,7 +400,7 @@ def _run(
         total, exact, facets = _count(searcher, sorted(only), None, request.facets)
         allowed = only
     else:
-        total, exact, facets = _count(searcher, searcher.docs_for_query(q), allowed, request.facets)
+        total, exact, facets = _count(searcher, _matching(searcher, q), allowed, request.facets)
     result = SearchResult(total, [], facets, page, request.per_page, total_exact=exact)
     first = (page - 1) * request.per_page
     if total <= first and exact:

@@ -376,3 +376,60 @@ def test_an_empty_index_answers_with_nothing(tmp_path):
     result = search.query(path, SearchQuery(text="용적률", scope=Scope.OFFICE))
     assert result.total == 0 and result.total_exact and result.hits == []
     assert search.query(path, SearchQuery(filters={"sector": "admin_welfare"})).total == 0
+
+
+def test_matches_are_read_lazily_in_index_order_as_whoosh_lists_them(directory):
+    search.index(directory, [doc(20, "옥상 용적률 완화", sector="admin_welfare")])  # 2 segments
+    search.remove(directory, [2])  # a deleted document is not a match
+    queries = [
+        search.build_query(text).strict
+        for text in ("용적률", "용적률 완화", "마을버스 이용 시간", "없는낱말")
+    ]
+    with importlib.import_module("search.store").searching(directory) as searcher:
+        assert len(searcher.subsearchers or []) == 2
+        relaxed = search.build_query("마을버스 이용 시간").relaxed
+        assert relaxed is not None and None not in queries
+        for q in [*queries, relaxed]:
+            expected = list(searcher.docs_for_query(q))
+            assert list(QUERY_MODULE._matching(searcher, q)) == expected
+        assert list(QUERY_MODULE._matching(searcher, queries[0])) != []
+        assert list(QUERY_MODULE._matching(searcher, queries[-1])) == []
+
+
+def test_counting_reads_no_further_than_one_match_past_the_cap(directory, monkeypatch):
+    pulled: list[int] = []
+    lazy = QUERY_MODULE._matching
+
+    def counting(searcher, q):
+        for docnum in lazy(searcher, q):
+            pulled.append(docnum)
+            yield docnum
+
+    monkeypatch.setattr(QUERY_MODULE, "_matching", counting)
+    monkeypatch.setattr(QUERY_MODULE, "COUNT_CAP", 2)
+    result = search.query(directory, SearchQuery(text="완화", scope=Scope.OFFICE))
+    assert result.total == 2 and not result.total_exact and len(pulled) == 3
+    assert len(result.hits) == 4  # ranking still sees every match
+
+
+def test_facet_columns_are_opened_once_per_searcher_and_follow_changes(directory, monkeypatch):
+    store = importlib.import_module("search.store")
+    opened: list[str] = []
+    with store.searching(directory) as searcher:
+        reader_class = type(searcher.reader())
+    original = reader_class.column_reader
+
+    def spy(self, name, *args, **kwargs):
+        opened.append(name)
+        return original(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(reader_class, "column_reader", spy)
+    request = SearchQuery(text="완화", scope=Scope.OFFICE, facets=True)
+    first = search.query(directory, request)
+    second = search.query(directory, request)
+    assert sorted(opened) == sorted(search.FACET_FIELDS)  # the second search reused them
+    assert first.facets == second.facets and first.facets["sector"]["construction_housing"] == 3
+    search.index(directory, [doc(21, "옥상 용적률 완화", sector="admin_welfare")])
+    after = search.query(directory, request)
+    assert after.facets["sector"] == {**first.facets["sector"], "admin_welfare": 1}
+    assert after.facets["year"] == {"2025": first.total + 1}
