@@ -4,7 +4,8 @@ run so both see the same machine load. Not part of the tests.
 
     python -m bench.compare OLD_TREE OLD_INDEX NEW_INDEX --documents 2000 --queries 40
 
-Each (tree, kind) runs in its own process, importing ``search`` from that tree.
+Each (tree, kind) runs in its own process, importing ``search`` from that tree; it reports its
+resident memory after the queries too.
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ for spec in query_sets(n, per_kind=per)[kind]:
 samples.sort()
 p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
 p50 = statistics.median(samples)
-print(json.dumps({"p50_ms": round(p50 * 1000, 1), "p95_ms": round(p95 * 1000, 1)}))
+rss = {}
+for line in open("/proc/self/status").read().splitlines():
+    if line.startswith(("VmRSS", "VmHWM")):
+        rss[line.split(":")[0]] = round(int(line.split()[1]) / 1024, 1)
+print(json.dumps({"p50_ms": round(p50 * 1000, 1), "p95_ms": round(p95 * 1000, 1), "rss_mb": rss}))
 """
 
 
