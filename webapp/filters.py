@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from models import Campaign, RegulationType, Sector, SourceKind, Stage, db
+from models import Campaign, RegulationType, Sector, SourceKind, Stage, as_utc, db
 from workflows.korean import particle
 from workflows.public import Keyset, PublicFilter
 from workflows.stats import StatsFilter
@@ -126,20 +126,25 @@ def _ascii_int(raw: str, maximum: int) -> int | None:
 
 
 def encode_time_key(key: tuple[datetime, int]) -> str:
-    """A public register row's key in a link: its submission time (UTC) and id."""
-    return f"{key[0].astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}_{key[1]}"
+    """A row's (time, id) key as a cursor: the time in UTC with its "Z" and microseconds, then
+    the id (``2025-11-01T21:50:28.965331Z_435336``). The one codec of the public registers and
+    the office's queue (its page and the API's ``next``)."""
+    return f"{as_utc(key[0]).astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}_{key[1]}"
 
 
 def decode_time_key(raw: str) -> tuple[datetime, int] | None:
-    """``encode_time_key``'s text back, or None when it is not one (a time without an offset is
-    read as UTC: the column holds aware times and refuses naive ones)."""
+    """``encode_time_key``'s text back (in UTC), or None when it is not one. A time with any
+    UTC offset is read, so the queue's older cursors (``…+00:00_12``) still open; a time without
+    one is refused: every cursor issued carries it, and the column takes no naive time."""
     stamp, _sep, ident = raw.rpartition("_")
     number = _ascii_int(ident, _MAX_INT)
     if number is None or not stamp or len(stamp) > 40:
         return None
     try:
         moment = datetime.fromisoformat(stamp)
-        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        if moment.tzinfo is None:
+            return None
+        moment = moment.astimezone(UTC)
     except (ValueError, OverflowError):
         return None
     return moment, number
@@ -180,3 +185,28 @@ def parse_keyset(
     if key is None:
         raise FilterError(name, "쪽 위치가 올바르지 않습니다. 첫 쪽부터 다시 보세요")
     return (Keyset(after=key) if name == "after" else Keyset(before=key)), per_page
+
+
+# The API's slices: ``limit`` rows (by default, at most) after the ``after`` cursor.
+API_LIMIT = 100
+API_MAX_LIMIT = 500
+
+
+def parse_api_slice(
+    args: dict[str, str], decode: Callable[[str], tuple[Any, ...] | None]
+) -> tuple[tuple[Any, ...] | None, int]:
+    """``after`` (a row key as ``decode`` reads it, the last one of the previous slice) and
+    ``limit`` (1 to ``API_MAX_LIMIT``, ``API_LIMIT`` when not given), for the API's listings."""
+    raw = (args.get("limit") or "").strip()
+    limit = _ascii_int(raw, API_MAX_LIMIT) if raw else API_LIMIT
+    if limit is None:
+        raise FilterError("limit", f"limit 값은 1부터 {API_MAX_LIMIT} 사이의 숫자여야 합니다")
+    raw = (args.get("after") or "").strip()
+    if not raw:
+        return None, limit
+    key = decode(raw)
+    if key is None:
+        raise FilterError(
+            "after", 'after 값이 올바르지 않습니다. 앞 응답의 Link 헤더(rel="next")를 따라 주세요'
+        )
+    return key, limit

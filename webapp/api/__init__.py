@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, request, url_for
 from sqlalchemy import select
 
 from models import Proposal, State, User, VoteRound, as_utc, db
@@ -16,7 +16,15 @@ from workflows.stats import campaign_stats
 
 from ..extensions import csrf
 from ..figures_cache import figures_for
-from ..filters import FilterError, parse_public_filter, parse_stats_filter
+from ..filters import (
+    FilterError,
+    decode_number_key,
+    encode_number_key,
+    parse_api_slice,
+    parse_public_filter,
+    parse_stats_filter,
+    public_filter_args,
+)
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # token-authenticated JSON; no session-authenticated state changes live here
@@ -35,13 +43,18 @@ def stats():  # type: ignore[no-untyped-def]
 
 @bp.route("/repeals")
 def repeals():  # type: ignore[no-untyped-def]
-    """The repeal register in number order; filters ``sector``, ``regulation_type``,
-    ``announcement``."""
+    """The repeal register in number order, ``limit`` repeals at a time (100 by default, at most
+    500) after the cursor ``after``; filters ``sector``, ``regulation_type``, ``announcement``.
+    The body stays the array it always was; the next slice's address is in the ``Link``
+    header (RFC 8288, ``rel="next"``), absent on the last slice."""
+    args = request.args.to_dict()
     try:
-        filters = parse_public_filter(request.args.to_dict())
+        filters = parse_public_filter(args)
+        after, limit = parse_api_slice(args, decode_number_key)
     except FilterError as exc:
         return jsonify(error="invalid_filter", field=exc.field, message=exc.message), 400
-    return jsonify(
+    rows, next_key = public.repeals_after(db.session, filters, after, limit=limit)
+    response = jsonify(
         [
             {
                 "number": p.repeal_no,
@@ -55,9 +68,19 @@ def repeals():  # type: ignore[no-untyped-def]
                 "implementation": p.implementation_stage.value if p.implementation_stage else None,
                 "effective_on": p.effective_on.isoformat() if p.effective_on else None,
             }
-            for p in public.repeal_register(db.session, filters)
+            for p in rows
         ]
     )
+    if next_key is not None:
+        # A relative address (RFC 8288 allows it): nothing taken from the Host header.
+        following = url_for(
+            "api.repeals",
+            **public_filter_args(filters),
+            limit=limit,
+            after=encode_number_key(next_key),
+        )
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
 
 
 @bp.route("/votes/<int:round_id>/results")

@@ -89,10 +89,38 @@ def document() -> dict[str, Any]:
                 "get": {
                     "operationId": "listRepeals",
                     "summary": "The repeal register (규제철폐 1호 … N호) in number order",
-                    "parameters": PUBLIC_FILTERS,
+                    "description": "Paged by cursor: `limit` repeals at a time, and the "
+                    'address of the next slice in the `Link` header (`rel="next"`; absent on '
+                    "the last slice). A slice keeps its rows when repeals are announced later: "
+                    "they get higher numbers and come at the end.",
+                    "parameters": [
+                        *PUBLIC_FILTERS,
+                        _query(
+                            "limit",
+                            "Repeals per response (default 100)",
+                            type="integer",
+                            minimum=1,
+                            maximum=500,
+                        ),
+                        _query(
+                            "after",
+                            "Opaque cursor: the `after` of the previous response's Link "
+                            "rel=next (omit for the first slice)",
+                        ),
+                    ],
                     "responses": {
-                        "200": _ok("Repeals in number order", "Repeals"),
-                        "400": _error("An unknown code"),
+                        "200": {
+                            **_ok("Repeals in number order, at most `limit`", "Repeals"),
+                            "headers": {
+                                "Link": {
+                                    "description": "RFC 8288: `</api/v1/repeals?…&after=…>; "
+                                    'rel="next"`, a relative address of the next slice with '
+                                    "the same filters and limit; absent on the last slice",
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                        },
+                        "400": _error("An unknown code, a limit out of 1–500 or a bad cursor"),
                     },
                 }
             },

@@ -12,7 +12,7 @@ from models import Campaign, Channel, RegulationType, Sector, SourceKind, Stage,
 from workflows.korean import particle
 from workflows.queue import PAGE_SIZE, QUEUES, SORTS, QueueFilter
 
-from ..filters import FilterError
+from ..filters import FilterError, decode_time_key, encode_time_key
 from ..search_pages.service import keyword_ids
 
 FIELDS = (
@@ -64,22 +64,20 @@ def _int(args: dict[str, str], name: str, label: str, minimum: int = 0) -> int |
 
 
 def _cursor(raw: str | None) -> tuple[datetime, int] | None:
+    """The ``after`` cursor (``filters.decode_time_key``'s form, the registers' too); a hand-made
+    one without a UTC offset or with an id the column cannot hold is refused here rather than
+    by the database (a 500)."""
     if not raw:
         return None
-    stamp, _sep, ident = raw.rpartition("_")
-    try:
-        moment, number = datetime.fromisoformat(stamp), int(ident)
-    except ValueError:
-        moment, number = None, 0
-    # The cursors this page writes carry their UTC offset and an id the column can hold; a
-    # hand-made one without them is refused here rather than by the database (a 500).
-    if moment is None or moment.tzinfo is None or not 0 < number < 2**31:
+    key = decode_time_key(raw)
+    if key is None:
         raise FilterError("after", "페이지 위치가 올바르지 않습니다")
-    return moment, number
+    return key
 
 
 def encode_cursor(cursor: tuple[datetime, int] | None) -> str | None:
-    return f"{cursor[0].isoformat()}_{cursor[1]}" if cursor else None
+    """The next page's cursor (None: no next page), in ``filters.encode_time_key``'s form."""
+    return encode_time_key(cursor) if cursor else None
 
 
 def parse_queue_filter(args: dict[str, str]) -> QueueFilter:
