@@ -14,6 +14,7 @@ from workflows.errors import WorkflowError
 from workflows.numbering import SEOUL
 
 from ..guards import require_roles
+from ..i18n import refusal_text
 from ..votes.forms import VoteRoundForm
 
 bp = Blueprint("admin", __name__)
@@ -111,7 +112,7 @@ def new_vote():  # type: ignore[no-untyped-def]
             commit(db.session)
         except WorkflowError as exc:
             db.session.rollback()
-            error = exc.message_ko
+            error = refusal_text(exc)
         else:
             flash(f"시민투표를 열었습니다: {vote_round.title}", "success")
             return redirect(url_for("votes.show", round_id=vote_round.id), 303)

@@ -34,6 +34,7 @@ from workflows.errors import WorkflowError
 from workflows.intake import FieldErrors
 
 from ..extensions import login_manager
+from ..i18n import localised, refusal_text
 from .forms import (
     EndSessionsForm,
     LoginForm,
@@ -294,7 +295,7 @@ def logout():  # type: ignore[no-untyped-def]
 def _apply_field_errors(form, errors: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     for name, message in errors.items():
         field = getattr(form, name, None)
-        (field.errors if field is not None else form.form_errors).append(message)
+        (field.errors if field is not None else form.form_errors).append(localised(message))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -366,7 +367,7 @@ def reset(token: str):  # type: ignore[no-untyped-def]
         accounts.user_for_reset(db.session, secret, token)
     except WorkflowError as exc:
         return render_template(
-            "errors/error.html", status=400, message=exc.message_ko, request_id=""
+            "errors/error.html", status=400, message=refusal_text(exc), request_id=""
         ), 400
     form = ResetForm()
     if form.validate_on_submit():

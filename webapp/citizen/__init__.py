@@ -45,6 +45,7 @@ from workflows.rules import PROPOSER_ROLES
 
 from ..errors import _respond
 from ..guards import require_roles
+from ..i18n import localised_errors, refusal_text
 from .forms import AnswerForm, ProposalForm, ReexaminationForm, WithdrawForm
 
 bp = Blueprint("citizen", __name__)
@@ -185,7 +186,7 @@ def _take_files(form: ProposalForm, proposal: Proposal | None, key: str) -> list
             attachments.remove_attachment(db.session, me, held, _attachment_dir())
             changed = True
         except WorkflowError as exc:
-            problems.append(exc.message_ko)
+            problems.append(refusal_text(exc))
     for upload in request.files.getlist(form.attachments.name):
         if upload is None or not upload.filename:
             continue
@@ -202,7 +203,7 @@ def _take_files(form: ProposalForm, proposal: Proposal | None, key: str) -> list
             )
             changed = True
         except WorkflowError as exc:
-            problems.append(exc.message_ko)
+            problems.append(refusal_text(exc))
     if changed:
         commit(db.session)
     return problems
@@ -326,13 +327,13 @@ def _handle(form: ProposalForm, proposal: Proposal | None):  # type: ignore[no-u
         commit(db.session)
     except FieldErrors as exc:
         db.session.rollback()
-        for name, message in exc.errors.items():
+        for name, message in localised_errors(exc.errors).items():
             target = getattr(form, name, None)
             (target.errors if target is not None else form.form_errors).append(message)
         return _render(form, proposal, status=422)
     except WorkflowError as exc:
         db.session.rollback()
-        form.form_errors.append(exc.message_ko)
+        form.form_errors.append(refusal_text(exc))
         return _render(form, proposal, status=exc.status)
     if draft.state is not State.DRAFT:
         return redirect(url_for(".receipt", proposal_id=draft.id), 303)
@@ -429,7 +430,7 @@ def show(  # type: ignore[no-untyped-def]
     if proposal.state is State.DECIDED:
         refused = reexamination.refusal(db.session, _me(), proposal)
         context["can_request_reexamination"] = refused is None
-        context["reexamination_refused"] = refused.message_ko if refused else None
+        context["reexamination_refused"] = refusal_text(refused) if refused else None
         context["reexamination_deadline"] = (
             reexamination.deadline(decision) if decision is not None else None
         )
@@ -448,7 +449,7 @@ def _one_field_operation(  # type: ignore[no-untyped-def]
             commit(db.session)
         except WorkflowError as exc:
             db.session.rollback()
-            text.errors = [exc.message_ko]
+            text.errors = [refusal_text(exc)]
         else:
             flash(done, "success")
             return redirect(url_for(".show", proposal_id=proposal.id), 303)
@@ -479,7 +480,7 @@ def withdraw(proposal_id: int):  # type: ignore[no-untyped-def]
         commit(db.session)
     except WorkflowError as exc:
         db.session.rollback()
-        flash(exc.message_ko, "error")
+        flash(refusal_text(exc), "error")
         return redirect(url_for(".show", proposal_id=proposal.id), 303)
     flash(_("제안을 철회했습니다."), "success")
     return redirect(url_for(".show", proposal_id=proposal.id), 303)
