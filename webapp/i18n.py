@@ -10,6 +10,7 @@ from flask import has_request_context
 from flask_babel import get_locale
 
 from workflows.errors import Bilingual, WorkflowError
+from workflows.korean import particle
 
 
 def english() -> bool:
@@ -35,3 +36,10 @@ def localised_errors(errors: Mapping[str, str]) -> dict[str, str]:
 def refusal_text(exc: WorkflowError) -> str:
     """What a refused operation says to the reader."""
     return exc.message_en if english() else exc.message_ko
+
+
+def topic(label: str) -> str:
+    """A field's name as the subject of a message: in Korean with its particle 은/는 ("분야는",
+    "쪽 번호는"), in English as it is. ``label`` is a lazy gettext string of the Korean name; the
+    message is ``_("%(label)s …", label=topic(...))`` with the same placeholder in English."""
+    return str(label) if english() else particle(str(label), "은", "는")

@@ -165,3 +165,30 @@ def test_a_page_that_needs_a_login_says_so_in_english(app, client):
     client.get("/password")
     page = client.get("/login").get_data(as_text=True)
     assert "Please log in to see this page." in page
+
+
+def test_bad_filters_are_refused_in_the_readers_language(app, client):
+    order = client.get("/api/v1/stats?from=2025-04-01&to=2025-01-01&lang=en").get_json()
+    assert order["field"] == "to"
+    assert order["message"] == "The end date cannot be before the start date"
+    korean = client.get("/api/v1/repeals?announcement=0").get_json()
+    english = client.get("/api/v1/repeals?announcement=0&lang=en").get_json()
+    assert korean["field"] == english["field"] == "announcement"
+    # The particle follows the Korean name; English says it plainly.
+    assert korean["message"] == "발표 번호는 1부터 1,000,000,000 사이의 숫자여야 합니다"
+    assert english["message"] == "Announcement number must be a number from 1 to 1,000,000,000"
+    sector = client.get("/api/v1/repeals?sector=nope&lang=en").get_json()
+    assert sector["message"] == "Unknown code for Sector: nope"
+    # The pages stay Korean first whatever the browser's header says.
+    page = client.get("/repeals?page=0", headers={"Accept-Language": "en"})
+    assert "쪽 번호는 1부터 20 사이의 숫자여야 합니다" in page.get_data(as_text=True)
+
+
+def test_office_queue_filters_are_refused_in_english(app, client):
+    with app.app_context():
+        reviewer = account(Role.REVIEWER)
+    headers = api_token(client, reviewer)
+    korean = client.get("/api/v1/queue?limit=0", headers=headers).get_json()
+    english = client.get("/api/v1/queue?limit=0&lang=en", headers=headers).get_json()
+    assert korean["message"] == "쪽당 건수는 1 이상의 정수여야 합니다"
+    assert english["message"] == "Rows per page must be a whole number of at least 1"
