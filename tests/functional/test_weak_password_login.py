@@ -5,7 +5,9 @@ keeps a notice on every page until the password is changed. Only the verdict is 
 from __future__ import annotations
 
 import logging
+import re
 
+import pyotp
 import pytest
 from werkzeug.security import generate_password_hash
 
@@ -128,3 +130,29 @@ def test_staff_with_a_second_factor_are_prompted_after_the_code(app, client):
     queue = client.get("/office/")
     assert queue.status_code == 200  # the reviewer can work
     assert NOTICE in queue.get_data(as_text=True)
+
+
+def test_an_enrolling_staff_member_sees_the_recovery_codes_then_goes_to_the_change(app, client):
+    with app.app_context():
+        user = _weak_account(Role.CHAIR)
+        fresh = db.session.get(User, user.id)
+        assert fresh is not None
+        fresh.totp_secret = None  # the first login enrols the authenticator
+        commit(db.session)
+    first = client.post(
+        "/login", data={"email": user.email, "password": WEAK, "csrf_token": csrf_token(client)}
+    )
+    assert first.headers["Location"].endswith("/login/enrol")
+    page = client.get("/login/enrol").get_data(as_text=True)
+    key = re.search(r'<code class="totp-key">([A-Z2-7 ]+)</code>', page)
+    assert key, page
+    enrolled = client.post(
+        "/login/enrol",
+        data={
+            "code": pyotp.TOTP(key.group(1).replace(" ", "")).now(),
+            "csrf_token": csrf_token(client, "/login/enrol"),
+        },
+    )
+    assert enrolled.headers["Location"].endswith("/login/recovery-codes")
+    codes = client.get("/login/recovery-codes").get_data(as_text=True)
+    assert 'href="/password"' in codes and NOTICE in codes  # the way on is the change
