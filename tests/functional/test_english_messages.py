@@ -192,3 +192,14 @@ def test_office_queue_filters_are_refused_in_english(app, client):
     english = client.get("/api/v1/queue?limit=0&lang=en", headers=headers).get_json()
     assert korean["message"] == "쪽당 건수는 1 이상의 정수여야 합니다"
     assert english["message"] == "Rows per page must be a whole number of at least 1"
+
+
+def test_personal_data_found_in_the_text_is_named_in_english(app, client):
+    with app.app_context():
+        user = account(Role.CITIZEN)
+    login(client, user)
+    client.get("/?lang=en")
+    response = _proposal_form(client, consent="y", problem="제 번호 010-9999-8888 로 연락 주세요.")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="pii-warning"' in page
+    assert "telephone number" in page and "전화번호" not in page

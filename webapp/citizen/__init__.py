@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -209,7 +210,11 @@ def _take_files(form: ProposalForm, proposal: Proposal | None, key: str) -> list
     return problems
 
 
-PII_LABELS = {"resident_number": "주민등록번호", "phone": "전화번호", "email": "이메일 주소"}
+PII_LABELS = {
+    "resident_number": _l("주민등록번호"),
+    "phone": _l("전화번호"),
+    "email": _l("이메일 주소"),
+}
 TEXT_FIELDS = (
     "title",
     "current_regulation",
@@ -260,7 +265,7 @@ def _personal_data(form: ProposalForm) -> dict[str, list[str]]:
     for name in TEXT_FIELDS:
         kinds = find_personal_data(getattr(form, name).data)
         if kinds:
-            found[name] = [PII_LABELS[k] for k in kinds]
+            found[name] = [str(PII_LABELS[k]) for k in kinds]
     return found
 
 
