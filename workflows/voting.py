@@ -56,20 +56,46 @@ def open_round(
         )
     errors = []
     if not title.strip():
-        errors.append(("title", "투표 제목을 입력해 주십시오"))
+        errors.append(("title", "투표 제목을 입력해 주십시오", "Enter a vote title"))
     if as_utc(closes_at) <= as_utc(opens_at):
-        errors.append(("closes_at", "마감 시각은 시작 시각보다 늦어야 합니다"))
+        errors.append(
+            (
+                "closes_at",
+                "마감 시각은 시작 시각보다 늦어야 합니다",
+                "The close must be after the opening",
+            )
+        )
     if not candidates:
-        errors.append(("candidates", "후보를 한 건 이상 고르십시오"))
+        errors.append(
+            ("candidates", "후보를 한 건 이상 고르십시오", "Choose at least one candidate")
+        )
     if any(p.state is not State.ANNOUNCED for p in candidates):
-        errors.append(("candidates", "발표된 규제철폐 과제만 후보가 될 수 있습니다"))
+        errors.append(
+            (
+                "candidates",
+                "발표된 규제철폐 과제만 후보가 될 수 있습니다",
+                "Only announced repeals can be candidates",
+            )
+        )
     if len({p.id for p in candidates}) != len(candidates):
-        errors.append(("candidates", "같은 후보를 두 번 넣을 수 없습니다"))
+        errors.append(
+            (
+                "candidates",
+                "같은 후보를 두 번 넣을 수 없습니다",
+                "A candidate cannot be added twice",
+            )
+        )
     if not 1 <= max_picks <= max(len(candidates), 1):
-        errors.append(("max_picks", "고를 수 있는 수는 1 이상, 후보 수 이하여야 합니다"))
+        errors.append(
+            (
+                "max_picks",
+                "고를 수 있는 수는 1 이상, 후보 수 이하여야 합니다",
+                "The number of picks must be from 1 to the number of candidates",
+            )
+        )
     if errors:
-        field, message = errors[0]
-        raise InvalidInput(f"vote.{field}", message, f"Invalid vote round ({field})")
+        field, message, message_en = errors[0]
+        raise InvalidInput(f"vote.{field}", message, message_en)
     vote_round = VoteRound(
         title=title.strip(),
         description=description.strip(),

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -14,6 +15,7 @@ from workflows.errors import WorkflowError
 from workflows.numbering import SEOUL
 
 from ..guards import require_roles
+from ..i18n import refusal_text
 from ..votes.forms import VoteRoundForm
 
 bp = Blueprint("admin", __name__)
@@ -72,14 +74,14 @@ def jobs():  # type: ignore[no-untyped-def]
 def retry_job(message_id: int):  # type: ignore[no-untyped-def]
     message = db.get_or_404(OutboxMessage, message_id)
     if message.state is OutboxState.DONE:
-        flash("이미 완료된 작업입니다.", "error")
+        flash(_("이미 완료된 작업입니다."), "error")
         return redirect(url_for(".jobs"), 303)
     message.state = OutboxState.PENDING
     message.available_at = utcnow()
     message.dispatched_at = None
     commit(db.session)
     deliver_due(db.session)
-    flash(f"작업 {message_id}번을 다시 실행하도록 넘겼습니다.", "success")
+    flash(_("작업 %(n)s번을 다시 실행하도록 넘겼습니다.", n=message_id), "success")
     return redirect(url_for(".jobs"), 303)
 
 
@@ -111,9 +113,9 @@ def new_vote():  # type: ignore[no-untyped-def]
             commit(db.session)
         except WorkflowError as exc:
             db.session.rollback()
-            error = exc.message_ko
+            error = refusal_text(exc)
         else:
-            flash(f"시민투표를 열었습니다: {vote_round.title}", "success")
+            flash(_("시민투표를 열었습니다: %(title)s", title=vote_round.title), "success")
             return redirect(url_for("votes.show", round_id=vote_round.id), 303)
     status = 422 if (form.errors or error) else 200
     return render_template("admin/vote_form.html", form=form, error=error), status

@@ -11,7 +11,11 @@ ERROR = {
     "properties": {
         "error": {"type": "string"},
         "field": {"type": "string"},
-        "message": {"type": "string", "description": "Korean message naming the rule"},
+        "message": {
+            "type": "string",
+            "description": "Message naming the rule: Korean, or English with ?lang=en or "
+            "Accept-Language: en",
+        },
         "request_id": {"type": "string"},
     },
 }
@@ -56,7 +60,9 @@ def document() -> dict[str, Any]:
             "version": "1.0",
             "description": "Regulation-repeal proposals: public figures, the repeal register and "
             "citizen-vote results. Codes follow the domain reference (source kind, "
-            "channel, sector, regulation type, stage, outcome).",
+            "channel, sector, regulation type, stage, outcome). Messages are in Korean; "
+            "?lang=en or the header Accept-Language: en gives them in English (the keys of "
+            "errors stay the same).",
         },
         "servers": [{"url": "/api/v1"}],
         "paths": {

@@ -467,7 +467,11 @@ def database_search(request: SearchQuery) -> SearchResult:
     elif text:
         units = search.build_query(text).units
         if not units:
-            return search.empty_result(request, "검색어에서 찾을 만한 낱말을 찾지 못했습니다")
+            return search.empty_result(
+                request,
+                "검색어에서 찾을 만한 낱말을 찾지 못했습니다",
+                "No word to search for was found in the query",
+            )
         for unit in units:
             pattern = f"%{unit}%"
             query = query.where(
