@@ -12,6 +12,7 @@ PostgreSQL the same tests run unchanged (nothing to lock there)."""
 from __future__ import annotations
 
 import secrets
+import shutil
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -21,7 +22,17 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, update
 
-from models import ApiToken, LoginSession, PersonalDataAccess, Proposal, Role, State, db, utcnow
+from models import (
+    ApiToken,
+    LoginSession,
+    OutboxMessage,
+    PersonalDataAccess,
+    Proposal,
+    Role,
+    State,
+    db,
+    utcnow,
+)
 from tests import factories
 from tests.functional.helpers import account, api_token, csrf_token, login
 from tests.functional.test_citizen import FORM
@@ -238,3 +249,31 @@ def test_parallel_staff_looks_and_citizen_submissions_all_answer(app, monkeypatc
     assert sorted(answers) == [("look", 200)] * 3 + [("submit", 303)] * 3, answers
     assert _count(app, PersonalDataAccess) == 3
     assert _count(app, Proposal) == 4
+
+
+def test_a_search_without_its_index_queues_the_rebuild_while_a_citizen_submits(
+    app, client, monkeypatch
+):
+    from webapp.search_pages import service
+
+    with app.app_context():
+        citizen = account(Role.CITIZEN, email="searcher@citizen.example")
+    login(client, citizen)
+    writer = AnotherWriter(app)
+    real = service.request_rebuild
+    fired: list[int] = []
+
+    def first_another_commits() -> None:
+        fired.append(1)
+        writer.submit()  # indexes its proposal (building the index) and commits
+        shutil.rmtree(str(app.config["SEARCH_INDEX_DIR"]))  # unusable again
+        real()
+
+    monkeypatch.setattr(service, "request_rebuild", first_another_commits)
+    page = client.get("/search?q=환승")
+    assert fired and page.status_code == 200
+    with app.app_context():
+        queued = db.session.scalars(
+            select(OutboxMessage.job).where(OutboxMessage.job == service.REBUILD_JOB)
+        ).all()
+        assert queued == [service.REBUILD_JOB]
