@@ -131,12 +131,18 @@ def signed_in(
     return user, row
 
 
+def seen_due(row: LoginSession) -> bool:
+    """The session's use is to be noted (it was last noted a minute ago or more)."""
+    return utcnow() - as_utc(row.last_seen_at) >= LAST_SEEN_PRECISION
+
+
 def seen_now(session: Session, row: LoginSession) -> bool:
     """Note that the session is in use, at most once a minute; True when the row changed."""
-    now = utcnow()
-    if now - as_utc(row.last_seen_at) < LAST_SEEN_PRECISION:
+    if not seen_due(row):
         return False
-    session.execute(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
+    session.execute(
+        update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=utcnow())
+    )
     return True
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from models import Proposal, State, User, VoteRound, as_utc, db
+from models.base import writing_apart
 from models.masking import mask_text
 from workflows import intake, public, tokens, voting
 from workflows.dispatch import commit
@@ -138,7 +139,17 @@ def api_user() -> User | None:
     """API calls authenticate by Bearer token only (never by the session cookie, so a page
     cannot make a browser call the API on its user's behalf)."""
     token = _bearer()
-    return tokens.user_for_token(db.session, token) if token else None
+    row = tokens.token_for(db.session, token) if token else None
+    if row is None:
+        return None
+    if tokens.use_due(row):
+        # Noted at once in a short transaction of its own: on SQLite a GET's read transaction
+        # could not take the write lock later once another request had committed (it fails at
+        # once instead of waiting for it).
+        with writing_apart(db.session):
+            tokens.note_use(db.session, row)
+            db.session.commit()
+    return row.user
 
 
 def _unauthorised():  # type: ignore[no-untyped-def]
@@ -313,7 +324,6 @@ def get_proposal(receipt_no: str):  # type: ignore[no-untyped-def]
         user.is_staff or user.id in (proposal.proposer_id, proposal.entered_by_id)
     ):
         return jsonify(error="not_found", message=_("없는 제안입니다")), 404
-    db.session.commit()  # the token's last use
     return jsonify(_proposal_detail(proposal))
 
 
@@ -327,9 +337,7 @@ def my_proposals():  # type: ignore[no-untyped-def]
         .where(Proposal.proposer_id == user.id, Proposal.state != State.DRAFT)
         .order_by(Proposal.submitted_at.desc())
     )
-    result = [_proposal_detail(p) for p in items]
-    db.session.commit()
-    return jsonify(result)
+    return jsonify([_proposal_detail(p) for p in items])
 
 
 from . import office as _office  # noqa: E402,F401 - the issue-4 routes on this blueprint

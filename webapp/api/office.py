@@ -162,7 +162,6 @@ def office_queue():  # type: ignore[no-untyped-def]
         ],
         "next": encode_cursor(result.next_after),
     }
-    db.session.commit()  # the token's last use
     return jsonify(body)
 
 

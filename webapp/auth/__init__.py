@@ -27,6 +27,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from models import LoginSession, User, db
+from models.base import writing_apart
 from models.encryption import secret_box
 from workflows import accounts, logins, twofactor
 from workflows.dispatch import commit
@@ -63,8 +64,12 @@ def load_user(cookie_id: str) -> User | None:
     if not logins.is_live(row, *_lifetimes()):
         return None
     user.current_login = (row.id, parsed[2])
-    if untouched and logins.seen_now(db.session, row):
-        db.session.commit()
+    if untouched and logins.seen_due(row):
+        # In a short transaction of its own: on SQLite a GET's read transaction could not take
+        # the write lock once another request had committed (it fails at once, no waiting).
+        with writing_apart(db.session):
+            if logins.seen_now(db.session, row):
+                db.session.commit()
     return user
 
 

@@ -36,6 +36,7 @@ from models import (
     User,
     db,
 )
+from models.base import writing_apart
 from models.masking import find_personal_data
 from workflows import attachments, intake, reexamination, stash, triage
 from workflows.attachments import Limits
@@ -145,13 +146,18 @@ def _csrf_failed(exc: CSRFError):  # type: ignore[no-untyped-def]
 
 def _restore(form: ProposalForm) -> bool:
     """Fill the form with the text stashed when the session expired on this page, once."""
-    data = stash.claim_stash(
-        db.session, session.get(STASH_SESSION_KEY), form="proposal", target=request.path
-    )
-    if data is None:
+    key = session.get(STASH_SESSION_KEY)
+    if not key:
         return False
+    # Claimed in a short transaction of its own: this is a GET, whose read transaction could
+    # not take SQLite's write lock once another request had committed (it fails at once).
+    with writing_apart(db.session):
+        data = stash.claim_stash(db.session, key, form="proposal", target=request.path)
+        if data is None:
+            db.session.rollback()
+            return False
+        commit(db.session)
     session.pop(STASH_SESSION_KEY, None)
-    commit(db.session)
     for name, value in data.items():
         field = getattr(form, name, None)
         if field is not None and name in STASHED_FIELDS:

@@ -32,7 +32,7 @@ from models import (
     db,
     utcnow,
 )
-from models.base import writing
+from models.base import writing, writing_apart
 from models.masking import mask_text
 from search import AnalysedTexts, Hit, Scope, SearchDocument, SearchQuery, SearchResult
 from workflows import outbox
@@ -370,16 +370,21 @@ def request_rebuild() -> None:
     queue one rebuild between them; the index is checked again after the pending rebuilds, so
     a search that failed just before a rebuild finished does not queue another."""
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(REBUILD_LOCK_KEY)))
-    pending = session.scalar(
-        select(OutboxMessage.id).where(
-            OutboxMessage.job == REBUILD_JOB, OutboxMessage.state == OutboxState.PENDING
+    # Usually from a GET (a search, the office's similar proposals): on SQLite its read
+    # transaction could not take the write lock once another request had committed, so the
+    # check and the row are in a transaction of their own that begins with the lock (which also
+    # makes concurrent searches take turns here, like the advisory lock on PostgreSQL).
+    with writing_apart(session):
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(func.pg_advisory_xact_lock(REBUILD_LOCK_KEY)))
+        pending = session.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.job == REBUILD_JOB, OutboxMessage.state == OutboxState.PENDING
+            )
         )
-    )
-    if not pending and search.status(index_dir()) != "ok":
-        outbox.enqueue(session, REBUILD_JOB, queue="search")
-    session.commit()
+        if not pending and search.status(index_dir()) != "ok":
+            outbox.enqueue(session, REBUILD_JOB, queue="search")
+        session.commit()
 
 
 @dataclass(frozen=True)
