@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -244,8 +245,9 @@ def rebuild(
 ) -> int:
     """Write a fresh index of ``documents`` beside the live one, then swap it in."""
     target = Path(directory)
-    fresh = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
-    shutil.rmtree(fresh, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # A folder of its own: two rebuilds at once (threads of one process too) never share one.
+    fresh = Path(tempfile.mkdtemp(prefix=f"{target.name}.rebuild-", dir=target.parent))
     ix = _create(fresh)
     count = 0
     writer = ix.writer(limitmb=256)
