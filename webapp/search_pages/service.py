@@ -487,7 +487,9 @@ def database_search(request: SearchQuery) -> SearchResult:
     """The slow path while the index is rebuilt: every query unit as a substring, no facets."""
     text = (request.text or "").strip()
     if len(text) > search.MAX_QUERY:
-        return search.empty_result(request, "검색어가 너무 깁니다", "The query is too long")
+        return search.empty_result(request, *search.TOO_LONG)
+    if not text and not request.filters and not (request.submitted_from or request.submitted_to):
+        return search.empty_result(request, *search.NOTHING_TYPED)
     query = select(Proposal).where(_scope_condition(request.scope))
     for name, value in request.filters.items():
         column = FILTER_COLUMNS.get(name)
@@ -503,7 +505,7 @@ def database_search(request: SearchQuery) -> SearchResult:
     elif text:
         units = search.build_query(text).units
         if not units:
-            return search.empty_result(request, "검색어에서 찾을 만한 낱말을 찾지 못했습니다")
+            return search.empty_result(request, *search.NO_WORD)
         for unit in units:
             pattern = f"%{unit}%"
             query = query.where(
