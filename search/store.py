@@ -204,6 +204,12 @@ def _intact(ix: Any, path: Path, thorough: bool = False) -> bool:
                     continue
                 if _digest(file) != expected:
                     return False
+            except FileNotFoundError:
+                # Merged into a new segment and deleted by another process's commit since the
+                # table of contents was read: not damage, unless the segment is still listed.
+                if segment_id in _segment_ids(ix):
+                    return False
+                break
             except OSError:
                 return False
             _checked.add(identity)

@@ -360,6 +360,30 @@ def test_every_segment_is_sealed_and_a_seal_goes_with_its_segment(tmp_path):
     assert search.status(str(path)) == "ok" and search.document_count(str(path)) == 14
 
 
+def test_a_segment_merged_away_while_it_is_checked_is_not_damage(tmp_path, monkeypatch):
+    """Another process's commit may merge segments and delete their files between reading the
+    table of contents and hashing them: that is not a corrupt index."""
+    from whoosh.filedb.filestore import FileStorage
+
+    store = importlib.import_module("search.store")
+    path = tmp_path / "index"
+    search.rebuild(str(path), CORPUS[:2])
+    search.index(str(path), [doc(20, "마을버스 노선 조정")])
+    search.close(str(path))
+    assert len(list(path.glob("*.sha256"))) == 2
+    store._checked.clear()  # as a process starting now
+    real = store._digest
+
+    def merging_first(file: Path) -> str:
+        monkeypatch.setattr(store, "_digest", real)
+        FileStorage(str(path)).open_index().optimize()  # one segment; the others deleted
+        return real(file)
+
+    monkeypatch.setattr(store, "_digest", merging_first)
+    assert search.status(str(path)) == "ok"
+    assert search.document_count(str(path)) == 3
+
+
 def test_totals_are_exact_up_to_the_cap_and_a_lower_bound_beyond(directory, monkeypatch):
     exact = search.query(directory, SearchQuery(text="완화", scope=Scope.OFFICE, per_page=2))
     assert exact.total == 4 and exact.total_exact and exact.pages == 2
