@@ -18,7 +18,8 @@ sealed after the commit that wrote it: ``<segment>.sha256`` beside it holds the 
 files (Whoosh deletes it together with the segment). ``status`` checks the seals (each file
 hashed once per process while its size and time are unchanged); a new searcher or a write
 checks the segments not yet checked; after a failure inside Whoosh the check hashes every file
-again and reads every posting, so a query that hits damage answers "corrupt", not an error.
+again and reads every posting of a segment without a seal, so a query that hits damage answers
+"corrupt", not an error.
 
 Whoosh allows one writer at a time: writers wait for the lock (``WRITE_TIMEOUT``) rather than
 fail, and every write is a synchronous commit (Whoosh's AsyncWriter loses writes when the process
@@ -119,7 +120,7 @@ def status(directory: str, thorough: bool = False) -> str:
         with ix.searcher() as searcher:
             searcher.doc_count()
             if thorough:
-                _read_everything(searcher)
+                _read_unsealed(searcher, path)
     except Exception:  # any failure to open and read the index
         # A damaged index fails inside Whoosh with whatever its reader hits (struct.error,
         # EOFError, KeyError, unpickling errors …): any failure to open and read it means
@@ -130,13 +131,18 @@ def status(directory: str, thorough: bool = False) -> str:
     return "ok"
 
 
-def _read_everything(searcher: Searcher) -> None:
-    """Decode every stored document and every posting (raises what a damaged segment raises)."""
-    reader = searcher.reader()
-    for _fields in reader.all_stored_fields():
-        pass
-    for _posting in reader.iter_postings():
-        pass
+def _read_unsealed(searcher: Searcher, path: Path) -> None:
+    """Decode every stored document and posting of the segments without a seal (raises what a
+    damaged segment raises). Slow (about 5 ms a document, pure Python), so only for segments
+    the seals cannot vouch for: those written by an older release, or not sealed yet."""
+    for reader, _base in searcher.reader().leaf_readers():
+        segment = reader.segment() if hasattr(reader, "segment") else None
+        if segment is None or (path / f"{segment.segment_id()}{SEAL}").exists():
+            continue
+        for _fields in reader.all_stored_fields():
+            pass
+        for _posting in reader.iter_postings():
+            pass
 
 
 # ---------------------------------------------------------------- seals (segment checksums)

@@ -348,6 +348,34 @@ def test_a_whoosh_failure_on_a_garbled_index_is_corrupt_and_on_a_sound_one_an_er
     assert raised.value.status == "corrupt"
 
 
+def test_a_whoosh_failure_with_a_segment_without_a_seal_reads_that_segment_through(
+    directory, monkeypatch
+):
+    """A segment written by an older release has no seal: after a failure, its documents and
+    postings are read through, and a failure there (a damaged segment) means "corrupt"."""
+    import struct
+
+    from whoosh.reading import SegmentReader
+    from whoosh.searching import Searcher
+
+    for seal in Path(directory).glob("*.sha256"):
+        seal.unlink()
+    search.close(directory)
+    assert search.status(directory) == "ok"
+    assert ids(directory, "용적률완화") in ([1, 2], [2, 1])
+
+    def failing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise struct.error("unpack requires a buffer of 4 bytes")
+
+    monkeypatch.setattr(Searcher, "docs_for_query", failing)
+    with pytest.raises(struct.error):  # every posting reads: not the index's fault
+        search.query(directory, SearchQuery(text="주차장"))
+    monkeypatch.setattr(SegmentReader, "iter_postings", failing)  # as damaged postings fail
+    with pytest.raises(search.IndexUnavailable) as raised:
+        search.query(directory, SearchQuery(text="주차장"))
+    assert raised.value.status == "corrupt"
+
+
 def test_every_segment_is_sealed_and_a_seal_goes_with_its_segment(tmp_path):
     from whoosh.filedb.filestore import FileStorage
 
