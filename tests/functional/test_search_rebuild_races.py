@@ -18,11 +18,11 @@ from collections.abc import Callable
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 import search
-from models import OutboxMessage, OutboxState, Proposal, Role, State, User, db
+from models import OutboxMessage, OutboxState, Proposal, Role, State, User, db, utcnow
 from search import Scope, SearchQuery
 from tests import factories
 from tests.functional.helpers import account
@@ -150,3 +150,46 @@ def test_a_change_begun_before_a_rebuild_and_committed_during_it_is_in_the_rebui
             select(OutboxMessage.id).where(OutboxMessage.state == OutboxState.PENDING)
         ).all()
         assert pending == []
+
+
+def test_a_rebuild_job_catching_up_with_pending_messages_analyses_each_text_once(app, monkeypatch):
+    """The proposals whose index messages wait (the worker was busy or down) are indexed by
+    the rebuild and again by its catch-up: the second time with the terms the first kept, even
+    though a rebuild inside a job has not committed them yet."""
+    import search.analysis
+
+    real = search.analysis.kiwi
+    calls: list[int] = []
+
+    def counting():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real()
+
+    with app.app_context():
+        for title in ("노상주차장 야간 개방 허용", "마을버스 최대이용가능 시간 완화"):
+            factories.submitted(title=title)
+        db.session.commit()  # recorded, not handed to the runner: the index messages wait
+        outbox.take_ready(db.session)
+        pending = db.session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.state == OutboxState.PENDING)
+        ).all()
+        assert pending
+        monkeypatch.setattr(search.analysis, "kiwi", counting)
+        monkeypatch.setattr(search, "status", lambda directory: "missing")
+        outbox.enqueue(db.session, REBUILD_JOB, queue="search")
+        db.session.commit()
+        (message_id, _queue), *_ = outbox.take_ready(db.session)
+        assert run_outbox_message(message_id) == "done"
+        in_the_job = len(calls)
+        assert in_the_job > 0
+        assert _public_ids("노상주차장") == []  # received only: not public
+        found = search.query(index_dir(), SearchQuery(text="노상주차장", scope=Scope.OFFICE))
+        assert len(found.hits) == 1
+
+        # The same texts analysed once, for comparison: no kept terms, no pending message.
+        db.session.execute(text("DELETE FROM search_terms"))
+        db.session.execute(update(OutboxMessage).values(state=OutboxState.DONE, done_at=utcnow()))
+        db.session.commit()
+        calls.clear()
+        rebuild_index(db.session, commit=True)
+        assert len(calls) == in_the_job

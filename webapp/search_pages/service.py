@@ -301,7 +301,9 @@ def _refresh(session: Session, reader: Session, proposal_ids: list[int], commit:
         part = proposal_ids[start : start + REFRESH_BATCH]
         rows = list(reader.scalars(_loaded(select(Proposal).where(Proposal.id.in_(part)))))
         kept = [p for p in rows if p.state is not State.DRAFT]
-        documents = with_kept_terms(reader, [document_for(p) for p in kept])
+        # Kept terms through ``session``: a rebuild inside a job has not committed the ones it
+        # wrote, and the reader would not see them (every text analysed again).
+        documents = with_kept_terms(session, [document_for(p) for p in kept])
         documents = list(_keeping_terms(session, documents, 0, commit))
         if documents:
             search.index(directory, documents)
