@@ -89,25 +89,14 @@ def _filtered(query: Select[Any], filters: PublicFilter) -> Select[Any]:
     return query
 
 
-def repeal_register(
-    session: Session,
-    filters: PublicFilter | None = None,
-    *,
-    after: int = 0,
-    limit: int | None = None,
-) -> list[Proposal]:
-    """규제철폐 1호 … N호 in number order, with their announcements: the repeals numbered above
-    ``after``, at most ``limit`` of them (the register runs to tens of thousands)."""
+def repeal_register(session: Session, filters: PublicFilter | None = None) -> list[Proposal]:
+    """규제철폐 1호 … N호 in number order, with their announcements."""
     query = (
         select(Proposal)
         .where(Proposal.state == State.ANNOUNCED)
         .options(joinedload(Proposal.announcement))
         .order_by(Proposal.repeal_no)
     )
-    if after:
-        query = query.where(Proposal.repeal_no > after)
-    if limit is not None:
-        query = query.limit(limit)
     return list(session.scalars(_filtered(query, filters or PublicFilter())))
 
 

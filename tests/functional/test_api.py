@@ -58,28 +58,3 @@ def test_bad_filters_get_a_clear_message_not_a_server_error(app, client):
 def test_unknown_api_path_answers_json(app, client):
     response = client.get("/api/v1/nothing")
     assert response.status_code == 404 and response.get_json()["error"] == "404"
-
-
-def test_the_repeal_register_comes_in_pages_linked_by_the_link_header(app, client, monkeypatch):
-    from webapp import api
-
-    with app.app_context():
-        office = factories.Office()
-        numbers = [
-            factories.proposal_in(State.ANNOUNCED, office=office).repeal_no for _ in range(3)
-        ]
-        commit(db.session)
-    assert [r["number"] for r in client.get("/api/v1/repeals").get_json()] == numbers
-    monkeypatch.setattr(api, "REPEALS_PAGE", 2)  # the cap when no limit is asked for
-    first = client.get("/api/v1/repeals?sector=")
-    assert [r["number"] for r in first.get_json()] == numbers[:2]
-    link = first.headers["Link"]
-    assert link.endswith('; rel="next"') and f"after={numbers[1]}" in link
-    second = client.get(link[1 : link.index(">")])
-    assert [r["number"] for r in second.get_json()] == numbers[2:] and "Link" not in second.headers
-    one = client.get(f"/api/v1/repeals?limit=1&after={numbers[0]}")
-    assert [r["number"] for r in one.get_json()] == numbers[1:2] and "Link" in one.headers
-    for bad, field in (("limit=3", "limit"), ("limit=0", "limit"), ("after=x", "after")):
-        refused = client.get(f"/api/v1/repeals?{bad}")
-        assert refused.status_code == 400 and refused.get_json()["field"] == field
-        assert "사이의 숫자여야 합니다" in refused.get_json()["message"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
 from models import Proposal, State, User, VoteRound, as_utc, db
@@ -16,7 +16,7 @@ from workflows.stats import campaign_stats
 
 from ..extensions import csrf
 from ..figures_cache import figures_for
-from ..filters import FilterError, _positive, parse_public_filter, parse_stats_filter
+from ..filters import FilterError, parse_public_filter, parse_stats_filter
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # token-authenticated JSON; no session-authenticated state changes live here
@@ -33,34 +33,15 @@ def stats():  # type: ignore[no-untyped-def]
     return jsonify({**found.value, "as_of": found.as_of.isoformat(), "updating": found.updating})
 
 
-# The most repeals one response carries; the rest follow the ``Link: rel="next"`` header
-# (the register runs to tens of thousands; the open-data files carry it whole).
-REPEALS_PAGE = 1000
-
-
-def _register_window() -> tuple[int, int]:
-    """``after`` (a repeal number; absent: from 1호) and ``limit`` (1 … REPEALS_PAGE)."""
-    args = request.args.to_dict()
-    after = _positive(args, "after", "after(앞 쪽의 마지막 번호)", 2**31 - 1)
-    limit = _positive(args, "limit", "limit(건수)", REPEALS_PAGE)
-    return after or 0, limit or REPEALS_PAGE
-
-
 @bp.route("/repeals")
 def repeals():  # type: ignore[no-untyped-def]
     """The repeal register in number order; filters ``sector``, ``regulation_type``,
-    ``announcement``; at most ``limit`` (≤ 1000) repeals numbered above ``after``, the next
-    page linked from the ``Link`` header."""
+    ``announcement``."""
     try:
-        filters = parse_public_filter(
-            {k: v for k, v in request.args.items() if k not in ("after", "limit")}
-        )
-        after, limit = _register_window()
+        filters = parse_public_filter(request.args.to_dict())
     except FilterError as exc:
         return jsonify(error="invalid_filter", field=exc.field, message=exc.message), 400
-    rows = public.repeal_register(db.session, filters, after=after, limit=limit + 1)
-    page = rows[:limit]
-    response = jsonify(
+    return jsonify(
         [
             {
                 "number": p.repeal_no,
@@ -74,13 +55,9 @@ def repeals():  # type: ignore[no-untyped-def]
                 "implementation": p.implementation_stage.value if p.implementation_stage else None,
                 "effective_on": p.effective_on.isoformat() if p.effective_on else None,
             }
-            for p in page
+            for p in public.repeal_register(db.session, filters)
         ]
     )
-    if len(rows) > limit:
-        args = {**request.args.to_dict(), "after": str(page[-1].repeal_no)}
-        response.headers["Link"] = f'<{url_for(".repeals", **args)}>; rel="next"'
-    return response
 
 
 @bp.route("/votes/<int:round_id>/results")

@@ -89,35 +89,9 @@ def document() -> dict[str, Any]:
                 "get": {
                     "operationId": "listRepeals",
                     "summary": "The repeal register (규제철폐 1호 … N호) in number order",
-                    "description": "At most `limit` repeals (1000 when absent) numbered above "
-                    "`after`; when more follow, the `Link` header names the next page "
-                    '(rel="next"). The open-data files carry the whole register.',
-                    "parameters": [
-                        *PUBLIC_FILTERS,
-                        _query(
-                            "after",
-                            "Start after this repeal number (the last one of the previous page)",
-                            type="integer",
-                            minimum=1,
-                        ),
-                        _query(
-                            "limit",
-                            "How many repeals at most",
-                            type="integer",
-                            minimum=1,
-                            maximum=1000,
-                        ),
-                    ],
+                    "parameters": PUBLIC_FILTERS,
                     "responses": {
-                        "200": {
-                            **_ok("Repeals in number order", "Repeals"),
-                            "headers": {
-                                "Link": {
-                                    "description": 'The next page (rel="next"), when there is one',
-                                    "schema": {"type": "string"},
-                                }
-                            },
-                        },
+                        "200": _ok("Repeals in number order", "Repeals"),
                         "400": _error("An unknown code"),
                     },
                 }
