@@ -51,6 +51,7 @@ def sessions():  # type: ignore[no-untyped-def]
     return render_template(
         "panel/sessions.html",
         panels=panels,
+        agenda_counts=agenda.agenda_counts(db.session, panels),
         can_create=agenda.is_office(me()),
     )
 
