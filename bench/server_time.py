@@ -176,7 +176,7 @@ def _queue_paths(client: FlaskClient, rounds: int) -> list[str]:
 def _far_paths(client: FlaskClient, base: str, pages: tuple[int, ...]) -> list[str]:
     """The links to what were pages ``pages`` (50 rows each): a cursor on the row ending the
     page before, found once with an OFFSET (not timed), as a visitor who followed every
-    "next" link would hold it."""
+    "next" link would hold it. A page past the end of a smaller database is left out."""
     with client.application.app_context():
         paths = []
         for number in pages:
@@ -185,11 +185,15 @@ def _far_paths(client: FlaskClient, base: str, pages: tuple[int, ...]) -> list[s
                 rows = public.public_proposals(
                     db.session, public.PublicFilter(), probe, per_page=1, total=1
                 )
+                if not rows.items:
+                    continue
                 key = encode_time_key(public.PUBLIC_ORDER.key(rows.items[0]))
             else:
                 rows = public.repeal_register_page(
                     db.session, public.PublicFilter(), probe, per_page=1, total=1
                 )
+                if not rows.items:
+                    continue
                 key = encode_number_key(public.REPEAL_ORDER.key(rows.items[0]))
             paths.append(f"{base}?after={quote(key)}")
         db.session.remove()
@@ -209,6 +213,29 @@ def _register_paths(
     return {
         f"{base} first pages, filters": first * rounds,
         f"{base} deep pages": (onwards + back + _far_paths(client, base, far)) * rounds,
+    }
+
+
+def _api_repeal_paths(client: FlaskClient, rounds: int) -> dict[str, list[str]]:
+    """``/api/v1/repeals``: first slices (100 and 500, filters), the next ones by their ``Link``
+    headers as a client reading the register would, and slices far down (``after`` a number)."""
+    base = "/api/v1/repeals"
+    first = [base, f"{base}?limit=500", *(f"{base}?sector={s}" for s in SECTORS)]
+    onwards: list[str] = []
+    for path, steps in ((f"{base}?limit=500", 10), (f"{base}?sector={SECTORS[2]}", 5)):
+        for _ in range(steps):
+            link = client.get(path).headers.get("Link")
+            if not link:
+                break
+            path = link[1 : link.index(">")]
+            onwards.append(path)
+    with client.application.app_context():
+        total = public.count_repeals(db.session, public.PublicFilter())
+        db.session.remove()
+    far = [f"{base}?after={total * n // 4}" for n in (1, 2, 3)]
+    return {
+        f"{base} first slices, filters": first * rounds,
+        f"{base} by Link and far slices": (onwards + far) * rounds,
     }
 
 
@@ -240,6 +267,7 @@ def run(url: str, rounds: int, only: str | None = None) -> dict[str, Any]:
         for label, paths in {
             **_register_paths(client, "/proposals", rounds, (100, 1000, 5000, 10000)),
             **_register_paths(client, "/repeals", rounds, (100, 500, 1000, 1600)),
+            **_api_repeal_paths(client, rounds),
         }.items():
             suites.append((f"{label}, {name}", client, paths))
     # Last: the slowest at a million rows (see docs/faults-and-load.md). The reviewer logs in

@@ -12,7 +12,7 @@ from typing import Any
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, Session, registry, scoped_session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -71,6 +71,36 @@ def writing() -> Iterator[None]:
         yield
     finally:
         _SQLITE_WRITING.reset(token)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Mark the work inside as work that only reads, even inside work that writes (a job that
+    writes nothing to the database, run in-process by the request that committed its message):
+    its transactions begin as plain readers and do not hold the write lock."""
+    token = _SQLITE_WRITING.set(False)
+    try:
+        yield
+    finally:
+        _SQLITE_WRITING.reset(token)
+
+
+@contextmanager
+def writing_apart(session: Session | scoped_session[Session]) -> Iterator[None]:
+    """A write made by work that otherwise only reads (a GET request noting a look at personal
+    data, a session's or a token's last use), in a short transaction of its own that the caller
+    commits inside the block. On SQLite the read transaction so far is ended first (it must hold
+    no changes: it is committed) so that the write begins with the lock and waits for it (see
+    above); a request that is already writing keeps its transaction. PostgreSQL: unchanged."""
+    own = session() if isinstance(session, scoped_session) else session
+    if (
+        not _SQLITE_WRITING.get()
+        and own.in_transaction()
+        and own.get_bind().dialect.name == "sqlite"
+    ):
+        own.commit()
+    with writing():
+        yield
 
 
 def sqlite_begin(conn: Any) -> None:

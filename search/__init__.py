@@ -29,6 +29,9 @@ from .bulk import DEFAULT_WORKERS, fits
 from .bulk import with_terms as _with_terms
 from .query import (
     MAX_QUERY,
+    NO_WORD,
+    NOTHING_TYPED,
+    TOO_LONG,
     Hit,
     Scope,
     SearchQuery,
@@ -57,7 +60,10 @@ __all__ = [
     "DEFAULT_WORKERS",
     "FACET_FIELDS",
     "MAX_QUERY",
+    "NOTHING_TYPED",
+    "NO_WORD",
     "SCHEMA_VERSION",
+    "TOO_LONG",
     "AnalysedTexts",
     "Hit",
     "IndexUnavailable",

@@ -108,6 +108,18 @@ class SearchResult:
         return counted if self.total_exact else max(counted, self.page + 1)
 
 
+# Why nothing was searched (Korean, English), the same from the index and the database.
+NOTHING_TYPED = ("검색어를 입력해 주십시오", "Type something to search for")
+TOO_LONG = (
+    f"검색어가 너무 깁니다. {MAX_QUERY}자 이내로 입력해 주십시오",
+    f"The query is too long; use at most {MAX_QUERY} characters",
+)
+NO_WORD = (
+    "검색어에서 찾을 만한 낱말을 찾지 못했습니다. 조사나 기호만 입력하지 않았는지 확인해 주십시오",
+    "The query has no word to search for (only particles or symbols?)",
+)
+
+
 def empty_result(
     request: SearchQuery, ko: str | None = None, en: str | None = None
 ) -> SearchResult:
@@ -431,19 +443,13 @@ def search(directory: str, request: SearchQuery) -> SearchResult:
     """Run ``request`` on the index in ``directory`` (raises ``IndexUnavailable``)."""
     text = (request.text or "").strip()
     if len(text) > MAX_QUERY:
-        return empty_result(
-            request,
-            f"검색어가 너무 깁니다. {MAX_QUERY}자 이내로 입력해 주십시오",
-            f"The query is too long; use at most {MAX_QUERY} characters",
-        )
+        return empty_result(request, *TOO_LONG)
     flt = _filters(request)
     with searching(directory) as searcher:
         allowed = _filter_set(searcher, flt)
         if not text:
             if not request.filters and not (request.submitted_from or request.submitted_to):
-                return empty_result(
-                    request, "검색어를 입력해 주십시오", "Type something to search for"
-                )
+                return empty_result(request, *NOTHING_TYPED)
             return _run(searcher, wq.Every(), request, allowed, newest_first=True)
         found = lookup_number(text)
         if found is not None:
@@ -454,12 +460,7 @@ def search(directory: str, request: SearchQuery) -> SearchResult:
             return result
         built = build_query(text)
         if built.strict is None:
-            return empty_result(
-                request,
-                "검색어에서 찾을 만한 낱말을 찾지 못했습니다. 조사나 기호만 입력하지 않았는지 "
-                "확인해 주십시오",
-                "The query has no word to search for (only particles or symbols?)",
-            )
+            return empty_result(request, *NO_WORD)
         result = _run(searcher, built.strict, request, allowed, marks=built.marks)
         if result.total == 0 and built.relaxed is not None:
             only = _relaxed_docs(searcher, built.required, allowed)

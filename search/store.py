@@ -11,6 +11,16 @@ whole process with SIGBUS, where a plain read fails with an exception that is an
 corrupt index. A failure while searching or writing is checked against ``status``: when the
 index is unusable it becomes ``IndexUnavailable``, otherwise the error is re-raised.
 
+Whoosh keeps no checksums, and bytes garbled inside a segment (same size, readable header) were
+seen to go unnoticed at open and to fail only some queries, with whatever error its reader hit.
+So every segment (written once, never changed: deletions live in the table of contents) is
+sealed after the commit that wrote it: ``<segment>.sha256`` beside it holds the SHA-256 of its
+files (Whoosh deletes it together with the segment). ``status`` checks the seals (each file
+hashed once per process while its size and time are unchanged); a new searcher or a write
+checks the segments not yet checked; after a failure inside Whoosh the check hashes every file
+again and reads every posting of a segment without a seal, so a query that hits damage answers
+"corrupt", not an error.
+
 Whoosh allows one writer at a time: writers wait for the lock (``WRITE_TIMEOUT``) rather than
 fail, and every write is a synchronous commit (Whoosh's AsyncWriter loses writes when the process
 exits the way an RQ work-horse does).
@@ -20,9 +30,11 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import json
 import os
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -76,7 +88,7 @@ def _storage(directory: str) -> FileStorage:
 def _unusable(directory: str, exc: BaseException) -> IndexUnavailable | None:
     """After ``exc`` while reading or writing: ``IndexUnavailable`` if the index is unusable
     (the process's cached index and searcher are dropped), ``None`` if it is fine."""
-    state = status(directory)
+    state = status(directory, thorough=True)
     if state == "ok":
         return None
     _forget(directory)
@@ -85,8 +97,10 @@ def _unusable(directory: str, exc: BaseException) -> IndexUnavailable | None:
     return error
 
 
-def status(directory: str) -> str:
-    """``ok``, ``missing``, ``stale`` (another schema version) or ``corrupt``."""
+def status(directory: str, thorough: bool = False) -> str:
+    """``ok``, ``missing``, ``stale`` (another schema version) or ``corrupt``. ``thorough``:
+    after a failure inside Whoosh, hash every sealed file again (not only the files this process
+    has not checked yet) and read every stored document and posting."""
     path = Path(directory)
     if not path.is_dir() or not any(path.glob("_MAIN_*.toc")):
         return "missing"
@@ -101,9 +115,13 @@ def status(directory: str) -> str:
         ix = storage.open_index()
         if sorted(ix.schema.names()) != sorted(build_schema().names()):
             return "stale"
+        if not _intact(ix, path, thorough):
+            return "corrupt"
         with ix.searcher() as searcher:
             searcher.doc_count()
-    except Exception:  # any failure to open or read the index
+            if thorough:
+                _read_unsealed(searcher, path)
+    except Exception:  # any failure to open and read the index
         # A damaged index fails inside Whoosh with whatever its reader hits (struct.error,
         # EOFError, KeyError, unpickling errors …): any failure to open and read it means
         # "corrupt", which the caller answers by searching the database and queueing a rebuild.
@@ -111,6 +129,97 @@ def status(directory: str) -> str:
     finally:
         storage.close_opened()  # Whoosh leaves a file it failed to read open
     return "ok"
+
+
+def _read_unsealed(searcher: Searcher, path: Path) -> None:
+    """Decode every stored document and posting of the segments without a seal (raises what a
+    damaged segment raises). Slow (about 5 ms a document, pure Python), so only for segments
+    the seals cannot vouch for: those written by an older release, or not sealed yet."""
+    for reader, _base in searcher.reader().leaf_readers():
+        segment = reader.segment() if hasattr(reader, "segment") else None
+        if segment is None or (path / f"{segment.segment_id()}{SEAL}").exists():
+            continue
+        for _fields in reader.all_stored_fields():
+            pass
+        for _posting in reader.iter_postings():
+            pass
+
+
+# ---------------------------------------------------------------- seals (segment checksums)
+
+SEAL = ".sha256"
+_checked: set[tuple[str, int, int]] = set()  # (file, size, mtime) whose seal matched
+
+
+def _identity(file: Path) -> tuple[str, int, int]:
+    stat = file.stat()
+    return (str(file), stat.st_size, stat.st_mtime_ns)
+
+
+def _digest(file: Path) -> str:
+    digest = hashlib.sha256()
+    with file.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _segment_ids(ix: Any) -> list[str]:
+    return [segment.segment_id() for segment in ix._segments()]
+
+
+def _seal(ix: Any, path: Path) -> None:
+    """Seal the index's segments that have no seal yet (the ones just written)."""
+    for segment_id in _segment_ids(ix):
+        seal = path / f"{segment_id}{SEAL}"
+        if seal.exists():
+            continue
+        files = sorted(p for p in path.glob(f"{segment_id}.*") if p.name != seal.name)
+        if not files:
+            continue
+        digests = {}
+        for file in files:
+            identity = _identity(file)
+            digests[file.name] = _digest(file)
+            _checked.add(identity)
+        # Written whole, then renamed: a reader never sees half a seal. A name beginning with a
+        # dot is one Whoosh's clean-up leaves alone.
+        partial = path / f".{segment_id}.{os.getpid()}.{threading.get_ident()}.partial"
+        partial.write_text(json.dumps(digests))
+        os.replace(partial, seal)
+
+
+def _intact(ix: Any, path: Path, thorough: bool = False) -> bool:
+    """Whether every sealed file of the index's segments still has its checksum. A segment
+    without a seal (being sealed by its writer, or written by an older release) is not checked;
+    ``thorough``: hash every file again, also those this process checked before."""
+    for segment_id in _segment_ids(ix):
+        try:
+            digests = json.loads((path / f"{segment_id}{SEAL}").read_text())
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError):
+            return False
+        if not isinstance(digests, dict):
+            return False
+        for name, expected in digests.items():
+            file = path / str(name)
+            try:
+                identity = _identity(file)
+                if not thorough and identity in _checked:
+                    continue
+                if _digest(file) != expected:
+                    return False
+            except FileNotFoundError:
+                # Merged into a new segment and deleted by another process's commit since the
+                # table of contents was read: not damage, unless the segment is still listed.
+                if segment_id in _segment_ids(ix):
+                    return False
+                break
+            except OSError:
+                return False
+            _checked.add(identity)
+    return True
 
 
 class _TrackingStorage(FileStorage):
@@ -139,7 +248,12 @@ def _forget_if_unusable(directory: str) -> None:
             except (OSError, ValueError):
                 marker = {}
             if marker.get("version") == SCHEMA_VERSION:
-                return
+                try:
+                    intact = _intact(_opened[directory], Path(directory))
+                except Exception:  # the table of contents cannot be read: the full check says
+                    intact = False
+                if intact:
+                    return
         state = status(directory)
         if state != "ok":
             _forget(directory)
@@ -222,6 +336,7 @@ def write(
             writer.update_document(**document.fields())
             count += 1
         writer.commit()
+        _seal(ix, Path(directory))
     except Exception as exc:
         # As in ``searching``: a damaged segment read by the writer (to replace or merge)
         # means a rebuild, any other failure is re-raised as it is.
@@ -244,8 +359,9 @@ def rebuild(
 ) -> int:
     """Write a fresh index of ``documents`` beside the live one, then swap it in."""
     target = Path(directory)
-    fresh = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
-    shutil.rmtree(fresh, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # A folder of its own: two rebuilds at once (threads of one process too) never share one.
+    fresh = Path(tempfile.mkdtemp(prefix=f"{target.name}.rebuild-", dir=target.parent))
     ix = _create(fresh)
     count = 0
     writer = ix.writer(limitmb=256)
@@ -256,6 +372,7 @@ def rebuild(
             if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(count)
         writer.commit()
+        _seal(ix, fresh)
     except BaseException:
         writer.cancel()
         shutil.rmtree(fresh, ignore_errors=True)

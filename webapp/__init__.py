@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from babel import negotiate_locale
 from flask import Flask, g, request, session
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -98,11 +100,23 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "로그인이 필요한 페이지입니다."
+    # Flask-Login flashes this when a page needs a login: made a plain string in the reader's
+    # language at that moment (the session keeps plain strings only).
+    login_manager.login_message = _l("로그인이 필요한 페이지입니다.")  # type: ignore[assignment]
+    login_manager.localize_callback = str
     login_manager.session_protection = "strong"
 
     def select_locale() -> str:
-        chosen = request.args.get("lang") or session.get("lang")
+        chosen = request.args.get("lang")
+        if request.path.startswith("/api/"):
+            # An API call is on its own (no session): ?lang or the standard header names its
+            # language. The pages stay Korean first whatever the browser asks; the language
+            # switch (kept in the session) chooses English there.
+            chosen = chosen or negotiate_locale(
+                request.accept_languages.values(), app.config["LANGUAGES"], sep="-"
+            )
+        else:
+            chosen = chosen or session.get("lang")
         if chosen in app.config["LANGUAGES"]:
             return str(chosen)
         return "ko"
@@ -222,6 +236,6 @@ def register_template_helpers(app: Flask) -> None:
     @app.before_request
     def _remember_language() -> None:
         chosen = request.args.get("lang")
-        if chosen in app.config["LANGUAGES"]:
+        if chosen in app.config["LANGUAGES"] and not request.path.startswith("/api/"):
             session["lang"] = chosen
         g.lang = session.get("lang", "ko")

@@ -136,7 +136,9 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         not in ("0", "false", "no"),
         "PUBLIC_BASE_URL": settings.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000",
         "DEMO_PASSWORD": settings.get("DEMO_PASSWORD") or "demo-password-2025",
-        "WORKER_QUEUES": (settings.get("WORKER_QUEUES") or "default,mail,search").split(","),
+        "WORKER_QUEUES": (settings.get("WORKER_QUEUES") or "default,mail,search,figures").split(
+            ","
+        ),
         # A worker killed mid-job: its job counts as abandoned once the worker has not reported
         # for HEARTBEAT + GRACE seconds; the sweeper (every SWEEP seconds) then runs it again.
         "WORKER_HEARTBEAT_SECONDS": int(settings.get("WORKER_HEARTBEAT_SECONDS") or 30),

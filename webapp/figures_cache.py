@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 from models import Campaign, db, utcnow
 from workflows import figures, outbox
 from workflows.dashboard import build_dashboard
-from workflows.jobs import job
+from workflows.jobs import reading_job
 from workflows.public import PublicFilter
 from workflows.stats import StatsFilter, repeals_by_sector_and_type
 
@@ -50,6 +50,9 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 REFRESH_JOB = "refresh_figures"
+# Its own queue: at a million proposals a refresh takes ~20 s, which exports, imports and the
+# other default jobs must not wait behind (one worker serves it; one refresh runs at a time).
+REFRESH_QUEUE = "figures"
 _PREFIX = "regrepeal:figures:"  # one key per name and filter
 _CONTROL = "regrepeal:figures-refresh:"  # the refresh's lock and flags
 _LOCK_SECONDS = 900  # a refresh whose worker died frees the lock after this long
@@ -176,7 +179,7 @@ class FiguresCache:
         if not self.enabled or not outbox.recording(session) or not self._in_use():
             return
         self._set_pending()
-        outbox.enqueue_once(session, REFRESH_JOB)
+        outbox.enqueue_once(session, REFRESH_JOB, queue=REFRESH_QUEUE)
 
     def refresh(self, session: Session) -> int:
         """Compute the current generation's figures of the refreshed filters; returns how many
@@ -454,8 +457,9 @@ def _change_committing(session: Session) -> None:
 figures.on_change(_change_committing)
 
 
-@job
+@reading_job
 def refresh_figures() -> None:
-    """Compute the current generation's public figures for the refreshed filters."""
+    """Compute the current generation's public figures for the refreshed filters (stored in
+    Redis or this process: nothing is written to the database, see ``reading_job``)."""
     computed = _cache().refresh(db.session)
     log.info("figures refreshed for %s filter(s)", computed)

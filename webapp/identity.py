@@ -14,6 +14,7 @@ from datetime import date
 from typing import Protocol
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 
 
 class IdentityError(ValueError):
@@ -45,18 +46,20 @@ class DevelopmentIdentityProvider:
     def verify(self, data: Mapping[str, str]) -> VerifiedIdentity:
         name = re.sub(r"\s+", "", data.get("name", ""))
         if not 2 <= len(name) <= 30:
-            raise IdentityError("name", "이름을 2자 이상 입력해 주십시오")
+            raise IdentityError("name", _("이름을 2자 이상 입력해 주십시오"))
         try:
             born = date.fromisoformat(data.get("birth_date", ""))
         except ValueError:
             raise IdentityError(
-                "birth_date", "생년월일을 YYYY-MM-DD 형식으로 입력해 주십시오"
+                "birth_date", _("생년월일을 YYYY-MM-DD 형식으로 입력해 주십시오")
             ) from None
         if not date(1900, 1, 1) <= born <= date.today():
-            raise IdentityError("birth_date", "생년월일이 올바르지 않습니다")
+            raise IdentityError("birth_date", _("생년월일이 올바르지 않습니다"))
         mobile = re.sub(r"\D", "", data.get("mobile", ""))
         if not re.fullmatch(r"01[016789]\d{7,8}", mobile):
-            raise IdentityError("mobile", "휴대전화 번호를 010-1234-5678 형식으로 입력해 주십시오")
+            raise IdentityError(
+                "mobile", _("휴대전화 번호를 010-1234-5678 형식으로 입력해 주십시오")
+            )
         return VerifiedIdentity(f"{name}|{born.isoformat()}|{mobile}", name)
 
 

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from models import Role, User, utcnow
 
 from . import logins, outbox
-from .errors import InvalidInput
+from .errors import Bilingual, InvalidInput
 from .intake import FieldErrors
 
 # OWASP ASVS 4 V2.1.1-2: at least 12 characters (runs of spaces counting as one), and long
@@ -39,23 +39,44 @@ def _guessable(password: str, hints: list[str]) -> bool:
     return int(zxcvbn(password[:ZXCVBN_MAX], user_inputs=hints)["score"]) <= GUESSABLE_SCORE
 
 
-def _password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+def _password_problem(password: str, *, email: str = "", name: str = "") -> Bilingual | None:
     if len(re.sub(r"\s+", " ", password)) < MIN_PASSWORD:
-        return f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다"
+        return Bilingual(
+            f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다",
+            f"The password must be at least {MIN_PASSWORD} characters long",
+        )
     if len(password) > MAX_PASSWORD:
-        return f"비밀번호는 {MAX_PASSWORD}자 이하여야 합니다"
+        return Bilingual(
+            f"비밀번호는 {MAX_PASSWORD}자 이하여야 합니다",
+            f"The password must be at most {MAX_PASSWORD} characters long",
+        )
     lowered = password.lower()
     if email and email.split("@")[0].lower() in lowered and len(email.split("@")[0]) >= 4:
-        return "비밀번호에 이메일 아이디를 넣을 수 없습니다"
+        return Bilingual(
+            "비밀번호에 이메일 아이디를 넣을 수 없습니다",
+            "The password must not contain the name of the e-mail address",
+        )
     if len(set(password)) < 4:
-        return "같은 글자를 되풀이한 비밀번호는 쓸 수 없습니다"
+        return Bilingual(
+            "같은 글자를 되풀이한 비밀번호는 쓸 수 없습니다",
+            "The password must not repeat the same few characters",
+        )
     hints = [part for part in (email.split("@")[0], email, name) if part]
     if _guessable(password, hints):
-        return (
+        return Bilingual(
             "유출되었거나 흔히 쓰여 쉽게 추측할 수 있는 비밀번호입니다. 흔한 단어, 연속된 숫자, "
-            "키보드 배열, 날짜, 되풀이를 피해 더 길게 써 주십시오"
+            "키보드 배열, 날짜, 되풀이를 피해 더 길게 써 주십시오",
+            "This password has been leaked or is common and easy to guess. Avoid common words, "
+            "runs of digits, keyboard patterns, dates and repeats, and make it longer",
         )
     return None
+
+
+def password_is_weak(user: User, password: str) -> bool:
+    """Whether the password the user has just logged in with would be refused now (ASVS V2.1.7:
+    a password set before the policy, or since found guessable, is to be changed). The same
+    check as a new password's; the password is neither kept nor logged."""
+    return _password_problem(password, email=user.email) is not None
 
 
 # What a security notice reports: a change to how the account logs in.
@@ -82,6 +103,9 @@ def queue_security_notice(session: Session, user: User, kind: str) -> None:
     )
 
 
+INVALID_EMAIL = Bilingual("이메일 주소 형식이 올바르지 않습니다", "The e-mail address is not valid")
+
+
 def hash_password(password: str) -> str:
     return generate_password_hash(password)  # scrypt, Werkzeug's default
 
@@ -95,15 +119,18 @@ def register_citizen(
     try:
         normalised = validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        errors["email"] = "이메일 주소 형식이 올바르지 않습니다"
+        errors["email"] = INVALID_EMAIL
     clean_name = re.sub(r"\s+", " ", name).strip()
     if not 1 <= len(clean_name) <= 100:
-        errors["name"] = "이름을 입력해 주십시오"
+        errors["name"] = Bilingual("이름을 입력해 주십시오", "Enter your name")
     problem = _password_problem(password, email=normalised)
     if problem:
         errors["password"] = problem
     if normalised and session.scalar(select(User.id).where(User.email == normalised)):
-        errors["email"] = "이미 가입된 이메일입니다. 로그인하거나 비밀번호를 재설정해 주십시오"
+        errors["email"] = Bilingual(
+            "이미 가입된 이메일입니다. 로그인하거나 비밀번호를 재설정해 주십시오",
+            "This e-mail address is already registered. Log in or reset the password",
+        )
     if errors:
         raise FieldErrors(errors)
     user = User(
@@ -124,7 +151,13 @@ def change_password(
     """Check the current password, set the new one and end every session but ``keep_session``
     (the browser the change was made in); the owner is e-mailed a security notice."""
     if not user.password_hash or not check_password_hash(user.password_hash, current):
-        raise FieldErrors({"current_password": "현재 비밀번호가 올바르지 않습니다"})
+        raise FieldErrors(
+            {
+                "current_password": Bilingual(
+                    "현재 비밀번호가 올바르지 않습니다", "The current password is not correct"
+                )
+            }
+        )
     problem = _password_problem(new, email=user.email)
     if problem:
         raise FieldErrors({"new_password": problem})

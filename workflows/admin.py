@@ -31,13 +31,16 @@ from models import (
 )
 
 from . import logins, outbox
-from .accounts import _password_problem, hash_password
-from .errors import InvalidInput, PermissionDenied
-from .intake import FieldErrors
-from .korean import particle
+from .accounts import INVALID_EMAIL, _password_problem, hash_password
+from .errors import Bilingual, InvalidInput, PermissionDenied
+from .intake import FieldErrors, required
 
 CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
-CODE_MESSAGE = "코드는 영문 소문자로 시작하고 영문 소문자·숫자·밑줄로 2~40자여야 합니다"
+CODE_MESSAGE = Bilingual(
+    "코드는 영문 소문자로 시작하고 영문 소문자·숫자·밑줄로 2~40자여야 합니다",
+    "A code starts with a lower-case letter and has 2 to 40 lower-case letters, digits and "
+    "underscores",
+)
 
 ReferenceModel = type[Sector] | type[RegulationType] | type[Channel] | type[DeclineReason]
 REFERENCE_MODELS: dict[str, ReferenceModel] = {
@@ -101,13 +104,27 @@ def audit_trail(
     return list(session.scalars(query))
 
 
+# The names of the text fields in messages, in Korean and English.
+LABELS = {
+    "이름": "the name",
+    "한국어 이름": "the Korean name",
+    "영어 이름": "the English name",
+}
+
+
 def _text(errors: dict[str, str], name: str, value: str | None, label: str, limit: int) -> str:
     clean = re.sub(r"\s+", " ", value or "").strip()
     if not clean:
-        errors[name] = f"{particle(label, '을', '를')} 입력해 주십시오"
+        errors[name] = required(label, LABELS[label])
     elif len(clean) > limit:
-        errors[name] = f"{limit:,}자 이내로 입력해 주십시오"
+        errors[name] = Bilingual(
+            f"{limit:,}자 이내로 입력해 주십시오", f"Enter at most {limit:,} characters"
+        )
     return clean
+
+
+def _code_taken(code: str) -> Bilingual:
+    return Bilingual(f"이미 있는 코드입니다: {code}", f"The code exists already: {code}")
 
 
 def _code(errors: dict[str, str], value: str | None) -> str:
@@ -129,9 +146,14 @@ def _organisation(
     if role is Role.CITIZEN:
         return None
     if organisation is None:
-        errors["organisation_id"] = "직원 계정은 소속 기관을 정해야 합니다"
+        errors["organisation_id"] = Bilingual(
+            "직원 계정은 소속 기관을 정해야 합니다", "A staff account needs an organisation"
+        )
     elif not organisation.active:
-        errors["organisation_id"] = f"사용하지 않는 기관입니다: {organisation.name}"
+        errors["organisation_id"] = Bilingual(
+            f"사용하지 않는 기관입니다: {organisation.name}",
+            f"The organisation is no longer in use: {organisation.name}",
+        )
     return organisation
 
 
@@ -139,7 +161,11 @@ def organisation_by_code(session: Session, code: str) -> Organisation | None:
     return session.scalar(select(Organisation).where(Organisation.code == code))
 
 
-SET_BY_OWNER = "2단계 인증을 쓰는 역할은 본인이 이메일 링크로 비밀번호를 정합니다. 비워 두십시오"
+SET_BY_OWNER = Bilingual(
+    "2단계 인증을 쓰는 역할은 본인이 이메일 링크로 비밀번호를 정합니다. 비워 두십시오",
+    "In a role with two-factor login the person sets the password by the e-mailed link. "
+    "Leave it empty",
+)
 
 
 def create_user(
@@ -163,9 +189,11 @@ def create_user(
     try:
         normalised = validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
-        errors["email"] = "이메일 주소 형식이 올바르지 않습니다"
+        errors["email"] = INVALID_EMAIL
     if normalised and session.scalar(select(User.id).where(User.email == normalised)):
-        errors["email"] = f"이미 있는 계정입니다: {normalised}"
+        errors["email"] = Bilingual(
+            f"이미 있는 계정입니다: {normalised}", f"The account exists already: {normalised}"
+        )
     clean_name = _text(errors, "name", name, "이름", 100)
     organisation = _organisation(session, errors, role, organisation_id)
     if password and actor is not None and role in TWO_FACTOR_ROLES:
@@ -293,7 +321,7 @@ def create_organisation(
     clean_code = _code(errors, code)
     clean_name = _text(errors, "name", name, "이름", 200)
     if "code" not in errors and organisation_by_code(session, clean_code) is not None:
-        errors["code"] = f"이미 있는 코드입니다: {clean_code}"
+        errors["code"] = _code_taken(clean_code)
     if errors:
         raise FieldErrors(errors)
     organisation = Organisation(code=clean_code, name=clean_name, kind=kind)
@@ -378,7 +406,10 @@ def _reference_values(
     ko = _text(errors, "label_ko", label_ko, "한국어 이름", 100)
     en = _text(errors, "label_en", label_en, "영어 이름", 100)
     if position is None or not 0 <= position <= 10_000:
-        errors["position"] = "순서는 0에서 10,000 사이의 숫자로 입력해 주십시오"
+        errors["position"] = Bilingual(
+            "순서는 0에서 10,000 사이의 숫자로 입력해 주십시오",
+            "Enter the position as a number from 0 to 10,000",
+        )
     return ko, en, position or 0
 
 
@@ -400,7 +431,7 @@ def create_reference(
     clean_code = _code(errors, code)
     ko, en, order = _reference_values(errors, label_ko, label_en, position)
     if "code" not in errors and session.get(model, clean_code) is not None:
-        errors["code"] = f"이미 있는 코드입니다: {clean_code}"
+        errors["code"] = _code_taken(clean_code)
     if errors:
         raise FieldErrors(errors)
     row = model(code=clean_code, label_ko=ko, label_en=en, position=order, active=True)
@@ -472,11 +503,14 @@ def _campaign_values(
 ) -> str:
     clean = _text(errors, "name", name, "이름", 200)
     if starts_on is None:
-        errors["starts_on"] = "시작일을 입력해 주십시오"
+        errors["starts_on"] = Bilingual("시작일을 입력해 주십시오", "Enter the start date")
     if ends_on is None:
-        errors["ends_on"] = "종료일을 입력해 주십시오"
+        errors["ends_on"] = Bilingual("종료일을 입력해 주십시오", "Enter the end date")
     if starts_on and ends_on and ends_on < starts_on:
-        errors["ends_on"] = "종료일은 시작일과 같거나 뒤여야 합니다"
+        errors["ends_on"] = Bilingual(
+            "종료일은 시작일과 같거나 뒤여야 합니다",
+            "The end date must be the start date or later",
+        )
     return clean
 
 
@@ -497,7 +531,7 @@ def create_campaign(
     if "code" not in errors and session.scalar(
         select(Campaign.id).where(Campaign.code == clean_code)
     ):
-        errors["code"] = f"이미 있는 코드입니다: {clean_code}"
+        errors["code"] = _code_taken(clean_code)
     if errors:
         raise FieldErrors(errors)
     assert starts_on is not None and ends_on is not None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -53,11 +53,12 @@ def is_office(actor: User) -> bool:
 
 
 def panel_sessions_for(session: Session, actor: User | None) -> list[PanelSession]:
-    """Every session for office staff; for a panel member, the sessions they sit on."""
+    """Every session for office staff; for a panel member, the sessions they sit on (with their
+    members; the agenda is counted by ``agenda_counts``, not loaded)."""
     viewer = _require(actor, PANEL_ROLES, "panel_sessions")
     query = (
         select(PanelSession)
-        .options(selectinload(PanelSession.members), selectinload(PanelSession.agenda))
+        .options(selectinload(PanelSession.members))
         .order_by(PanelSession.held_on.desc(), PanelSession.id.desc())
     )
     if not is_office(viewer):
@@ -65,6 +66,18 @@ def panel_sessions_for(session: Session, actor: User | None) -> list[PanelSessio
             PanelMember.user_id == viewer.id
         )
     return list(session.scalars(query).unique())
+
+
+def agenda_counts(session: Session, panels: list[PanelSession]) -> dict[int, int]:
+    """How many items each session's agenda holds, counted in the database (the sessions' list
+    loaded every agenda item of every session to count them)."""
+    ids = [p.id for p in panels]
+    rows = session.execute(
+        select(AgendaItem.session_id, func.count(AgendaItem.id))
+        .where(AgendaItem.session_id.in_(ids))
+        .group_by(AgendaItem.session_id)
+    )
+    return {session_id: count for session_id, count in rows}
 
 
 def panel_session_for(session: Session, actor: User | None, panel_id: int) -> PanelSession | None:

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from models import Channel, Proposal, Role, SourceKind, State, User
 
+from .accounts import INVALID_EMAIL
 from .engine import record_event
-from .errors import PermissionDenied
+from .errors import Bilingual, PermissionDenied
 from .intake import (
     ASSISTING_ROLES,
     FieldErrors,
@@ -70,14 +71,20 @@ def _citizen(
 ) -> tuple[str, str | None, str | None, User | None]:
     clean_name = re.sub(r"\s+", " ", name or "").strip()
     if not clean_name:
-        errors["citizen_name"] = "제안자 이름을 입력해 주십시오"
+        errors["citizen_name"] = Bilingual(
+            "제안자 이름을 입력해 주십시오", "Enter the proposer's name"
+        )
     elif len(clean_name) > 100:
-        errors["citizen_name"] = "100자 이내로 입력해 주십시오"
+        errors["citizen_name"] = Bilingual(
+            "100자 이내로 입력해 주십시오", "Enter at most 100 characters"
+        )
     clean_phone = (phone or "").strip() or None
     if clean_phone and (
         len(clean_phone) > 30 or not re.fullmatch(r"[0-9+\-() ]{7,30}", clean_phone)
     ):
-        errors["citizen_phone"] = "전화번호 형식이 올바르지 않습니다"
+        errors["citizen_phone"] = Bilingual(
+            "전화번호 형식이 올바르지 않습니다", "The telephone number is not valid"
+        )
     clean_email = None
     if (email or "").strip():
         try:
@@ -85,16 +92,20 @@ def _citizen(
                 (email or "").strip(), check_deliverability=False
             ).normalized.lower()
         except EmailNotValidError:
-            errors["citizen_email"] = "이메일 주소 형식이 올바르지 않습니다"
+            errors["citizen_email"] = INVALID_EMAIL
     if not clean_phone and not clean_email and "citizen_email" not in errors:
-        errors["citizen_phone"] = (
-            "결과를 알릴 수 있도록 전화번호나 이메일 중 하나는 입력해 주십시오"
+        errors["citizen_phone"] = Bilingual(
+            "결과를 알릴 수 있도록 전화번호나 이메일 중 하나는 입력해 주십시오",
+            "Enter a telephone number or an e-mail address, to tell the proposer the outcome",
         )
     existing = None
     if clean_email:
         existing = session.scalar(select(User).where(User.email == clean_email))
         if existing is not None and existing.role is not Role.CITIZEN:
-            errors["citizen_email"] = "직원 계정의 이메일입니다. 시민의 이메일을 입력해 주십시오"
+            errors["citizen_email"] = Bilingual(
+                "직원 계정의 이메일입니다. 시민의 이메일을 입력해 주십시오",
+                "This is a staff account's e-mail address. Enter the citizen's",
+            )
     return clean_name, clean_phone, clean_email, existing
 
 
@@ -122,11 +133,15 @@ def enter_proposal(
         session, errors, citizen_name, citizen_phone, citizen_email
     )
     if consent_method not in CONSENT_METHODS:
-        errors["consent_method"] = (
-            "제안자가 개인정보 수집·이용에 동의했는지, 어떻게 동의했는지 골라 주십시오"
+        errors["consent_method"] = Bilingual(
+            "제안자가 개인정보 수집·이용에 동의했는지, 어떻게 동의했는지 골라 주십시오",
+            "Choose whether and how the proposer agreed to the collection and use of personal data",
         )
     if channel_code not in {c.code for c in channels(session)}:
-        errors["channel_code"] = "접수 경로를 골라 주십시오 (대토론회, 신문고, 전화 등)"
+        errors["channel_code"] = Bilingual(
+            "접수 경로를 골라 주십시오 (대토론회, 신문고, 전화 등)",
+            "Choose the intake channel (forum, e-petition, telephone, ...)",
+        )
     try:
         validate_fields(session, fields)
     except FieldErrors as exc:

@@ -18,7 +18,7 @@ from .jobs import run_outbox_message
 log = logging.getLogger(__name__)
 
 JOB_ENTRY = "workflows.jobs.run_outbox_message"
-QUEUES = ("default", "mail", "search")
+QUEUES = ("default", "mail", "search", "figures")
 RETRY_INTERVALS = [10, 60, 300, 900, 3600]
 
 

@@ -49,3 +49,17 @@ class InvalidInputs(InvalidInput):
         first = errors[0]
         super().__init__(first.rule, first.message_ko, first.message_en)
         self.errors = errors
+
+
+class Bilingual(str):
+    """A message for a person, in Korean and English. Its value as a string is the Korean (what
+    is stored, logged and compared, as before); ``en`` is the English, which the web and the API
+    show to a reader who chose English (``webapp.i18n.localised``). The workflows know no request:
+    the reader's language is chosen at the edge."""
+
+    en: str
+
+    def __new__(cls, ko: str, en: str | None = None) -> Bilingual:
+        text = super().__new__(cls, ko)
+        text.en = ko if en is None else en
+        return text

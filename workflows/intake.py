@@ -24,7 +24,7 @@ from models import (
 )
 
 from .engine import authorise, check_permission, flush, transition
-from .errors import InvalidInput, PermissionDenied, WorkflowError
+from .errors import Bilingual, InvalidInput, PermissionDenied, WorkflowError
 from .korean import particle
 from .numbering import SEOUL, next_receipt_no
 
@@ -58,13 +58,13 @@ SOURCE_OF_ROLE = {
     Role.AGENCY_STAFF: SourceKind.AGENCY,
 }
 
-# Fields of the office's form, with their Korean names for messages.
+# Fields of the office's form, with their Korean and English names for messages.
 REQUIRED_TEXT = {
-    "title": "제목",
-    "current_regulation": "현행 규제",
-    "problem": "문제점",
-    "proposed_change": "개선안",
-    "expected_effect": "기대효과",
+    "title": ("제목", "the title"),
+    "current_regulation": ("현행 규제", "the current regulation"),
+    "problem": ("문제점", "the problem"),
+    "proposed_change": ("개선안", "the proposed change"),
+    "expected_effect": ("기대효과", "the expected effect"),
 }
 MAX_LENGTH = {"title": 200, "contact_name": 100, "contact_phone": 30, "contact_email": 254}
 MAX_TEXT = 10_000
@@ -107,29 +107,48 @@ def validate_fields(
     A draft only needs a title; a submission needs every required field."""
     values = {name: _clean(getattr(fields, name)) for name in ProposalFields.__dataclass_fields__}
     errors: dict[str, str] = {}
-    for name, label in REQUIRED_TEXT.items():
+    for name, (label, label_en) in REQUIRED_TEXT.items():
         if not values[name] and (not draft or name == "title"):
-            errors[name] = f"{particle(label, '을', '를')} 입력해 주십시오"
+            errors[name] = required(label, label_en)
     for name, value in values.items():
         limit = MAX_LENGTH.get(name, MAX_TEXT)
         if value and len(value) > limit:
-            errors[name] = f"{limit:,}자 이내로 입력해 주십시오 (현재 {len(value):,}자)"
+            errors[name] = Bilingual(
+                f"{limit:,}자 이내로 입력해 주십시오 (현재 {len(value):,}자)",
+                f"Enter at most {limit:,} characters (now {len(value):,})",
+            )
     if values["sector_code"] and session.get(Sector, values["sector_code"]) is None:
-        errors["sector_code"] = f"알 수 없는 분야 코드입니다: {values['sector_code']}"
+        errors["sector_code"] = Bilingual(
+            f"알 수 없는 분야 코드입니다: {values['sector_code']}",
+            f"Unknown sector code: {values['sector_code']}",
+        )
     if (
         values["regulation_type_code"]
         and session.get(RegulationType, values["regulation_type_code"]) is None
     ):
-        errors["regulation_type_code"] = (
-            f"알 수 없는 규제 유형 코드입니다: {values['regulation_type_code']}"
+        errors["regulation_type_code"] = Bilingual(
+            f"알 수 없는 규제 유형 코드입니다: {values['regulation_type_code']}",
+            f"Unknown regulation type code: {values['regulation_type_code']}",
         )
     if errors:
         raise FieldErrors(errors)
     return values
 
 
+def required(label: str, label_en: str) -> Bilingual:
+    """ "제목을 입력해 주십시오" (the particle agrees with the Korean name), "Enter the title"."""
+    return Bilingual(f"{particle(label, '을', '를')} 입력해 주십시오", f"Enter {label_en}")
+
+
+CONSENT_REQUIRED = Bilingual(
+    "개인정보 수집·이용에 동의해야 제안을 제출할 수 있습니다",
+    "Agree to the collection and use of personal data to submit a proposal",
+)
+
+
 class FieldErrors(InvalidInput):
-    """Invalid form input: one Korean message per field."""
+    """Invalid form input: one message per field, a ``Bilingual`` when it has its English (its
+    Korean otherwise)."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(
@@ -178,10 +197,23 @@ def create_draft(
     source = SOURCE_OF_ROLE[proposer.role]
     channel = session.get(Channel, channel_code)
     if channel is None or not channel.active:
-        raise FieldErrors({"channel_code": f"알 수 없는 접수 경로입니다: {channel_code}"})
+        raise FieldErrors(
+            {
+                "channel_code": Bilingual(
+                    f"알 수 없는 접수 경로입니다: {channel_code}",
+                    f"Unknown intake channel: {channel_code}",
+                )
+            }
+        )
     if channel.source_kind is not None and channel.source_kind != source:
         raise FieldErrors(
-            {"channel_code": f"{channel.label_ko} 경로는 {source.label} 제안에 쓸 수 없습니다"}
+            {
+                "channel_code": Bilingual(
+                    f"{channel.label_ko} 경로는 {source.label} 제안에 쓸 수 없습니다",
+                    f"The {channel.label_en} channel does not take "
+                    f"{source.label_en.lower()} proposals",
+                )
+            }
         )
     values = validate_fields(session, fields, draft=draft)
     proposal = Proposal(
@@ -227,7 +259,7 @@ def submit_proposal(
         ),
     )
     if not consent:
-        raise FieldErrors({"consent": "개인정보 수집·이용에 동의해야 제안을 제출할 수 있습니다"})
+        raise FieldErrors({"consent": CONSENT_REQUIRED})
     at = at or utcnow()
     campaign = campaign_on(session, at)
     # The receipt number comes from the gap-free counter, whose row stays locked until the
@@ -266,7 +298,7 @@ def submit_new_proposal(
 ) -> Proposal:
     """Create and submit in one step (API, bulk intake, assisted intake)."""
     if not consent:
-        raise FieldErrors({"consent": "개인정보 수집·이용에 동의해야 제안을 제출할 수 있습니다"})
+        raise FieldErrors({"consent": CONSENT_REQUIRED})
     proposal = create_draft(
         session, actor, fields, channel_code=channel_code, proposer=proposer, at=at
     )

@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash
 
 from models import LoginSession, User, as_utc, utcnow
 
+from .errors import Bilingual
 from .intake import FieldErrors
 
 # last_seen_at moves forward at most this often: a request does not write to the database.
@@ -130,12 +131,18 @@ def signed_in(
     return user, row
 
 
+def seen_due(row: LoginSession) -> bool:
+    """The session's use is to be noted (it was last noted a minute ago or more)."""
+    return utcnow() - as_utc(row.last_seen_at) >= LAST_SEEN_PRECISION
+
+
 def seen_now(session: Session, row: LoginSession) -> bool:
     """Note that the session is in use, at most once a minute; True when the row changed."""
-    now = utcnow()
-    if now - as_utc(row.last_seen_at) < LAST_SEEN_PRECISION:
+    if not seen_due(row):
         return False
-    session.execute(update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now))
+    session.execute(
+        update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=utcnow())
+    )
     return True
 
 
@@ -203,7 +210,9 @@ def check_password(user: User, password: str) -> None:
     """The password typed again before sessions are ended (ASVS V3.3.4: "having re-entered
     login credentials")."""
     if not user.password_hash or not check_password_hash(user.password_hash, password):
-        raise FieldErrors({"password": "비밀번호가 올바르지 않습니다"})
+        raise FieldErrors(
+            {"password": Bilingual("비밀번호가 올바르지 않습니다", "The password is not correct")}
+        )
 
 
 def purge_old_sessions(session: Session, *, now: datetime, retention_days: int) -> int:

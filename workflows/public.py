@@ -284,6 +284,25 @@ def repeal_register_page(
     )
 
 
+def repeals_after(
+    session: Session, filters: PublicFilter, after: tuple[int] | None, *, limit: int
+) -> tuple[list[Proposal], tuple[int] | None]:
+    """Up to ``limit`` repeals that follow repeal number ``after`` (from the first without it),
+    and the key the next slice starts after (None: this one reached the end). The API's paging:
+    forward only and without a total, so a slice costs one index walk of ``limit + 1`` rows."""
+    query = _filtered(select(Proposal).where(Proposal.state == State.ANNOUNCED), filters)
+    if after is not None:
+        query = query.where(REPEAL_ORDER.seek(after, later=True))
+    rows = list(
+        session.scalars(
+            REPEAL_ORDER.sorted(query).options(joinedload(Proposal.announcement)).limit(limit + 1)
+        )
+    )
+    items = rows[:limit]
+    more = len(rows) > limit
+    return items, (REPEAL_ORDER.key(items[-1]) if more else None)
+
+
 def public_proposals(
     session: Session,
     filters: PublicFilter,

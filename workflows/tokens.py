@@ -70,8 +70,8 @@ def count_second_factor_failure(session: Session, *, email: str) -> None:
         twofactor.record_failure(session, user)
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user of a valid, unrevoked token (and note its use, to the minute), or None."""
+def token_for(session: Session, token: str) -> ApiToken | None:
+    """The valid, unrevoked token of an active user, or None (its use is noted by ``note_use``)."""
     if not token.startswith(PREFIX):
         return None
     row = session.scalar(
@@ -79,10 +79,19 @@ def user_for_token(session: Session, token: str) -> User | None:
     )
     if row is None or not row.user.active:
         return None
-    now = utcnow()
-    if row.last_used_at is None or now - as_utc(row.last_used_at) >= LAST_USED_PRECISION:
-        row.last_used_at = now
-    return row.user
+    return row
+
+
+def use_due(row: ApiToken) -> bool:
+    """The token's use is to be noted (never noted, or a minute ago or more)."""
+    return row.last_used_at is None or utcnow() - as_utc(row.last_used_at) >= LAST_USED_PRECISION
+
+
+def note_use(session: Session, row: ApiToken) -> None:
+    """Note the token's use, to the minute, in the caller's transaction."""
+    if use_due(row):
+        row.last_used_at = utcnow()
+        session.flush()
 
 
 def revoke_token(session: Session, token: str) -> bool:

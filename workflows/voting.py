@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +29,149 @@ from models import (
 from .errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 
 STAFF_WHO_SEE_LIVE_COUNTS = frozenset({Role.ADMIN, Role.CHAIR, Role.REVIEWER})
+
+# The most candidates a round may carry (a ballot page lists them all).
+MAX_CANDIDATES = 500
+# Largest key a query may carry (PostgreSQL integer columns): beyond it nothing can match.
+_MAX_KEY = 2**31 - 1
+
+_SEPARATORS = re.compile(r"[,，、;\s]+")
+_PART = re.compile(r"^제?(\d+)호?(?:[-~–〜]제?(\d+)호?)?$")
+
+
+def _numbers_ko(numbers: list[int], shown: int = 10) -> str:
+    text = ", ".join(f"{n}호" for n in numbers[:shown])
+    return text + (f" 외 {len(numbers) - shown}건" if len(numbers) > shown else "")
+
+
+def parse_repeal_numbers(text: str, *, limit: int = MAX_CANDIDATES) -> list[int]:
+    """The repeal numbers an administrator typed ("1-30, 33호, 45"), in the order typed, each
+    once. Parts are separated by commas or spaces; a part is a number or a range ``a-b`` (or
+    ``a~b``), each end optionally written ``33호``. Refuses, naming the bad part, a part that is
+    not a number or range, 0, a reversed range, and more than ``limit`` numbers in all."""
+    # "1 - 30" and "33 호" are one part each.
+    text = re.sub(r"\s*([-~–〜])\s*", r"\1", text.strip())
+    text = re.sub(r"(\d)\s+호", r"\1호", text)
+    numbers: dict[int, None] = {}
+    for part in _SEPARATORS.split(text):
+        if not part:
+            continue
+        match = _PART.match(part)
+        if match is None:
+            raise InvalidInput(
+                "vote.numbers.syntax",
+                f"‘{part}’: 번호나 범위로 읽을 수 없습니다. 예: 1-30, 33호, 45",
+                f"'{part}' is not a repeal number or range (e.g. 1-30, 33, 45)",
+            )
+        first = int(match.group(1))
+        last = int(match.group(2)) if match.group(2) else first
+        if first < 1:
+            raise InvalidInput(
+                "vote.numbers.zero",
+                f"‘{part}’: 규제철폐 번호는 1호부터입니다",
+                f"'{part}': repeal numbers start at 1",
+            )
+        if last < first:
+            raise InvalidInput(
+                "vote.numbers.reversed",
+                f"‘{part}’: 범위의 앞 번호가 뒤 번호보다 큽니다 ({last}-{first}로 쓰십시오)",
+                f"'{part}': the range is reversed",
+            )
+        # A range is measured before it is expanded ("1-1000000000" allocates nothing).
+        if last - first + 1 > limit or len(numbers.keys() | range(first, last + 1)) > limit:
+            raise InvalidInput(
+                "vote.numbers.too_many",
+                f"‘{part}’까지 넣으면 후보가 {limit}건을 넘습니다. 후보는 {limit}건까지입니다",
+                f"With '{part}' there are more than {limit} candidates (the limit)",
+            )
+        numbers.update(dict.fromkeys(range(first, last + 1)))
+    return list(numbers)
+
+
+def repeals_by_number(session: Session, numbers: list[int]) -> list[Proposal]:
+    """The announced repeals with these numbers, in the order given; refuses (naming them) the
+    numbers no announced repeal carries (a repeal number exists only once announced)."""
+    wanted = [n for n in numbers if n <= _MAX_KEY]
+    found = {
+        p.repeal_no: p
+        for p in session.scalars(
+            select(Proposal).where(
+                Proposal.repeal_no.in_(wanted), Proposal.state == State.ANNOUNCED
+            )
+        )
+    }
+    missing = [n for n in numbers if n not in found]
+    if missing:
+        highest = session.scalar(
+            select(func.max(Proposal.repeal_no)).where(Proposal.state == State.ANNOUNCED)
+        )
+        upto = f" (발표된 과제는 {highest}호까지입니다)" if highest else " (발표된 과제가 없습니다)"
+        raise InvalidInput(
+            "vote.numbers.unknown",
+            f"발표된 규제철폐 과제에 없는 번호입니다: {_numbers_ko(missing)}{upto}",
+            f"No announced repeal carries: {', '.join(map(str, missing[:10]))}",
+        )
+    return [found[n] for n in numbers]
+
+
+def ticked_repeals(session: Session, ids: list[int]) -> list[Proposal]:
+    """The announced repeals among these proposal ids (the boxes ticked on the form), in number
+    order; at most ``MAX_CANDIDATES`` ids are looked up."""
+    wanted = sorted({i for i in ids if 0 < i <= _MAX_KEY})[:MAX_CANDIDATES]
+    return list(
+        session.scalars(
+            select(Proposal)
+            .where(Proposal.id.in_(wanted), Proposal.state == State.ANNOUNCED)
+            .order_by(Proposal.repeal_no)
+        )
+    )
+
+
+def proposals_by_id(session: Session, ids: list[int]) -> list[Proposal]:
+    """The ticked repeals, refusing more than ``MAX_CANDIDATES`` and any id that is not an
+    announced repeal (nothing else is loaded: not the register)."""
+    if len(set(ids)) > MAX_CANDIDATES:
+        raise InvalidInput(
+            "vote.candidates.too_many",
+            f"후보는 {MAX_CANDIDATES}건까지입니다",
+            f"At most {MAX_CANDIDATES} candidates",
+        )
+    rows = ticked_repeals(session, ids)
+    if len(rows) != len(set(ids)):
+        raise InvalidInput(
+            "vote.candidates",
+            "발표된 규제철폐 과제만 후보가 될 수 있습니다",
+            "Only announced repeals can be candidates",
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class CandidateFilter:
+    """How the new-round form narrows the register: sector, a number range and a title word."""
+
+    sector: str | None = None
+    first: int | None = None
+    last: int | None = None
+    word: str = ""
+
+
+def find_candidates(
+    session: Session, filters: CandidateFilter, *, limit: int = 100
+) -> tuple[list[Proposal], bool]:
+    """Up to ``limit`` announced repeals matching ``filters`` in number order, and whether
+    more follow (the register's partial index on repeal_no is walked, never loaded whole)."""
+    query = select(Proposal).where(Proposal.state == State.ANNOUNCED)
+    if filters.sector:
+        query = query.where(Proposal.sector_code == filters.sector)
+    if filters.first is not None:
+        query = query.where(Proposal.repeal_no >= min(filters.first, _MAX_KEY))
+    if filters.last is not None:
+        query = query.where(Proposal.repeal_no <= min(filters.last, _MAX_KEY))
+    if filters.word:
+        query = query.where(Proposal.title.icontains(filters.word, autoescape=True))
+    rows = list(session.scalars(query.order_by(Proposal.repeal_no).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
 
 
 def voter_key(secret: bytes, identity: str) -> str:
@@ -56,20 +200,54 @@ def open_round(
         )
     errors = []
     if not title.strip():
-        errors.append(("title", "투표 제목을 입력해 주십시오"))
+        errors.append(("title", "투표 제목을 입력해 주십시오", "Enter a vote title"))
     if as_utc(closes_at) <= as_utc(opens_at):
-        errors.append(("closes_at", "마감 시각은 시작 시각보다 늦어야 합니다"))
+        errors.append(
+            (
+                "closes_at",
+                "마감 시각은 시작 시각보다 늦어야 합니다",
+                "The close must be after the opening",
+            )
+        )
     if not candidates:
-        errors.append(("candidates", "후보를 한 건 이상 고르십시오"))
+        errors.append(
+            ("candidates", "후보를 한 건 이상 고르십시오", "Choose at least one candidate")
+        )
     if any(p.state is not State.ANNOUNCED for p in candidates):
-        errors.append(("candidates", "발표된 규제철폐 과제만 후보가 될 수 있습니다"))
+        errors.append(
+            (
+                "candidates",
+                "발표된 규제철폐 과제만 후보가 될 수 있습니다",
+                "Only announced repeals can be candidates",
+            )
+        )
+    if len(candidates) > MAX_CANDIDATES:
+        errors.append(
+            (
+                "candidates",
+                f"후보는 {MAX_CANDIDATES}건까지입니다",
+                f"At most {MAX_CANDIDATES} candidates",
+            )
+        )
     if len({p.id for p in candidates}) != len(candidates):
-        errors.append(("candidates", "같은 후보를 두 번 넣을 수 없습니다"))
+        errors.append(
+            (
+                "candidates",
+                "같은 후보를 두 번 넣을 수 없습니다",
+                "A candidate cannot be added twice",
+            )
+        )
     if not 1 <= max_picks <= max(len(candidates), 1):
-        errors.append(("max_picks", "고를 수 있는 수는 1 이상, 후보 수 이하여야 합니다"))
+        errors.append(
+            (
+                "max_picks",
+                "고를 수 있는 수는 1 이상, 후보 수 이하여야 합니다",
+                "The number of picks must be from 1 to the number of candidates",
+            )
+        )
     if errors:
-        field, message = errors[0]
-        raise InvalidInput(f"vote.{field}", message, f"Invalid vote round ({field})")
+        field, message, message_en = errors[0]
+        raise InvalidInput(f"vote.{field}", message, message_en)
     vote_round = VoteRound(
         title=title.strip(),
         description=description.strip(),

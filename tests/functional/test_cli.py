@@ -104,8 +104,14 @@ def test_the_register_lists_one_to_one_hundred_twenty_three(demo_app):
         numbers += [int(n) for n in re.findall(r'data-number="(\d+)"', page)]
     assert numbers == list(range(1, 124))
     assert "data-number" not in client.get("/repeals?page=4").get_data(as_text=True)
-    body = client.get("/api/v1/repeals").get_json()
-    assert [r["number"] for r in body] == list(range(1, 124))
+    # The API: 100 a response by default, the rest at the address of the Link header.
+    first = client.get("/api/v1/repeals")
+    body = first.get_json()
+    assert [r["number"] for r in body] == list(range(1, 101))
+    assert first.headers["Link"] == '</api/v1/repeals?limit=100&after=100>; rel="next"'
+    rest = client.get("/api/v1/repeals?limit=100&after=100")
+    assert [r["number"] for r in rest.get_json()] == list(range(101, 124))
+    assert "Link" not in rest.headers
     assert body[32]["title"] == "소규모 건축물 용적률 완화"
     assert "소규모 건축물 용적률 완화" in client.get("/repeals/33").get_data(as_text=True)
 

@@ -23,6 +23,7 @@ from models import (
     Recusal,
     Role,
     State,
+    User,
     db,
 )
 from tests import factories
@@ -582,3 +583,39 @@ def test_the_item_page_speaks_english_when_asked(app, scene):
     page = _member(app, 1).get(f"{_item_path(scene)}?lang=en").get_data(as_text=True)
     assert "Record my opinion" in page and ">Repeal<" in page.replace(" ", "")
     assert "opinions are shown once you have recorded yours." in page
+
+
+def test_the_sessions_list_counts_agendas_without_loading_them(app, scene):
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from models import AgendaItem
+
+    with app.app_context():
+        office = factories.Office.__new__(factories.Office)
+        office.chair = db.session.scalars(select(User).where(User.role == Role.CHAIR)).one()
+        members = [db.session.get(User, i) for i in scene.member_ids]
+        both = [db.session.get(Proposal, i) for i in (scene.proposal_id, scene.waiting_id)]
+        second = factories.panel_session(office, members, both)
+        commit(db.session)
+        second_id = second.id
+    client = _client(app, "chair@office.example")
+    loaded: list[object] = []
+
+    def count(session, instance):  # type: ignore[no-untyped-def]
+        if isinstance(instance, AgendaItem):
+            loaded.append(instance)
+
+    event.listen(Session, "loaded_as_persistent", count)
+    try:
+        listing = client.get("/panel/").get_data(as_text=True)
+    finally:
+        event.remove(Session, "loaded_as_persistent", count)
+    rows = {
+        panel_id: listing[listing.index(f"/panel/sessions/{panel_id}") :].split("</tr>")[0]
+        for panel_id in (scene.panel_id, second_id)
+    }
+    assert "1건" in rows[scene.panel_id] and "2건" in rows[second_id]
+    assert loaded == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PanelSession)) == 2

@@ -3,8 +3,10 @@ review form with its refusals, optimistic locking, officials' share, and the acc
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select, update
@@ -12,7 +14,9 @@ from sqlalchemy import select, update
 from models import MailLog, Proposal, Review, Role, State, db
 from tests import factories
 from tests.functional.helpers import HOSTILE_CURSORS, account, login
+from webapp.filters import decode_time_key
 from workflows.dispatch import commit
+from workflows.numbering import SEOUL
 
 
 def form_token(page: str) -> str:
@@ -269,6 +273,17 @@ def test_queues_count_filter_and_page_with_state_in_the_url(app, client, office)
     first_rows = re.findall(r'data-receipt="([^"]+)"', page)
     second_rows = re.findall(r'data-receipt="([^"]+)"', second)
     assert len(first_rows) == 2 and not set(first_rows) & set(second_rows)
+    # The cursor is the registers' (UTC, "Z"); a link of the form written before (isoformat,
+    # "+00:00") or the same moment with another offset still opens the same page.
+    after = parse_qs(urlsplit(html.unescape(next_link.group(1))).query)["after"][0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z_\d+", after)
+    moment, number = decode_time_key(after)
+    for old in (
+        f"{moment.isoformat()}_{number}",
+        f"{moment.astimezone(SEOUL).isoformat()}_{number}",
+    ):
+        same = client.get("/office/", query_string={"limit": 2, "sort": "oldest", "after": old})
+        assert re.findall(r'data-receipt="([^"]+)"', same.get_data(as_text=True)) == second_rows
     waiting_page = client.get("/office/?queue=waiting").get_data(as_text=True)
     assert re.findall(r'data-receipt="([^"]+)"', waiting_page) == [waiting_no]
     keyword = client.get("/office/?q=주차장").get_data(as_text=True)

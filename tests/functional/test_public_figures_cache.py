@@ -3,16 +3,19 @@ get the previous figures with their time, never a wait or an error."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import date
 
 import pytest
 from redis import Redis
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
+from sqlalchemy.exc import OperationalError
 
 from models import Campaign, OutboxMessage, OutboxState, State, db
 from tests import factories
 from tests.conftest import REDIS_URL
+from tests.functional.test_get_writes import AnotherWriter
 from webapp import figures_cache
 from webapp import public as public_pages
 from workflows import triage
@@ -337,3 +340,93 @@ def test_figures_fill_computes_them_before_any_visitor(make_app, monkeypatch):
 def test_figures_fill_without_redis_says_there_is_nothing_to_fill(app):
     result = app.test_cli_runner().invoke(args=["figures", "fill"])
     assert result.exit_code == 0 and "nothing to fill" in result.output
+
+
+def _another_writer_could_write(app):  # type: ignore[no-untyped-def]
+    """A probe run while the refresh computes: could another connection write at once? On
+    SQLite: take the write lock without waiting; on PostgreSQL: lock the refresh's outbox row
+    without waiting (the job used to hold both for the whole computation)."""
+    with app.app_context():
+        url = db.engine.url
+
+    def probe() -> bool:
+        if url.get_backend_name() == "sqlite":
+            other = sqlite3.connect(str(url.database), timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                return True
+            except sqlite3.OperationalError:
+                return False
+            finally:
+                other.close()
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                connection.execute(
+                    select(OutboxMessage.id)
+                    .where(OutboxMessage.job == figures_cache.REFRESH_JOB)
+                    .with_for_update(nowait=True)
+                ).all()
+                connection.rollback()
+            return True
+        except OperationalError:
+            return False
+        finally:
+            engine.dispose()
+
+    return probe
+
+
+def test_the_refresh_run_by_a_changing_request_computes_without_holding_the_write_lock(
+    app, client, monkeypatch
+):
+    """Embedded mode runs the refresh in the request that made the change, after its commit:
+    the computation reads in plain transactions (another request may write meanwhile), and its
+    outbox message is marked done afterwards in a short writing one."""
+    _new_proposal(app)
+    assert client.get("/api/v1/stats").get_json()["received"]["total"] == 1  # figures in use
+    probe = _another_writer_could_write(app)
+    could_write: list[bool] = []
+    real = figures_cache.build_dashboard
+
+    def probing(session, filters):  # type: ignore[no-untyped-def]
+        could_write.append(probe())
+        return real(session, filters)
+
+    monkeypatch.setattr(figures_cache, "build_dashboard", probing)
+    AnotherWriter(app).submit()  # a citizen's real POST: the refresh runs inline after its commit
+    assert could_write == [True]
+    with app.app_context():
+        [job] = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.job == figures_cache.REFRESH_JOB)
+        ).all()
+        assert (job.state, job.attempts, job.queue) == (OutboxState.DONE, 1, "figures")
+        assert job.done_at is not None
+        assert run_outbox_message(job.id) == "skipped"  # a duplicate delivery does nothing
+    body = client.get("/api/v1/stats").get_json()
+    assert body["received"]["total"] == 2 and body["updating"] is False
+
+
+def test_a_failing_refresh_is_recorded_for_retry_and_runs_again(app, client, monkeypatch):
+    _new_proposal(app)
+    client.get("/api/v1/stats")
+    real = figures_cache.build_dashboard
+
+    def broken(session, filters):  # type: ignore[no-untyped-def]
+        raise RuntimeError("figures broke")
+
+    monkeypatch.setattr(figures_cache, "build_dashboard", broken)
+    _new_proposal(app)  # the inline refresh fails; the change stands
+    with app.app_context():
+        [job] = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.job == figures_cache.REFRESH_JOB)
+        ).all()
+        assert (job.state, job.attempts) == (OutboxState.PENDING, 1)
+        assert "figures broke" in (job.last_error or "")
+        monkeypatch.setattr(figures_cache, "build_dashboard", real)
+        assert run_outbox_message(job.id) == "done"
+        db.session.refresh(job)
+        assert (job.state, job.attempts) == (OutboxState.DONE, 2)
+    body = client.get("/api/v1/stats").get_json()
+    assert body["received"]["total"] == 2 and body["updating"] is False

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import unquote
 
 import pytest
 from flask.testing import FlaskClient
 
 from models import State, db
 from tests import factories
+from webapp.filters import decode_time_key
 from workflows import triage
 from workflows.dispatch import commit
 from workflows.public import is_public
@@ -193,3 +195,31 @@ def test_page_numbers_and_cursors_together_or_too_deep_are_refused(app, client):
         assert response.status_code == 400, url
         assert field in response.get_data(as_text=True), url
     assert client.get("/repeals?page=20").status_code == 200
+
+
+def test_a_cursor_without_utc_offset_is_refused_as_on_the_office_queue(app, client):
+    """One codec with the office's queue: a time without an offset is refused (every cursor
+    issued carries one), any offset is read (the same moment, the same page)."""
+    with app.app_context():
+        _public_proposals()
+    first = client.get(f"/proposals?sector={SECTOR}&per_page=2").get_data(as_text=True)
+    after = re.search(r"after=([^&\"]+)", _link(first, "next") or "")
+    assert after
+    key = decode_time_key(unquote(after.group(1)))
+    assert key is not None
+    moment, number = key
+    rows = r'href="/proposals/([^"]+)"'
+    expected = re.findall(
+        rows, client.get(f"/proposals?sector={SECTOR}&per_page=2&after={after.group(1)}").text
+    )
+    assert len(expected) == 2
+    for other in (moment.isoformat(), moment.astimezone(timezone(timedelta(hours=9))).isoformat()):
+        same = client.get(
+            "/proposals",
+            query_string={"sector": SECTOR, "per_page": 2, "after": f"{other}_{number}"},
+        )
+        assert re.findall(rows, same.text) == expected
+    naive = client.get(
+        "/proposals", query_string={"after": f"{moment.replace(tzinfo=None).isoformat()}_{number}"}
+    )
+    assert naive.status_code == 400 and "쪽 위치가 올바르지 않습니다" in naive.text

@@ -146,3 +146,38 @@ def test_a_dead_workers_job_found_by_rqs_own_maintenance_goes_back_to_its_queue_
         assert queue.job_ids == ["outbox-4242"]
         assert queue.scheduled_job_registry.get_job_ids() == []
         assert registry.get_job_ids(cleanup=False) == []
+
+
+def test_the_figures_refresh_has_its_own_queue_and_worker(app, app_config, make_app, redis_db):
+    """A refresh takes ~20 s at a million proposals: it waits on queue "figures" for its own
+    worker, so the workers of "default" (exports, imports) never run it or wait behind it."""
+    from webapp.figures_cache import REFRESH_JOB
+
+    assert "figures" in app.config["WORKER_QUEUES"]  # a worker without --queues serves it too
+    queued = make_app(REDIS_URL=REDIS_URL)
+    stats = queued.test_client()
+    with queued.app_context():
+        factories.submitted()
+        commit(db.session)
+    assert stats.get("/api/v1/stats").get_json()["received"]["total"] == 1  # figures in use
+    with queued.app_context():
+        factories.submitted()
+        commit(db.session)
+        refresh = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.job == REFRESH_JOB)
+        ).one()
+        assert refresh.queue == "figures" and refresh.state is OutboxState.PENDING
+        assert redis_db.lrange("rq:queue:figures", 0, -1) == [f"outbox-{refresh.id}".encode()]
+        refresh_id = refresh.id
+    during = stats.get("/api/v1/stats").get_json()
+    assert during["received"]["total"] == 1 and during["updating"] is True
+    result = run_worker(app_config, REDIS_URL or "", "--queues", "default,mail")
+    assert result.returncode == 0, result.stderr[-2000:]
+    with queued.app_context():
+        assert db.session.get(OutboxMessage, refresh_id).state is OutboxState.PENDING
+    result = run_worker(app_config, REDIS_URL or "", "--queues", "figures")
+    assert result.returncode == 0, result.stderr[-2000:]
+    with queued.app_context():
+        assert db.session.get(OutboxMessage, refresh_id).state is OutboxState.DONE
+    after = stats.get("/api/v1/stats").get_json()
+    assert after["received"]["total"] == 2 and after["updating"] is False

@@ -172,6 +172,49 @@ def test_a_missing_index_answers_from_the_database_and_is_rebuilt(app, client, p
     assert again["degraded"] is False and again["facets"]["sector"]
 
 
+@pytest.mark.parametrize("where", ["/search", "/office/search", "/api/v1/search"])
+@pytest.mark.parametrize("at", [0.2, 0.5, 0.8])
+def test_a_garbled_index_answers_from_the_database_and_is_rebuilt(
+    app, client, proposals, where, at
+):
+    """Bytes overwritten inside a segment (same size, header intact) are found when a process
+    opens the index: the search says the index is being rebuilt and answers from the database,
+    one rebuild is queued and run, and the next search uses the rebuilt index."""
+    import search
+    from webapp.search_pages.service import REBUILD_JOB
+
+    if where == "/office/search":
+        with app.app_context():
+            chair = account(Role.CHAIR)
+        login(client, chair)
+    directory = Path(app.config["SEARCH_INDEX_DIR"])
+    for segment in directory.glob("*.seg"):
+        with segment.open("r+b") as handle:
+            handle.seek(int(segment.stat().st_size * at))
+            handle.write(b"\xffgarbage\x00" * 4)
+    search.close(str(directory))  # as a web process starting now
+
+    def answer() -> tuple[bool, str]:
+        response = client.get(where, query_string={"q": "용적률 완화"})
+        assert response.status_code == 200
+        if where.startswith("/api/"):
+            body = response.get_json()
+            return body["degraded"], " ".join(receipts(response))
+        text = response.get_data(as_text=True)
+        return "검색 색인을 다시 만드는 중입니다" in text, text
+
+    degraded, text = answer()
+    assert degraded and proposals["public"] in text
+    with app.app_context():
+        rebuilds = db.session.scalars(
+            select(OutboxMessage.state).where(OutboxMessage.job == REBUILD_JOB)
+        ).all()
+        assert [str(state) for state in rebuilds] == ["done"]
+        assert search.status(str(directory)) == "ok"
+    degraded, text = answer()
+    assert not degraded and proposals["public"] in text
+
+
 def test_search_rebuild_and_status_commands(app, runner, proposals):
     result = runner.invoke(args=["search", "rebuild"])
     assert result.exit_code == 0, result.output

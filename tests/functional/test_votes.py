@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from models import Ballot, Role, State, VoteRound, db, utcnow
+from models import Ballot, Proposal, Role, State, VoteRound, db, utcnow
 from tests import factories
 from tests.functional.helpers import account, csrf_token, login
 from workflows import voting
@@ -211,3 +211,149 @@ def test_vote_pages_are_listed(app, client):
         _open_round()
     page = client.get("/votes/").get_data(as_text=True)
     assert re.search(r"공감 규제철폐 시민투표", page) and "진행 중" in page
+
+
+def _register(n: int) -> list[tuple[int, int]]:
+    """``n`` announced repeals: (id, repeal number) in number order."""
+    office = factories.Office()
+    repeals = [factories.proposal_in(State.ANNOUNCED, office=office) for _ in range(n)]
+    commit(db.session)
+    return [(p.id, p.repeal_no or 0) for p in repeals]
+
+
+def _round_form(token: str, **extra: object) -> dict[str, object]:
+    return {
+        "title": "공감 10선",
+        "opens_at": "2025-03-01T09:00",
+        "closes_at": "2025-03-04T18:00",
+        "max_picks": "2",
+        "csrf_token": token,
+        **extra,
+    }
+
+
+def test_the_new_round_form_lists_a_filtered_page_of_the_register(app, client, monkeypatch):
+    from webapp import admin as admin_views
+
+    monkeypatch.setattr(admin_views, "CANDIDATES_SHOWN", 2)
+    with app.app_context():
+        register = _register(4)
+        db.session.execute(
+            update(Proposal).where(Proposal.id == register[3][0]).values(title="옥외광고물 심의")
+        )
+        db.session.commit()
+        admin = account(Role.ADMIN)
+    login(client, admin)
+    numbers = [no for _, no in register]
+    page = client.get("/admin/votes/new").get_data(as_text=True)
+    assert f">{numbers[0]}호 " in page and f">{numbers[1]}호 " in page
+    assert f">{numbers[2]}호 " not in page
+    assert f"from={numbers[1] + 1}" in page  # the next page starts after the last one shown
+    page = client.get(f"/admin/votes/new?from={numbers[2]}").get_data(as_text=True)
+    assert f">{numbers[2]}호 " in page and f">{numbers[0]}호 " not in page
+    page = client.get("/admin/votes/new?q=옥외").get_data(as_text=True)
+    assert "옥외광고물 심의" in page and f">{numbers[0]}호 " not in page
+    assert 'value="옥외"' in page  # the filter is shown as typed
+    page = client.get("/admin/votes/new?sector=no-such&from=abc").get_data(as_text=True)
+    assert "조건에 맞는 발표 과제가 없습니다." in page
+    assert client.get(f"/admin/votes/new?from={2**70}").status_code == 200
+
+
+def test_a_round_from_typed_numbers_loads_only_the_chosen(app, client, monkeypatch):
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from webapp import admin as admin_views
+
+    monkeypatch.setattr(admin_views, "CANDIDATES_SHOWN", 1)
+    with app.app_context():
+        register = _register(6)
+        admin = account(Role.ADMIN)
+    numbers = [no for _, no in register]
+    login(client, admin)
+    token = csrf_token(client, "/admin/votes/new")
+    loaded: set[int] = set()
+
+    def count(session, instance):  # type: ignore[no-untyped-def]
+        if isinstance(instance, Proposal):
+            loaded.add(instance.id)
+
+    event.listen(Session, "loaded_as_persistent", count)
+    try:
+        response = client.post(
+            f"/admin/votes/new?from={numbers[0]}",
+            data=_round_form(
+                token, numbers=f"{numbers[4]}호, {numbers[1]}-{numbers[2]}", candidates=[]
+            ),
+        )
+    finally:
+        event.remove(Session, "loaded_as_persistent", count)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    # The shown page (1 row and the probe of the next) and the three chosen: not the register.
+    assert loaded <= {register[i][0] for i in (0, 1, 2, 4)}
+    with app.app_context():
+        vote_round = db.session.scalars(select(VoteRound)).one()
+        chosen = [c.proposal_id for c in vote_round.candidates]
+    assert chosen == [register[1][0], register[2][0], register[4][0]]
+
+
+def test_ticked_and_typed_candidates_are_merged(app, client):
+    with app.app_context():
+        register = _register(3)
+        admin = account(Role.ADMIN)
+    login(client, admin)
+    token = csrf_token(client, "/admin/votes/new")
+    response = client.post(
+        "/admin/votes/new",
+        data=_round_form(
+            token, candidates=[str(register[2][0])], numbers=f"{register[0][1]}, {register[2][1]}"
+        ),
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        vote_round = db.session.scalars(select(VoteRound)).one()
+        assert [c.proposal_id for c in vote_round.candidates] == [register[0][0], register[2][0]]
+
+
+def test_bad_candidate_numbers_are_named_and_everything_typed_is_kept(app, client):
+    with app.app_context():
+        register = _register(2)
+        other = factories.proposal_in(State.IN_REVIEW)
+        commit(db.session)
+        other_id = other.id
+        admin = account(Role.ADMIN)
+    login(client, admin)
+    token = csrf_token(client, "/admin/votes/new")
+    last = register[-1][1]
+    cases = {
+        f"1-{last}, 3x": "‘3x’: 번호나 범위로 읽을 수 없습니다",
+        f"{last}-1": f"‘{last}-1’: 범위의 앞 번호가 뒤 번호보다 큽니다",
+        "1-100000": "후보는 500건까지입니다",
+        f"{last + 5}": f"발표된 규제철폐 과제에 없는 번호입니다: {last + 5}호",
+    }
+    for typed, message in cases.items():
+        response = client.post(
+            "/admin/votes/new?q=%EA%B7%9C%EC%A0%9C",
+            data=_round_form(token, numbers=typed, candidates=[str(register[0][0])]),
+        )
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, typed
+        assert message in page, typed
+        assert 'id="error-summary"' in page and 'href="#numbers"' in page
+        assert f">{typed}</textarea>" in page.replace("\r", "").replace(
+            "\n", ""
+        )  # what was typed is kept
+        assert 'value="공감 10선"' in page and 'value="규제"' in page
+        # the ticked box stays ticked although the filter does not list it
+        assert re.search(
+            rf'value="{register[0][0]}"[^>]*checked|checked[^>]*value="{register[0][0]}"', page
+        )
+    nothing = client.post("/admin/votes/new", data=_round_form(token))
+    assert nothing.status_code == 422
+    assert "후보를 한 건 이상 고르거나 번호를 입력하십시오." in nothing.get_data(as_text=True)
+    for ticked in (str(other_id), str(2**70)):
+        refused = client.post("/admin/votes/new", data=_round_form(token, candidates=[ticked]))
+        assert refused.status_code == 422
+        assert "발표된 규제철폐 과제만 후보가 될 수 있습니다" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(VoteRound)) == 0

@@ -3,17 +3,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from models import OutboxMessage, OutboxState, Role, VoteRound, db, utcnow
-from workflows import public, voting
+from models import OutboxMessage, OutboxState, Proposal, Role, Sector, VoteRound, db, utcnow
+from workflows import voting
 from workflows.dispatch import RQDispatcher, commit, deliver_due
-from workflows.errors import WorkflowError
+from workflows.errors import InvalidInput, WorkflowError
 from workflows.numbering import SEOUL
 
 from ..guards import require_roles
+from ..i18n import refusal_text
 from ..votes.forms import VoteRoundForm
 
 bp = Blueprint("admin", __name__)
@@ -72,14 +74,14 @@ def jobs():  # type: ignore[no-untyped-def]
 def retry_job(message_id: int):  # type: ignore[no-untyped-def]
     message = db.get_or_404(OutboxMessage, message_id)
     if message.state is OutboxState.DONE:
-        flash("이미 완료된 작업입니다.", "error")
+        flash(_("이미 완료된 작업입니다."), "error")
         return redirect(url_for(".jobs"), 303)
     message.state = OutboxState.PENDING
     message.available_at = utcnow()
     message.dispatched_at = None
     commit(db.session)
     deliver_due(db.session)
-    flash(f"작업 {message_id}번을 다시 실행하도록 넘겼습니다.", "success")
+    flash(_("작업 %(n)s번을 다시 실행하도록 넘겼습니다.", n=message_id), "success")
     return redirect(url_for(".jobs"), 303)
 
 
@@ -89,34 +91,86 @@ def votes():  # type: ignore[no-untyped-def]
     return render_template("admin/votes.html", rounds=rounds)
 
 
+# How many repeals the new-round form lists at once (the register runs to tens of thousands).
+CANDIDATES_SHOWN = 100
+
+
+def _candidate_filter() -> voting.CandidateFilter:
+    """The register filter of the new-round form, from its GET parameters (kept on the POST)."""
+
+    def number(name: str) -> int | None:
+        value = request.args.get(name, type=int)
+        return value if value is not None and value > 0 else None
+
+    return voting.CandidateFilter(
+        sector=request.args.get("sector") or None,
+        first=number("from"),
+        last=number("to"),
+        word=request.args.get("q", "").strip()[:100],
+    )
+
+
 @bp.route("/votes/new", methods=["GET", "POST"])
 def new_vote():  # type: ignore[no-untyped-def]
+    """Open a round: the candidates are ticked among a filtered page of the register or typed
+    as numbers and ranges; only the chosen proposals are loaded, never the whole register."""
     form = VoteRoundForm()
-    announced = public.repeal_register(db.session)
-    form.candidates.choices = [(p.id, f"{p.repeal_no}호 {p.title}") for p in announced]
+    filters = _candidate_filter()
+    shown, more = voting.find_candidates(db.session, filters, limit=CANDIDATES_SHOWN)
+    ticked = voting.ticked_repeals(db.session, form.candidates.data or [])
+    listed = {p.id: p for p in [*ticked, *shown]}
+    form.candidates.choices = [
+        (p.id, f"{p.repeal_no}호 {p.title}")
+        for p in sorted(listed.values(), key=lambda p: p.repeal_no or 0)
+    ]
     error = None
     if form.validate_on_submit():
-        chosen = set(form.candidates.data or [])
+        candidates: list[Proposal] = []
         try:
-            vote_round = voting.open_round(
-                db.session,
-                current_user._get_current_object(),
-                title=form.title.data or "",
-                description=form.description.data or "",
-                opens_at=form.opens_at.data.replace(tzinfo=SEOUL),
-                closes_at=form.closes_at.data.replace(tzinfo=SEOUL),
-                max_picks=form.max_picks.data or 0,
-                candidates=[p for p in announced if p.id in chosen],
-            )
-            commit(db.session)
-        except WorkflowError as exc:
-            db.session.rollback()
-            error = exc.message_ko
-        else:
-            flash(f"시민투표를 열었습니다: {vote_round.title}", "success")
-            return redirect(url_for("votes.show", round_id=vote_round.id), 303)
+            candidates = voting.proposals_by_id(db.session, form.candidates.data or [])
+        except InvalidInput as exc:
+            form.candidates.errors = [refusal_text(exc)]
+        try:
+            numbers = voting.parse_repeal_numbers(form.numbers.data or "")
+            candidates += voting.repeals_by_number(db.session, numbers)
+        except InvalidInput as exc:
+            form.numbers.errors = [refusal_text(exc)]
+        if not (form.candidates.errors or form.numbers.errors):
+            unique = {p.id: p for p in candidates}
+            try:
+                vote_round = voting.open_round(
+                    db.session,
+                    current_user._get_current_object(),
+                    title=form.title.data or "",
+                    description=form.description.data or "",
+                    opens_at=form.opens_at.data.replace(tzinfo=SEOUL),
+                    closes_at=form.closes_at.data.replace(tzinfo=SEOUL),
+                    max_picks=form.max_picks.data or 0,
+                    candidates=sorted(unique.values(), key=lambda p: p.repeal_no or 0),
+                )
+                commit(db.session)
+            except WorkflowError as exc:
+                db.session.rollback()
+                error = refusal_text(exc)
+            else:
+                flash(_("시민투표를 열었습니다: %(title)s", title=vote_round.title), "success")
+                return redirect(url_for("votes.show", round_id=vote_round.id), 303)
+    next_url = None
+    if more and shown:
+        args = {k: v for k, v in request.args.items() if k in ("sector", "to", "q") and v}
+        next_url = url_for(".new_vote", **args, **{"from": (shown[-1].repeal_no or 0) + 1})
     status = 422 if (form.errors or error) else 200
-    return render_template("admin/vote_form.html", form=form, error=error), status
+    return render_template(
+        "admin/vote_form.html",
+        form=form,
+        error=error,
+        filters=filters,
+        sectors=list(db.session.scalars(select(Sector).order_by(Sector.position, Sector.code))),
+        shown=len(shown),
+        limit=CANDIDATES_SHOWN,
+        next_url=next_url,
+        max_candidates=voting.MAX_CANDIDATES,
+    ), status
 
 
 # The records of the admin area (users, organisations, reference data, campaigns, audit trail).

@@ -27,6 +27,7 @@ from workflows.errors import WorkflowError
 from workflows.intake import FieldErrors
 
 from ..helpers import label
+from ..i18n import localised_errors, refusal_text
 from ..privacy import log_personal_data_access
 from . import bp
 from .forms import CampaignForm, OrganisationForm, ReferenceForm, ToggleForm, UserForm
@@ -47,11 +48,11 @@ def _me() -> User:
 def _refused(form: Any, exc: WorkflowError) -> None:
     db.session.rollback()
     if isinstance(exc, FieldErrors):
-        for name, message in exc.errors.items():
+        for name, message in localised_errors(exc.errors).items():
             target = getattr(form, name, None)
             (target.errors if target is not None else form.form_errors).append(message)
     else:
-        form.form_errors.append(exc.message_ko)
+        form.form_errors.append(refusal_text(exc))
 
 
 def _form_page(  # type: ignore[no-untyped-def]
@@ -263,7 +264,7 @@ def user_active(user_id: int):  # type: ignore[no-untyped-def]
         commit(db.session)
     except WorkflowError as exc:
         db.session.rollback()
-        flash(exc.message_ko, "error")
+        flash(refusal_text(exc), "error")
         return redirect(url_for(".edit_user", user_id=user.id), 303)
     flash(_("%(name)s: %(state)s", name=user.email, state=_state(active)), "success")
     return redirect(url_for(".users"), 303)

@@ -14,6 +14,7 @@ from workflows import privacy, twofactor
 from workflows.dispatch import commit
 from workflows.errors import WorkflowError
 
+from ..i18n import refusal_text
 from . import bp
 from .forms import ToggleForm
 
@@ -68,7 +69,7 @@ def reset_second_factor(user_id: int):  # type: ignore[no-untyped-def]
         commit(db.session)
     except WorkflowError as exc:
         db.session.rollback()
-        flash(exc.message_ko, "error")
+        flash(refusal_text(exc), "error")
         return redirect(url_for(".edit_user", user_id=user.id), 303)
     flash(
         _(

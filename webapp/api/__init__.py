@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from models import Proposal, State, User, VoteRound, as_utc, db
+from models.base import writing_apart
 from models.masking import mask_text
 from workflows import intake, public, tokens, voting
 from workflows.dispatch import commit
@@ -16,7 +18,16 @@ from workflows.stats import campaign_stats
 
 from ..extensions import csrf
 from ..figures_cache import figures_for
-from ..filters import FilterError, parse_public_filter, parse_stats_filter
+from ..filters import (
+    FilterError,
+    decode_number_key,
+    encode_number_key,
+    parse_api_slice,
+    parse_public_filter,
+    parse_stats_filter,
+    public_filter_args,
+)
+from ..i18n import localised_errors, refusal_text
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)  # token-authenticated JSON; no session-authenticated state changes live here
@@ -35,13 +46,18 @@ def stats():  # type: ignore[no-untyped-def]
 
 @bp.route("/repeals")
 def repeals():  # type: ignore[no-untyped-def]
-    """The repeal register in number order; filters ``sector``, ``regulation_type``,
-    ``announcement``."""
+    """The repeal register in number order, ``limit`` repeals at a time (100 by default, at most
+    500) after the cursor ``after``; filters ``sector``, ``regulation_type``, ``announcement``.
+    The body stays the array it always was; the next slice's address is in the ``Link``
+    header (RFC 8288, ``rel="next"``), absent on the last slice."""
+    args = request.args.to_dict()
     try:
-        filters = parse_public_filter(request.args.to_dict())
+        filters = parse_public_filter(args)
+        after, limit = parse_api_slice(args, decode_number_key)
     except FilterError as exc:
         return jsonify(error="invalid_filter", field=exc.field, message=exc.message), 400
-    return jsonify(
+    rows, next_key = public.repeals_after(db.session, filters, after, limit=limit)
+    response = jsonify(
         [
             {
                 "number": p.repeal_no,
@@ -55,9 +71,19 @@ def repeals():  # type: ignore[no-untyped-def]
                 "implementation": p.implementation_stage.value if p.implementation_stage else None,
                 "effective_on": p.effective_on.isoformat() if p.effective_on else None,
             }
-            for p in public.repeal_register(db.session, filters)
+            for p in rows
         ]
     )
+    if next_key is not None:
+        # A relative address (RFC 8288 allows it): nothing taken from the Host header.
+        following = url_for(
+            "api.repeals",
+            **public_filter_args(filters),
+            limit=limit,
+            after=encode_number_key(next_key),
+        )
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
 
 
 @bp.route("/votes/<int:round_id>/results")
@@ -65,11 +91,11 @@ def vote_results(round_id: int):  # type: ignore[no-untyped-def]
     """Results of a citizen vote once it has closed: counts, ranks and how many voted."""
     vote_round = db.session.get(VoteRound, round_id)
     if vote_round is None:
-        return jsonify(error="not_found", message="없는 투표입니다"), 404
+        return jsonify(error="not_found", message=_("없는 투표입니다")), 404
     if not voting.is_closed(vote_round):
         return jsonify(
             error="not_closed",
-            message="결과는 투표가 끝난 뒤 공개됩니다",
+            message=_("결과는 투표가 끝난 뒤 공개됩니다"),
             closes_at=vote_round.closes_at.isoformat(),
         ), 409
     result = voting.results(db.session, vote_round)
@@ -113,12 +139,22 @@ def api_user() -> User | None:
     """API calls authenticate by Bearer token only (never by the session cookie, so a page
     cannot make a browser call the API on its user's behalf)."""
     token = _bearer()
-    return tokens.user_for_token(db.session, token) if token else None
+    row = tokens.token_for(db.session, token) if token else None
+    if row is None:
+        return None
+    if tokens.use_due(row):
+        # Noted at once in a short transaction of its own: on SQLite a GET's read transaction
+        # could not take the write lock later once another request had committed (it fails at
+        # once instead of waiting for it).
+        with writing_apart(db.session):
+            tokens.note_use(db.session, row)
+            db.session.commit()
+    return row.user
 
 
 def _unauthorised():  # type: ignore[no-untyped-def]
     response = jsonify(
-        error="unauthorised", message="유효한 토큰이 필요합니다 (Authorization: Bearer)"
+        error="unauthorised", message=_("유효한 토큰이 필요합니다 (Authorization: Bearer)")
     )
     response.status_code = 401
     response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
@@ -135,8 +171,8 @@ def create_token():  # type: ignore[no-untyped-def]
     ):
         return jsonify(
             error="invalid",
-            message="email 과 password 를 JSON 으로 보내 주십시오",
-            errors={"email": "필수", "password": "필수"},
+            message=_("email 과 password 를 JSON 으로 보내 주십시오"),
+            errors={"email": _("필수"), "password": _("필수")},
         ), 422
     try:
         token = tokens.issue_token(
@@ -151,7 +187,7 @@ def create_token():  # type: ignore[no-untyped-def]
         if exc.rule == "second_factor":  # a wrong code counts, even though nothing is issued
             tokens.count_second_factor_failure(db.session, email=body["email"])
             commit(db.session)
-        return jsonify(error="invalid_credentials", message=exc.message_ko), 401
+        return jsonify(error="invalid_credentials", message=refusal_text(exc)), 401
     commit(db.session)
     return jsonify(token=token), 201
 
@@ -224,20 +260,22 @@ def create_proposal():  # type: ignore[no-untyped-def]
     if user is None:
         return _unauthorised()
     if user.role not in intake.SOURCE_OF_ROLE:
-        message = "제안자는 시민, 공무원 또는 기관 담당자여야 합니다"
+        message = _("제안자는 시민, 공무원 또는 기관 담당자여야 합니다")
         return jsonify(error="proposer_role", message=message), 403
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return jsonify(error="invalid", message="JSON 객체를 보내 주십시오", errors={}), 422
+        return jsonify(error="invalid", message=_("JSON 객체를 보내 주십시오"), errors={}), 422
     errors = {
-        name: "문자열이어야 합니다"
+        name: _("문자열이어야 합니다")
         for name in PROPOSAL_FIELDS
         if body.get(name) is not None and not isinstance(body.get(name), str)
     }
     if body.get("consent") is not True:
-        errors["consent"] = "개인정보 수집·이용에 동의(consent: true)해야 제출할 수 있습니다"
+        errors["consent"] = _("개인정보 수집·이용에 동의(consent: true)해야 제출할 수 있습니다")
     if errors:
-        return jsonify(error="invalid", message="입력 내용을 확인해 주십시오", errors=errors), 422
+        return jsonify(
+            error="invalid", message=_("입력 내용을 확인해 주십시오"), errors=errors
+        ), 422
     key = request.headers.get("Idempotency-Key", "").strip()[:64] or secrets.token_urlsafe(24)
     fields = intake.ProposalFields(
         title=body.get("title") or "",
@@ -263,13 +301,15 @@ def create_proposal():  # type: ignore[no-untyped-def]
         db.session.rollback()
         renamed = {
             {"sector_code": "sector", "regulation_type_code": "regulation_type"}.get(k, k): v
-            for k, v in exc.errors.items()
+            for k, v in localised_errors(exc.errors).items()
         }
-        return jsonify(error="invalid", message="입력 내용을 확인해 주십시오", errors=renamed), 422
+        return jsonify(
+            error="invalid", message=_("입력 내용을 확인해 주십시오"), errors=renamed
+        ), 422
     except WorkflowError as exc:
         db.session.rollback()
         extra = {"errors": {}} if exc.status == 422 else {}  # the 422 shape: FieldErrors
-        return jsonify(error=exc.rule, message=exc.message_ko, **extra), exc.status
+        return jsonify(error=exc.rule, message=refusal_text(exc), **extra), exc.status
     return jsonify(_proposal_json(proposal)), (201 if created else 200)
 
 
@@ -283,8 +323,7 @@ def get_proposal(receipt_no: str):  # type: ignore[no-untyped-def]
     if proposal is None or not (
         user.is_staff or user.id in (proposal.proposer_id, proposal.entered_by_id)
     ):
-        return jsonify(error="not_found", message="없는 제안입니다"), 404
-    db.session.commit()  # the token's last use
+        return jsonify(error="not_found", message=_("없는 제안입니다")), 404
     return jsonify(_proposal_detail(proposal))
 
 
@@ -298,9 +337,7 @@ def my_proposals():  # type: ignore[no-untyped-def]
         .where(Proposal.proposer_id == user.id, Proposal.state != State.DRAFT)
         .order_by(Proposal.submitted_at.desc())
     )
-    result = [_proposal_detail(p) for p in items]
-    db.session.commit()
-    return jsonify(result)
+    return jsonify([_proposal_detail(p) for p in items])
 
 
 from . import office as _office  # noqa: E402,F401 - the issue-4 routes on this blueprint

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from flask import jsonify, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from models import Announcement, Proposal, Role, User, as_utc, db
@@ -20,6 +21,7 @@ from workflows.engine import check_permission
 from workflows.errors import InvalidInput, PermissionDenied, WorkflowError
 
 from ..filters import FilterError
+from ..i18n import refusal_text
 from ..office import WORKSPACE_ROLES
 from ..office.actions import ACTIONS, field_errors, perform, targets
 from ..office.counts import queue_counts
@@ -28,18 +30,18 @@ from . import _unauthorised, api_user, bp
 
 
 def _error(exc: WorkflowError):  # type: ignore[no-untyped-def]
-    body: dict[str, Any] = {"error": exc.rule, "rule": exc.rule, "message": exc.message_ko}
+    body: dict[str, Any] = {"error": exc.rule, "rule": exc.rule, "message": refusal_text(exc)}
     if isinstance(exc, InvalidInput):
         body["errors"] = field_errors(exc)
     return jsonify(body), exc.status
 
 
 def _invalid(errors: dict[str, str]):  # type: ignore[no-untyped-def]
-    return jsonify(error="invalid", message="입력 내용을 확인해 주십시오", errors=errors), 422
+    return jsonify(error="invalid", message=_("입력 내용을 확인해 주십시오"), errors=errors), 422
 
 
 def _not_found():  # type: ignore[no-untyped-def]
-    return jsonify(error="not_found", message="없는 제안입니다"), 404
+    return jsonify(error="not_found", message=_("없는 제안입니다")), 404
 
 
 def proposal_state(proposal: Proposal) -> dict[str, Any]:
@@ -82,13 +84,15 @@ def proposal_action(receipt_no: str, action: str):  # type: ignore[no-untyped-de
     if user is None:
         return _unauthorised()
     if action not in ACTIONS:
-        return jsonify(error="unknown_action", message=f"알 수 없는 작업입니다: {action}"), 404
+        return jsonify(
+            error="unknown_action", message=_("알 수 없는 작업입니다: %(action)s", action=action)
+        ), 404
     proposal = db.session.scalar(select(Proposal).where(Proposal.receipt_no == receipt_no))
     if proposal is None or not _visible(user, proposal):
         return _not_found()
     body = _body()
     if body is None:
-        return jsonify(error="invalid", message="JSON 객체를 보내 주십시오", errors={}), 422
+        return jsonify(error="invalid", message=_("JSON 객체를 보내 주십시오"), errors={}), 422
     try:
         perform(db.session, user, proposal, action, body)
         commit(db.session)
@@ -127,7 +131,7 @@ def office_queue():  # type: ignore[no-untyped-def]
     if user is None:
         return _unauthorised()
     if user.role not in WORKSPACE_ROLES:
-        return jsonify(error="role.queue", message="검토 업무 권한이 없습니다"), 403
+        return jsonify(error="role.queue", message=_("검토 업무 권한이 없습니다")), 403
     try:
         filters = parse_queue_filter(request.args.to_dict())
     except FilterError as exc:
@@ -158,7 +162,6 @@ def office_queue():  # type: ignore[no-untyped-def]
         ],
         "next": encode_cursor(result.next_after),
     }
-    db.session.commit()  # the token's last use
     return jsonify(body)
 
 
@@ -178,7 +181,7 @@ def _date(value: Any, name: str, errors: dict[str, str]) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        errors[name] = "날짜는 YYYY-MM-DD 형식이어야 합니다"
+        errors[name] = _("날짜는 YYYY-MM-DD 형식이어야 합니다")
         return None
 
 
@@ -191,17 +194,17 @@ def create_announcement():  # type: ignore[no-untyped-def]
     body = _body() or {}
     errors: dict[str, str] = {}
     if not isinstance(body.get("title"), str) or not body["title"].strip():
-        errors["title"] = "발표 제목을 입력해 주십시오"
+        errors["title"] = _("발표 제목을 입력해 주십시오")
     announced_on = _date(body.get("announced_on"), "announced_on", errors)
     summary = body.get("summary", "")
     if not isinstance(summary, str):
-        errors["summary"] = "문자열이어야 합니다"
+        errors["summary"] = _("문자열이어야 합니다")
     try:
         if errors:
             # The role is judged first: a caller who may not announce gets 403, not field hints.
             check_permission("publish_announcement", user)
             return jsonify(
-                error="invalid", message="입력 내용을 확인해 주십시오", errors=errors
+                error="invalid", message=_("입력 내용을 확인해 주십시오"), errors=errors
             ), 422
         assert announced_on is not None
         notice = announcements.create_announcement(
@@ -222,7 +225,7 @@ def announcement_action(announcement_id: int, action: str):  # type: ignore[no-u
         return _unauthorised()
     notice = db.session.get(Announcement, announcement_id)
     if notice is None or action not in ("add", "publish"):
-        return jsonify(error="not_found", message="없는 발표 또는 작업입니다"), 404
+        return jsonify(error="not_found", message=_("없는 발표 또는 작업입니다")), 404
     body = _body() or {}
     try:
         if action == "publish":
@@ -238,8 +241,8 @@ def announcement_action(announcement_id: int, action: str):  # type: ignore[no-u
                 check_permission("add_to_announcement", user)
                 return jsonify(
                     error="invalid",
-                    message="입력 내용을 확인해 주십시오",
-                    errors={"receipt_no": "없는 접수번호입니다"},
+                    message=_("입력 내용을 확인해 주십시오"),
+                    errors={"receipt_no": _("없는 접수번호입니다")},
                 ), 422
             announcements.add_to_announcement(db.session, user, notice, proposal)
         commit(db.session)
@@ -260,36 +263,36 @@ def create_panel_session():  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
     title = body.get("title")
     if not isinstance(title, str) or not title.strip():
-        errors["title"] = "회의 제목을 입력해 주십시오"
+        errors["title"] = _("회의 제목을 입력해 주십시오")
     held_on = _date(body.get("held_on"), "held_on", errors)
     emails = body.get("members")
     members: list[User] = []
     if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
-        errors["members"] = "위원 이메일 목록이어야 합니다"
+        errors["members"] = _("위원 이메일 목록이어야 합니다")
     else:
         members = list(db.session.scalars(select(User).where(User.email.in_(emails))))
         if len(members) != len(set(emails)):
-            errors["members"] = "없는 위원이 있습니다"
+            errors["members"] = _("없는 위원이 있습니다")
     receipts = body.get("agenda", [])
     agenda: list[Proposal] = []
     if not isinstance(receipts, list) or not all(isinstance(r, str) for r in receipts):
-        errors["agenda"] = "접수번호 목록이어야 합니다"
+        errors["agenda"] = _("접수번호 목록이어야 합니다")
     else:
         found = {
             p.receipt_no: p
             for p in db.session.scalars(select(Proposal).where(Proposal.receipt_no.in_(receipts)))
         }
         if len(found) != len(set(receipts)):
-            errors["agenda"] = "없는 접수번호가 있습니다"
+            errors["agenda"] = _("없는 접수번호가 있습니다")
         agenda = [found[r] for r in receipts if r in found]
     quorum = body.get("quorum", 2)
     if not isinstance(quorum, int) or isinstance(quorum, bool):
-        errors["quorum"] = "정수여야 합니다"
+        errors["quorum"] = _("정수여야 합니다")
     try:
         if errors:
             _require_office(user)
             return jsonify(
-                error="invalid", message="입력 내용을 확인해 주십시오", errors=errors
+                error="invalid", message=_("입력 내용을 확인해 주십시오"), errors=errors
             ), 422
         assert held_on is not None and isinstance(title, str)
         panel = deliberation.create_panel_session(

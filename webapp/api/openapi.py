@@ -11,7 +11,11 @@ ERROR = {
     "properties": {
         "error": {"type": "string"},
         "field": {"type": "string"},
-        "message": {"type": "string", "description": "Korean message naming the rule"},
+        "message": {
+            "type": "string",
+            "description": "Message naming the rule: Korean, or English with ?lang=en or "
+            "Accept-Language: en",
+        },
         "request_id": {"type": "string"},
     },
 }
@@ -56,7 +60,9 @@ def document() -> dict[str, Any]:
             "version": "1.0",
             "description": "Regulation-repeal proposals: public figures, the repeal register and "
             "citizen-vote results. Codes follow the domain reference (source kind, "
-            "channel, sector, regulation type, stage, outcome).",
+            "channel, sector, regulation type, stage, outcome). Messages are in Korean; "
+            "?lang=en or the header Accept-Language: en gives them in English (the keys of "
+            "errors stay the same).",
         },
         "servers": [{"url": "/api/v1"}],
         "paths": {
@@ -89,10 +95,38 @@ def document() -> dict[str, Any]:
                 "get": {
                     "operationId": "listRepeals",
                     "summary": "The repeal register (규제철폐 1호 … N호) in number order",
-                    "parameters": PUBLIC_FILTERS,
+                    "description": "Paged by cursor: `limit` repeals at a time, and the "
+                    'address of the next slice in the `Link` header (`rel="next"`; absent on '
+                    "the last slice). A slice keeps its rows when repeals are announced later: "
+                    "they get higher numbers and come at the end.",
+                    "parameters": [
+                        *PUBLIC_FILTERS,
+                        _query(
+                            "limit",
+                            "Repeals per response (default 100)",
+                            type="integer",
+                            minimum=1,
+                            maximum=500,
+                        ),
+                        _query(
+                            "after",
+                            "Opaque cursor: the `after` of the previous response's Link "
+                            "rel=next (omit for the first slice)",
+                        ),
+                    ],
                     "responses": {
-                        "200": _ok("Repeals in number order", "Repeals"),
-                        "400": _error("An unknown code"),
+                        "200": {
+                            **_ok("Repeals in number order, at most `limit`", "Repeals"),
+                            "headers": {
+                                "Link": {
+                                    "description": "RFC 8288: `</api/v1/repeals?…&after=…>; "
+                                    'rel="next"`, a relative address of the next slice with '
+                                    "the same filters and limit; absent on the last slice",
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                        },
+                        "400": _error("An unknown code, a limit out of 1–500 or a bad cursor"),
                     },
                 }
             },

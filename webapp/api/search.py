@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from models import db
 from search import Scope
 
 from ..search_pages import QueryError, parse_search_args
@@ -52,6 +51,4 @@ def search_proposals():  # type: ignore[no-untyped-def]
         ],
         "facets": result.facets,
     }
-    if _bearer():
-        db.session.commit()  # the token's last use
     return jsonify(body)

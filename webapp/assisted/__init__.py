@@ -19,6 +19,7 @@ from workflows.intake import CONSENT_VERSION, FieldErrors, ProposalFields
 from ..citizen import _choices
 from ..guards import require_roles
 from ..helpers import label
+from ..i18n import localised_errors, refusal_text
 from ..privacy import log_personal_data_access
 from .forms import CONSENT_CHOICES, AssistedProposalForm
 
@@ -97,13 +98,13 @@ def new():  # type: ignore[no-untyped-def]
         commit(db.session)
     except FieldErrors as exc:
         db.session.rollback()
-        for name, message in exc.errors.items():
+        for name, message in localised_errors(exc.errors).items():
             target = getattr(form, name, None)
             (target.errors if target is not None else form.form_errors).append(message)
         return _render(form, 422)
     except WorkflowError as exc:
         db.session.rollback()
-        form.form_errors.append(exc.message_ko)
+        form.form_errors.append(refusal_text(exc))
         return _render(form, exc.status)
     flash(_("대신 접수했습니다. 접수번호를 제안자에게 알려 주십시오."), "success")
     return redirect(url_for(".receipt", proposal_id=proposal.id), 303)

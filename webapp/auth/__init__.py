@@ -27,6 +27,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from models import LoginSession, User, db
+from models.base import writing_apart
 from models.encryption import secret_box
 from workflows import accounts, logins, twofactor
 from workflows.dispatch import commit
@@ -34,6 +35,7 @@ from workflows.errors import WorkflowError
 from workflows.intake import FieldErrors
 
 from ..extensions import login_manager
+from ..i18n import localised, refusal_text
 from .forms import (
     EndSessionsForm,
     LoginForm,
@@ -62,8 +64,12 @@ def load_user(cookie_id: str) -> User | None:
     if not logins.is_live(row, *_lifetimes()):
         return None
     user.current_login = (row.id, parsed[2])
-    if untouched and logins.seen_now(db.session, row):
-        db.session.commit()
+    if untouched and logins.seen_due(row):
+        # In a short transaction of its own: on SQLite a GET's read transaction could not take
+        # the write lock once another request had committed (it fails at once, no waiting).
+        with writing_apart(db.session):
+            if logins.seen_now(db.session, row):
+                db.session.commit()
     return user
 
 
@@ -118,10 +124,32 @@ def _fresh_session() -> None:
         session["form_stash"] = stashed_form
 
 
-def _complete_login(user: User) -> None:
+# Set in the session of a login whose (right) password would be refused now: every page shows a
+# notice until the password is changed (templates/base.html). Only this flag is kept.
+WEAK_FLAG = "password_weak"
+
+
+def _complete_login(user: User, *, weak_password: bool = False) -> None:
     _fresh_session()
     sign_in(user)
     flash(_("로그인했습니다."), "success")
+    if weak_password:
+        session[WEAK_FLAG] = True
+        flash(
+            _(
+                "지금 비밀번호는 유출되었거나 쉽게 추측할 수 있는 비밀번호로 판단됩니다. "
+                "계정을 지키려면 비밀번호를 바꿔 주십시오."
+            ),
+            "warning",
+        )
+
+
+def _after_login(target: str | None, *, weak_password: bool) -> str:
+    """Where a login goes on: the password change first when the password is weak (ASVS
+    V2.1.7; the account is logged in all the same, the staff can work), else where it was going."""
+    if weak_password:
+        return url_for(".change_password")
+    return safe_next(target) or url_for("public.home")
 
 
 def _pending_user() -> tuple[User, dict] | None:  # type: ignore[type-arg]
@@ -160,11 +188,12 @@ def second_factor():  # type: ignore[no-untyped-def]
         if used:
             commit(db.session)
             target = pending.get("next")
-            _complete_login(user)
+            weak = bool(pending.get("weak"))
+            _complete_login(user, weak_password=weak)
             if used == "recovery":
                 left = twofactor.remaining_recovery_codes(db.session, user)
                 flash(_("복구 코드를 사용했습니다. 남은 복구 코드: %(n)d개", n=left), "warning")
-            return redirect(safe_next(target) or url_for("public.home"), 303)
+            return redirect(_after_login(target, weak_password=weak), 303)
         db.session.rollback()
         locked = twofactor.is_locked(user)
         if not locked:
@@ -219,8 +248,9 @@ def enrol():  # type: ignore[no-untyped-def]
         )
         if codes:
             commit(db.session)
-            target = pending.get("next")
-            _complete_login(user)
+            weak = bool(pending.get("weak"))
+            target = _after_login(pending.get("next"), weak_password=weak)
+            _complete_login(user, weak_password=weak)
             session["recovery_codes"] = {"codes": codes, "next": target}
             return redirect(url_for(".recovery_codes"), 303)
         db.session.rollback()
@@ -259,6 +289,8 @@ def login():  # type: ignore[no-untyped-def]
             form.password.errors.append(_("이메일 또는 비밀번호가 올바르지 않습니다."))
         else:
             target = safe_next(request.args.get("next"))
+            # Judged now, while the typed password is at hand; only the verdict is kept.
+            weak = accounts.password_is_weak(user, form.password.data)
             if twofactor.requires_second_factor(user):
                 # Password right: the account is not logged in until the second factor is.
                 _fresh_session()
@@ -268,12 +300,13 @@ def login():  # type: ignore[no-untyped-def]
                     "next": target,
                     "at": int(time.time()),
                     "tries": 0,
+                    "weak": weak,
                 }
                 if user.totp_secret:
                     return redirect(url_for(".second_factor"), 303)
                 return redirect(url_for(".enrol"), 303)
-            _complete_login(user)
-            return redirect(target or url_for("public.home"), 303)
+            _complete_login(user, weak_password=weak)
+            return redirect(_after_login(target, weak_password=weak), 303)
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 
@@ -294,7 +327,7 @@ def logout():  # type: ignore[no-untyped-def]
 def _apply_field_errors(form, errors: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     for name, message in errors.items():
         field = getattr(form, name, None)
-        (field.errors if field is not None else form.form_errors).append(message)
+        (field.errors if field is not None else form.form_errors).append(localised(message))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -343,6 +376,7 @@ def change_password():  # type: ignore[no-untyped-def]
             _apply_field_errors(form, exc.errors)
         else:
             # This browser's session goes on; every other one has ended.
+            session.pop(WEAK_FLAG, None)
             flash(_("비밀번호를 바꿨습니다. 다른 기기의 로그인은 모두 끝났습니다."), "success")
             return redirect(url_for("public.home"), 303)
     return render_template("auth/password.html", form=form), (422 if form.errors else 200)
@@ -366,7 +400,7 @@ def reset(token: str):  # type: ignore[no-untyped-def]
         accounts.user_for_reset(db.session, secret, token)
     except WorkflowError as exc:
         return render_template(
-            "errors/error.html", status=400, message=exc.message_ko, request_id=""
+            "errors/error.html", status=400, message=refusal_text(exc), request_id=""
         ), 400
     form = ResetForm()
     if form.validate_on_submit():

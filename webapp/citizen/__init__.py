@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -35,6 +36,7 @@ from models import (
     User,
     db,
 )
+from models.base import writing_apart
 from models.masking import find_personal_data
 from workflows import attachments, intake, reexamination, stash, triage
 from workflows.attachments import Limits
@@ -45,6 +47,7 @@ from workflows.rules import PROPOSER_ROLES
 
 from ..errors import _respond
 from ..guards import require_roles
+from ..i18n import localised_errors, refusal_text
 from .forms import AnswerForm, ProposalForm, ReexaminationForm, WithdrawForm
 
 bp = Blueprint("citizen", __name__)
@@ -143,13 +146,18 @@ def _csrf_failed(exc: CSRFError):  # type: ignore[no-untyped-def]
 
 def _restore(form: ProposalForm) -> bool:
     """Fill the form with the text stashed when the session expired on this page, once."""
-    data = stash.claim_stash(
-        db.session, session.get(STASH_SESSION_KEY), form="proposal", target=request.path
-    )
-    if data is None:
+    key = session.get(STASH_SESSION_KEY)
+    if not key:
         return False
+    # Claimed in a short transaction of its own: this is a GET, whose read transaction could
+    # not take SQLite's write lock once another request had committed (it fails at once).
+    with writing_apart(db.session):
+        data = stash.claim_stash(db.session, key, form="proposal", target=request.path)
+        if data is None:
+            db.session.rollback()
+            return False
+        commit(db.session)
     session.pop(STASH_SESSION_KEY, None)
-    commit(db.session)
     for name, value in data.items():
         field = getattr(form, name, None)
         if field is not None and name in STASHED_FIELDS:
@@ -185,7 +193,7 @@ def _take_files(form: ProposalForm, proposal: Proposal | None, key: str) -> list
             attachments.remove_attachment(db.session, me, held, _attachment_dir())
             changed = True
         except WorkflowError as exc:
-            problems.append(exc.message_ko)
+            problems.append(refusal_text(exc))
     for upload in request.files.getlist(form.attachments.name):
         if upload is None or not upload.filename:
             continue
@@ -202,13 +210,17 @@ def _take_files(form: ProposalForm, proposal: Proposal | None, key: str) -> list
             )
             changed = True
         except WorkflowError as exc:
-            problems.append(exc.message_ko)
+            problems.append(refusal_text(exc))
     if changed:
         commit(db.session)
     return problems
 
 
-PII_LABELS = {"resident_number": "주민등록번호", "phone": "전화번호", "email": "이메일 주소"}
+PII_LABELS = {
+    "resident_number": _l("주민등록번호"),
+    "phone": _l("전화번호"),
+    "email": _l("이메일 주소"),
+}
 TEXT_FIELDS = (
     "title",
     "current_regulation",
@@ -259,7 +271,7 @@ def _personal_data(form: ProposalForm) -> dict[str, list[str]]:
     for name in TEXT_FIELDS:
         kinds = find_personal_data(getattr(form, name).data)
         if kinds:
-            found[name] = [PII_LABELS[k] for k in kinds]
+            found[name] = [str(PII_LABELS[k]) for k in kinds]
     return found
 
 
@@ -326,13 +338,13 @@ def _handle(form: ProposalForm, proposal: Proposal | None):  # type: ignore[no-u
         commit(db.session)
     except FieldErrors as exc:
         db.session.rollback()
-        for name, message in exc.errors.items():
+        for name, message in localised_errors(exc.errors).items():
             target = getattr(form, name, None)
             (target.errors if target is not None else form.form_errors).append(message)
         return _render(form, proposal, status=422)
     except WorkflowError as exc:
         db.session.rollback()
-        form.form_errors.append(exc.message_ko)
+        form.form_errors.append(refusal_text(exc))
         return _render(form, proposal, status=exc.status)
     if draft.state is not State.DRAFT:
         return redirect(url_for(".receipt", proposal_id=draft.id), 303)
@@ -429,7 +441,7 @@ def show(  # type: ignore[no-untyped-def]
     if proposal.state is State.DECIDED:
         refused = reexamination.refusal(db.session, _me(), proposal)
         context["can_request_reexamination"] = refused is None
-        context["reexamination_refused"] = refused.message_ko if refused else None
+        context["reexamination_refused"] = refusal_text(refused) if refused else None
         context["reexamination_deadline"] = (
             reexamination.deadline(decision) if decision is not None else None
         )
@@ -448,7 +460,7 @@ def _one_field_operation(  # type: ignore[no-untyped-def]
             commit(db.session)
         except WorkflowError as exc:
             db.session.rollback()
-            text.errors = [exc.message_ko]
+            text.errors = [refusal_text(exc)]
         else:
             flash(done, "success")
             return redirect(url_for(".show", proposal_id=proposal.id), 303)
@@ -479,7 +491,7 @@ def withdraw(proposal_id: int):  # type: ignore[no-untyped-def]
         commit(db.session)
     except WorkflowError as exc:
         db.session.rollback()
-        flash(exc.message_ko, "error")
+        flash(refusal_text(exc), "error")
         return redirect(url_for(".show", proposal_id=proposal.id), 303)
     flash(_("제안을 철회했습니다."), "success")
     return redirect(url_for(".show", proposal_id=proposal.id), 303)

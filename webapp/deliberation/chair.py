@@ -26,6 +26,7 @@ from workflows.errors import ConcurrentChange, WorkflowError
 
 from ..extensions import login_manager
 from ..helpers import label
+from ..i18n import refusal_text
 from .common import as_version, me, place_refusal, reference_lists
 from .forms import (
     AddToAnnouncementForm,
@@ -228,7 +229,7 @@ def add_items(announcement_id: int):  # type: ignore[no-untyped-def]
         commit(db.session)
     except WorkflowError as exc:
         db.session.rollback()
-        return _render_draft(notice, add_form=form, refusal=exc.message_ko, status=exc.status)
+        return _render_draft(notice, add_form=form, refusal=refusal_text(exc), status=exc.status)
     flash(_("%(count)s건을 발표문에 넣었습니다.", count=len(chosen)), "success")
     return redirect(url_for(".announcement_draft", announcement_id=notice.id), 303)
 
@@ -243,7 +244,7 @@ def publish(announcement_id: int):  # type: ignore[no-untyped-def]
         commit(db.session)
     except WorkflowError as exc:
         db.session.rollback()
-        return _render_draft(notice, refusal=exc.message_ko, status=exc.status)
+        return _render_draft(notice, refusal=refusal_text(exc), status=exc.status)
     numbers = [p.repeal_no for p in published]
     flash(
         _(

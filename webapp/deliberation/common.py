@@ -11,6 +11,8 @@ from sqlalchemy import select
 from models import RegulationType, Sector, User, db
 from workflows.errors import WorkflowError
 
+from ..i18n import refusal_text
+
 # Workflow rules that concern one field: their message is shown next to that field.
 FIELD_OF_RULE = {
     "title_required": "title",
@@ -38,9 +40,9 @@ def place_refusal(form: FlaskForm, exc: WorkflowError) -> str | None:
     name = FIELD_OF_RULE.get(exc.rule)
     target = getattr(form, name, None) if name else None
     if target is not None and exc.status == 422:
-        target.errors = [*target.errors, exc.message_ko]
+        target.errors = [*target.errors, refusal_text(exc)]
         return None
-    return exc.message_ko
+    return refusal_text(exc)
 
 
 def as_version(value: str | None) -> int | None:

@@ -15,6 +15,7 @@ from workflows.errors import WorkflowError
 
 from ..guards import require_roles
 from ..helpers import label
+from ..i18n import refusal_text
 from .common import me, place_refusal, reference_lists
 from .forms import AgendaForm, ConflictForm, OpinionForm, PanelSessionForm
 
@@ -50,6 +51,7 @@ def sessions():  # type: ignore[no-untyped-def]
     return render_template(
         "panel/sessions.html",
         panels=panels,
+        agenda_counts=agenda.agenda_counts(db.session, panels),
         can_create=agenda.is_office(me()),
     )
 
@@ -143,7 +145,7 @@ def add_to_agenda(panel_id: int):  # type: ignore[no-untyped-def]
         commit(db.session)
     except WorkflowError as exc:
         db.session.rollback()
-        return session(panel.id, agenda_form=form, refusal=exc.message_ko, status=exc.status)
+        return session(panel.id, agenda_form=form, refusal=refusal_text(exc), status=exc.status)
     flash(_("%(count)s건을 안건에 올렸습니다.", count=len(chosen)), "success")
     return redirect(url_for(".session", panel_id=panel.id), 303)
 
@@ -213,7 +215,7 @@ def declare_conflict(panel_id: int, item_id: int):  # type: ignore[no-untyped-de
         commit(db.session)
     except WorkflowError as exc:
         db.session.rollback()
-        return _render_item(item, conflict_form=form, refusal=exc.message_ko, status=exc.status)
+        return _render_item(item, conflict_form=form, refusal=refusal_text(exc), status=exc.status)
     flash(_("이해충돌을 신고했습니다. 이 안건에서 회피합니다."), "success")
     return redirect(url_for(".item", panel_id=panel_id, item_id=item.id), 303)
 

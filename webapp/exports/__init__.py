@@ -17,6 +17,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -108,7 +109,7 @@ def download_now(name: str, fmt: str):  # type: ignore[no-untyped-def]
 def request_export():  # type: ignore[no-untyped-def]
     name, fmt = request.form.get("dataset", ""), request.form.get("format", "")
     if fmt not in FORMATS:
-        abort(400, "형식은 csv 또는 xlsx 입니다")
+        abort(400, _("형식은 csv 또는 xlsx 입니다"))
     _dataset_or_404(name)
     export = Export(
         token=secrets.token_urlsafe(24),

@@ -37,6 +37,7 @@ from workflows.rules import OFFICE_ROLES
 
 from ..filters import FilterError
 from ..guards import require_roles
+from ..i18n import refusal_text
 from ..privacy import log_personal_data_access
 from .actions import field_errors, perform, targets
 from .counts import queue_counts
@@ -290,7 +291,7 @@ def bulk():  # type: ignore[no-untyped-def]
             done.append(proposal.receipt_no or "")
         except WorkflowError as exc:
             savepoint.rollback()
-            message = exc.message_ko
+            message = refusal_text(exc)
             if isinstance(exc, InvalidInput):
                 message = "; ".join(field_errors(exc).values()) or message
             skipped.append((proposal.receipt_no or "", message))
@@ -444,9 +445,9 @@ def act(receipt_no: str, name: str):  # type: ignore[no-untyped-def]
         notice = (
             _("다른 사용자가 먼저 변경했습니다. 최신 내용을 확인한 뒤 다시 제출해 주십시오.")
             if isinstance(exc, ConcurrentChange)
-            else exc.message_ko
+            else refusal_text(exc)
         )
-        form.form_errors.append(exc.message_ko)
+        form.form_errors.append(refusal_text(exc))
         return _render_proposal(proposal, (name, form), notice=notice, status=exc.status)
     flash(_("%(action)s: 처리했습니다.", action=ACTION_TITLES[name]), "success")
     return redirect(url_for(".proposal", receipt_no=receipt_no), 303)

@@ -10,6 +10,8 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,6 +28,8 @@ from workflows import announcement, deliberation, review, triage
 from workflows.deadlines import Targets
 from workflows.engine import authorise, check_version
 from workflows.errors import InvalidInput, InvalidInputs, TransitionNotAllowed, WorkflowError
+
+from ..i18n import localised_errors, refusal_text
 
 
 def targets() -> Targets:
@@ -59,27 +63,27 @@ class FieldErrors(InvalidInput):
 
 
 REQUIRED_MESSAGES = {
-    "question": "보완 요청 내용을 입력해 주십시오",
-    "answer": "보완 답변을 입력해 주십시오",
-    "reasons": "사유를 입력해 주십시오",
-    "reason_code": "불수용 사유 코드를 선택해 주십시오",
-    "opinion": "의견을 입력해 주십시오",
-    "sector": "분야를 선택해 주십시오",
-    "regulation_type": "규제 유형을 선택해 주십시오",
-    "reviewer": "검토자를 선택해 주십시오",
-    "department": "소관부서를 선택해 주십시오",
-    "into": "병합할(먼저 접수된) 제안의 접수번호를 입력해 주십시오",
-    "stance": "부서 입장을 선택해 주십시오",
-    "vote": "의견(철폐·완화·중장기 검토·불수용)을 선택해 주십시오",
-    "outcome": "결정 결과를 선택해 주십시오",
-    "responsible_official": "담당 공무원 이름을 입력해 주십시오",
-    "announcement": "발표를 선택해 주십시오",
-    "stage": "이행 단계를 선택해 주십시오",
+    "question": _l("보완 요청 내용을 입력해 주십시오"),
+    "answer": _l("보완 답변을 입력해 주십시오"),
+    "reasons": _l("사유를 입력해 주십시오"),
+    "reason_code": _l("불수용 사유 코드를 선택해 주십시오"),
+    "opinion": _l("의견을 입력해 주십시오"),
+    "sector": _l("분야를 선택해 주십시오"),
+    "regulation_type": _l("규제 유형을 선택해 주십시오"),
+    "reviewer": _l("검토자를 선택해 주십시오"),
+    "department": _l("소관부서를 선택해 주십시오"),
+    "into": _l("병합할(먼저 접수된) 제안의 접수번호를 입력해 주십시오"),
+    "stance": _l("부서 입장을 선택해 주십시오"),
+    "vote": _l("의견(철폐·완화·중장기 검토·불수용)을 선택해 주십시오"),
+    "outcome": _l("결정 결과를 선택해 주십시오"),
+    "responsible_official": _l("담당 공무원 이름을 입력해 주십시오"),
+    "announcement": _l("발표를 선택해 주십시오"),
+    "stage": _l("이행 단계를 선택해 주십시오"),
 }
 
 
 def _required_missing(name: str) -> str:
-    return REQUIRED_MESSAGES.get(name, "필수 항목입니다")
+    return str(REQUIRED_MESSAGES.get(name) or _("필수 항목입니다"))
 
 
 def parse_values(action: Action, raw: dict[str, Any]) -> dict[str, Any]:
@@ -97,7 +101,7 @@ def parse_values(action: Action, raw: dict[str, Any]) -> dict[str, Any]:
             continue
         if spec.kind == "text":
             if not isinstance(value, str):
-                errors[name] = "문자열이어야 합니다"
+                errors[name] = _("문자열이어야 합니다")
             elif spec.required and not value.strip():
                 errors[name] = _required_missing(name)
             else:
@@ -108,7 +112,7 @@ def parse_values(action: Action, raw: dict[str, Any]) -> dict[str, Any]:
                     raise ValueError
                 values[name] = int(value)
             except (TypeError, ValueError):
-                errors[name] = "정수여야 합니다"
+                errors[name] = _("정수여야 합니다")
         elif spec.kind == "bool":
             if isinstance(value, bool):
                 values[name] = value
@@ -117,12 +121,12 @@ def parse_values(action: Action, raw: dict[str, Any]) -> dict[str, Any]:
             elif str(value).lower() in ("false", "0", "no", "n"):
                 values[name] = False
             else:
-                errors[name] = "true 또는 false 여야 합니다"
+                errors[name] = _("true 또는 false 여야 합니다")
         elif spec.kind == "date":
             try:
                 values[name] = date.fromisoformat(str(value))
             except ValueError:
-                errors[name] = "날짜는 YYYY-MM-DD 형식이어야 합니다"
+                errors[name] = _("날짜는 YYYY-MM-DD 형식이어야 합니다")
     version = raw.get("version")
     if version not in (None, ""):
         try:
@@ -130,7 +134,7 @@ def parse_values(action: Action, raw: dict[str, Any]) -> dict[str, Any]:
                 raise ValueError
             values["version"] = int(version)
         except (TypeError, ValueError):
-            errors["version"] = "정수여야 합니다"
+            errors["version"] = _("정수여야 합니다")
     if errors:
         raise FieldErrors(errors)
     return values
@@ -175,11 +179,11 @@ RULE_FIELDS = {
 def field_errors(exc: InvalidInput) -> dict[str, str]:
     """One Korean message per field of a workflow's refusal of invalid input."""
     if isinstance(exc, FieldErrors):
-        return dict(exc.errors)
+        return localised_errors(exc.errors)
     found = exc.errors if isinstance(exc, InvalidInputs) else [exc]
     errors: dict[str, str] = {}
     for error in found:
-        errors.setdefault(RULE_FIELDS.get(error.rule, "_"), error.message_ko)
+        errors.setdefault(RULE_FIELDS.get(error.rule, "_"), refusal_text(error))
     return errors
 
 

@@ -32,7 +32,7 @@ from models import (
     db,
     utcnow,
 )
-from models.base import writing
+from models.base import writing, writing_apart
 from models.masking import mask_text
 from search import AnalysedTexts, Hit, Scope, SearchDocument, SearchQuery, SearchResult
 from workflows import outbox
@@ -117,16 +117,12 @@ def _loaded(query):  # type: ignore[no-untyped-def]
     return query.options(joinedload(Proposal.campaign), selectinload(Proposal.decisions))
 
 
-def all_documents(
-    session: Session, since: datetime | None = None, batch: int = 500
-) -> Iterator[SearchDocument]:
+def all_documents(session: Session, batch: int = 500) -> Iterator[SearchDocument]:
     """Every submitted proposal as a document with its kept terms (if any), in id order, in
     batches."""
     last = 0
     while True:
         query = select(Proposal).where(Proposal.state != State.DRAFT, Proposal.id > last)
-        if since is not None:
-            query = query.where(Proposal.updated_at >= since)
         rows = list(session.scalars(_loaded(query).order_by(Proposal.id).limit(batch)))
         if not rows:
             return
@@ -254,6 +250,10 @@ def indexable_count(session: Session) -> int:
     return session.scalar(select(func.count(Proposal.id)).where(Proposal.state != State.DRAFT)) or 0
 
 
+INDEX_JOBS = ("index_proposal", "remove_proposal")
+REFRESH_BATCH = 500
+
+
 def rebuild_index(
     session: Session, progress: Callable[[int], None] | None = None, commit: bool = False
 ) -> int:
@@ -262,17 +262,55 @@ def rebuild_index(
     Rows are read through a session of their own (emptied batch by batch). Kept terms that fit
     are reused; the texts without are analysed (in ``SEARCH_ANALYSIS_WORKERS`` spawned
     processes) and their terms written through ``session``: in the caller's transaction, or
-    committed batch by batch with ``commit`` (outside a job: the CLI, a worker's start)."""
+    committed batch by batch with ``commit`` (outside a job: the CLI, a worker's start).
+
+    A change committed after its proposal was read has its index message applied to the live
+    index, which the swap throws away; so after the swap every proposal whose index message is
+    still pending or was applied since the rebuild began is indexed again from the database
+    (``_changed_since``), in a transaction begun after the swap (not the reader's snapshot)."""
     directory = index_dir()
     workers = int(current_app.config["SEARCH_ANALYSIS_WORKERS"])
     started = utcnow()
     with Session(session.get_bind()) as reader:
         documents = _keeping_terms(session, all_documents(reader), workers, commit)
         count = search.rebuild(directory, documents, progress, workers=0)
-        changed = list(_keeping_terms(session, all_documents(reader, since=started), 0, commit))
-    if changed:
-        search.index(directory, changed)
+    with Session(session.get_bind()) as reader:
+        _refresh(session, reader, sorted(_changed_since(reader, started)), commit)
     return count
+
+
+def _changed_since(session: Session, started: datetime) -> set[int]:
+    """The proposals whose index may have missed a change committed since ``started``: those
+    with an index message still pending, or applied (perhaps to the index a rebuild replaced)
+    since then, or updated since then (changes recorded without side effects)."""
+    messages = session.scalars(
+        select(OutboxMessage.payload).where(
+            OutboxMessage.job.in_(INDEX_JOBS),
+            or_(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.done_at >= started),
+        )
+    )
+    ids = {p.get("proposal_id") for p in messages}
+    ids.update(session.scalars(select(Proposal.id).where(Proposal.updated_at >= started)))
+    return {i for i in ids if isinstance(i, int)}
+
+
+def _refresh(session: Session, reader: Session, proposal_ids: list[int], commit: bool) -> None:
+    """Index these proposals again as the database has them now (drafts and gone ones out)."""
+    directory = index_dir()
+    for start in range(0, len(proposal_ids), REFRESH_BATCH):
+        part = proposal_ids[start : start + REFRESH_BATCH]
+        rows = list(reader.scalars(_loaded(select(Proposal).where(Proposal.id.in_(part)))))
+        kept = [p for p in rows if p.state is not State.DRAFT]
+        # Kept terms through ``session``: a rebuild inside a job has not committed the ones it
+        # wrote, and the reader would not see them (every text analysed again).
+        documents = with_kept_terms(session, [document_for(p) for p in kept])
+        documents = list(_keeping_terms(session, documents, 0, commit))
+        if documents:
+            search.index(directory, documents)
+        gone = sorted(set(part) - {p.id for p in kept})
+        if gone:
+            search.remove(directory, gone)
+        reader.expunge_all()
 
 
 def _apply(session: Session, proposal_ids: list[int]) -> None:
@@ -370,16 +408,21 @@ def request_rebuild() -> None:
     queue one rebuild between them; the index is checked again after the pending rebuilds, so
     a search that failed just before a rebuild finished does not queue another."""
     session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(REBUILD_LOCK_KEY)))
-    pending = session.scalar(
-        select(OutboxMessage.id).where(
-            OutboxMessage.job == REBUILD_JOB, OutboxMessage.state == OutboxState.PENDING
+    # Usually from a GET (a search, the office's similar proposals): on SQLite its read
+    # transaction could not take the write lock once another request had committed, so the
+    # check and the row are in a transaction of their own that begins with the lock (which also
+    # makes concurrent searches take turns here, like the advisory lock on PostgreSQL).
+    with writing_apart(session):
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(func.pg_advisory_xact_lock(REBUILD_LOCK_KEY)))
+        pending = session.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.job == REBUILD_JOB, OutboxMessage.state == OutboxState.PENDING
+            )
         )
-    )
-    if not pending and search.status(index_dir()) != "ok":
-        outbox.enqueue(session, REBUILD_JOB, queue="search")
-    session.commit()
+        if not pending and search.status(index_dir()) != "ok":
+            outbox.enqueue(session, REBUILD_JOB, queue="search")
+        session.commit()
 
 
 @dataclass(frozen=True)
@@ -451,7 +494,9 @@ def database_search(request: SearchQuery) -> SearchResult:
     """The slow path while the index is rebuilt: every query unit as a substring, no facets."""
     text = (request.text or "").strip()
     if len(text) > search.MAX_QUERY:
-        return search.empty_result(request, "검색어가 너무 깁니다", "The query is too long")
+        return search.empty_result(request, *search.TOO_LONG)
+    if not text and not request.filters and not (request.submitted_from or request.submitted_to):
+        return search.empty_result(request, *search.NOTHING_TYPED)
     query = select(Proposal).where(_scope_condition(request.scope))
     for name, value in request.filters.items():
         column = FILTER_COLUMNS.get(name)
@@ -467,7 +512,7 @@ def database_search(request: SearchQuery) -> SearchResult:
     elif text:
         units = search.build_query(text).units
         if not units:
-            return search.empty_result(request, "검색어에서 찾을 만한 낱말을 찾지 못했습니다")
+            return search.empty_result(request, *search.NO_WORD)
         for unit in units:
             pattern = f"%{unit}%"
             query = query.where(

@@ -12,6 +12,7 @@ from workflows import voting
 from workflows.dispatch import commit
 from workflows.errors import WorkflowError
 
+from ..i18n import refusal_text
 from ..identity import IdentityError, provider, vote_secret
 from .forms import BallotForm, IdentityForm
 
@@ -119,7 +120,7 @@ def cast(round_id: int):  # type: ignore[no-untyped-def]
         commit(db.session)
     except WorkflowError as exc:
         db.session.rollback()
-        return _render_round(vote_round, form, exc.status, exc.message_ko)
+        return _render_round(vote_round, form, exc.status, refusal_text(exc))
     flash(_("투표했습니다. 참여해 주셔서 감사합니다."), "success")
     return redirect(url_for(".show", round_id=round_id), 303)
 

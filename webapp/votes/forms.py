@@ -9,7 +9,16 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    ValidationError,
+)
+
+from workflows.errors import InvalidInput
+from workflows.voting import parse_repeal_numbers
 
 
 class CheckboxList(SelectMultipleField):
@@ -61,8 +70,26 @@ class VoteRoundForm(FlaskForm):
             NumberRange(min=1, max=200, message=_l("1에서 200 사이로 입력해 주십시오.")),
         ],
     )
-    candidates = CheckboxList(
-        _l("후보 (발표된 규제철폐 과제)"),
-        coerce=int,
-        validators=[DataRequired(_l("후보를 한 건 이상 고르십시오."))],
+    # Ticked among the repeals the filter shows, or typed as numbers and ranges; either or both.
+    candidates = CheckboxList(_l("후보 (발표된 규제철폐 과제)"), coerce=int, validate_choice=False)
+    numbers = TextAreaField(
+        _l("후보 번호"),
+        validators=[Length(max=2000, message=_l("2,000자 이내로 입력해 주십시오."))],
+        render_kw={"rows": 2},
     )
+
+    def validate_numbers(self, field: TextAreaField) -> None:
+        try:
+            parse_repeal_numbers(field.data or "")
+        except InvalidInput as exc:
+            raise ValidationError(exc.message_ko) from exc
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        valid = super().validate(extra_validators)
+        if not self.candidates.data and not (self.numbers.data or "").strip():
+            self.candidates.errors = [
+                *self.candidates.errors,
+                str(_l("후보를 한 건 이상 고르거나 번호를 입력하십시오.")),
+            ]
+            valid = False
+        return valid

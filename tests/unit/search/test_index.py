@@ -297,6 +297,121 @@ def test_a_segment_damaged_under_an_open_searcher_is_reported_not_fatal(tmp_path
     assert ids(str(tmp_path / "index"), "용적률완화") in ([1, 2], [2, 1])
 
 
+def _garble(directory: str, at: float) -> None:
+    """Overwrite bytes inside every segment in place: same size, header intact."""
+    for segment in Path(directory).glob("*.seg"):
+        size = segment.stat().st_size
+        with segment.open("r+b") as handle:
+            handle.seek(int(size * at))
+            handle.write(b"\xffgarbage\x00" * 4)
+
+
+@pytest.mark.parametrize("at", [0.1, 0.3, 0.5, 0.7, 0.9, 0.97])
+def test_a_segment_garbled_in_place_is_found_at_open_and_before_a_write(directory, at):
+    """Whoosh keeps no checksums: without the seals, most of these garblings opened as "ok" and
+    some failed a query later with a Whoosh error (a 500 in the pages)."""
+    search.close(directory)
+    _garble(directory, at)
+    assert search.status(directory) == "corrupt"  # a process opening the index
+    with pytest.raises(search.IndexUnavailable) as raised:
+        search.query(directory, SearchQuery(text="용적률"))
+    assert raised.value.status == "corrupt"
+    search.rebuild(directory, CORPUS)
+    assert ids(directory, "용적률완화") in ([1, 2], [2, 1])
+    # Garbled under a process that has checked and opened it: the next write notices.
+    _garble(directory, at)
+    with pytest.raises(search.IndexUnavailable):
+        search.index(directory, [doc(10, "양재대로 자동차 전용도로 해제")])
+    assert search.status(directory) == "corrupt"
+
+
+def test_a_whoosh_failure_on_a_garbled_index_is_corrupt_and_on_a_sound_one_an_error(
+    directory, monkeypatch
+):
+    """The searcher this process holds may read garbled bytes it checked before: the failure
+    is checked again thoroughly (every file hashed, every posting read)."""
+    import struct
+
+    from whoosh.searching import Searcher
+
+    assert ids(directory, "용적률완화") in ([1, 2], [2, 1])  # the searcher is open, checked
+
+    def failing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise struct.error("unpack requires a buffer of 4 bytes")
+
+    monkeypatch.setattr(Searcher, "docs_for_query", failing)
+    with pytest.raises(struct.error):  # a sound index: the error is not hidden
+        search.query(directory, SearchQuery(text="주차장"))
+    _garble(directory, 0.5)
+    with pytest.raises(search.IndexUnavailable) as raised:
+        search.query(directory, SearchQuery(text="주차장"))
+    assert raised.value.status == "corrupt"
+
+
+def test_a_whoosh_failure_with_a_segment_without_a_seal_reads_that_segment_through(
+    directory, monkeypatch
+):
+    """A segment written by an older release has no seal: after a failure, its documents and
+    postings are read through, and a failure there (a damaged segment) means "corrupt"."""
+    import struct
+
+    from whoosh.reading import SegmentReader
+    from whoosh.searching import Searcher
+
+    for seal in Path(directory).glob("*.sha256"):
+        seal.unlink()
+    search.close(directory)
+    assert search.status(directory) == "ok"
+    assert ids(directory, "용적률완화") in ([1, 2], [2, 1])
+
+    def failing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise struct.error("unpack requires a buffer of 4 bytes")
+
+    monkeypatch.setattr(Searcher, "docs_for_query", failing)
+    with pytest.raises(struct.error):  # every posting reads: not the index's fault
+        search.query(directory, SearchQuery(text="주차장"))
+    monkeypatch.setattr(SegmentReader, "iter_postings", failing)  # as damaged postings fail
+    with pytest.raises(search.IndexUnavailable) as raised:
+        search.query(directory, SearchQuery(text="주차장"))
+    assert raised.value.status == "corrupt"
+
+
+def test_every_segment_is_sealed_and_a_seal_goes_with_its_segment(tmp_path):
+    from whoosh.filedb.filestore import FileStorage
+
+    path = tmp_path / "index"
+    search.rebuild(str(path), CORPUS[:2])
+    for n in range(20, 32):  # small commits, merged by Whoosh as they pile up
+        search.index(str(path), [doc(n, f"마을버스 노선 {n}번 조정")])
+    segments = {s.segment_id() for s in FileStorage(str(path)).open_index()._segments()}
+    assert {p.name.removesuffix(".sha256") for p in path.glob("*.sha256")} == segments
+    assert search.status(str(path)) == "ok" and search.document_count(str(path)) == 14
+
+
+def test_a_segment_merged_away_while_it_is_checked_is_not_damage(tmp_path, monkeypatch):
+    """Another process's commit may merge segments and delete their files between reading the
+    table of contents and hashing them: that is not a corrupt index."""
+    from whoosh.filedb.filestore import FileStorage
+
+    store = importlib.import_module("search.store")
+    path = tmp_path / "index"
+    search.rebuild(str(path), CORPUS[:2])
+    search.index(str(path), [doc(20, "마을버스 노선 조정")])
+    search.close(str(path))
+    assert len(list(path.glob("*.sha256"))) == 2
+    store._checked.clear()  # as a process starting now
+    real = store._digest
+
+    def merging_first(file: Path) -> str:
+        monkeypatch.setattr(store, "_digest", real)
+        FileStorage(str(path)).open_index().optimize()  # one segment; the others deleted
+        return real(file)
+
+    monkeypatch.setattr(store, "_digest", merging_first)
+    assert search.status(str(path)) == "ok"
+    assert search.document_count(str(path)) == 3
+
+
 def test_totals_are_exact_up_to_the_cap_and_a_lower_bound_beyond(directory, monkeypatch):
     exact = search.query(directory, SearchQuery(text="완화", scope=Scope.OFFICE, per_page=2))
     assert exact.total == 4 and exact.total_exact and exact.pages == 2

@@ -166,3 +166,85 @@ def test_top_n_keeps_ties_at_the_cut_off(ctx):
     result = voting.results(db.session, vote_round)
     assert [r.candidate.id for r in result.top(1)] == [b.id]
     assert {r.candidate.id for r in result.top(2)} == {a.id, b.id, c.id}  # a and c tie for 2nd
+
+
+# --- candidates typed as numbers and ranges --------------------------------------------------
+
+
+def test_numbers_and_ranges_are_read_in_the_order_typed_each_once():
+    assert voting.parse_repeal_numbers("1-3, 33호, 45") == [1, 2, 3, 33, 45]
+    assert voting.parse_repeal_numbers("제5호 ~ 7호,2 3\n 3 호, 6") == [5, 6, 7, 2, 3]
+    assert voting.parse_repeal_numbers(" 10 - 12 ,, 11") == [10, 11, 12]
+    assert voting.parse_repeal_numbers("   ") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("1-30, abc, 45", "‘abc’"),
+        ("1-30, 3-", "‘3-’"),
+        ("12호호", "‘12호호’"),
+        ("0", "‘0’"),
+        ("5, 30-1", "‘30-1’"),
+    ],
+)
+def test_a_bad_part_is_refused_by_name(text, named):
+    with pytest.raises(InvalidInput) as refused:
+        voting.parse_repeal_numbers(text)
+    assert named in refused.value.message_ko
+
+
+def test_too_many_numbers_are_refused_before_a_range_is_expanded():
+    with pytest.raises(InvalidInput) as refused:
+        voting.parse_repeal_numbers("1-1000000000")
+    assert (
+        refused.value.rule == "vote.numbers.too_many"
+        and "‘1-1000000000’" in refused.value.message_ko
+    )
+    assert len(voting.parse_repeal_numbers("1-5", limit=5)) == 5
+    with pytest.raises(InvalidInput) as refused:
+        voting.parse_repeal_numbers("1-5, 3, 6", limit=5)
+    assert "‘6’" in refused.value.message_ko
+    assert voting.parse_repeal_numbers("1-5, 3", limit=5) == [1, 2, 3, 4, 5]
+
+
+def test_numbers_no_announced_repeal_carries_are_named(ctx):
+    office = factories.Office()
+    first, second = (factories.proposal_in(State.ANNOUNCED, office=office) for _ in range(2))
+    factories.proposal_in(State.IN_REVIEW, office=office)
+    numbers = [second.repeal_no, first.repeal_no]
+    assert voting.repeals_by_number(db.session, numbers) == [second, first]
+    with pytest.raises(InvalidInput) as refused:
+        voting.repeals_by_number(db.session, [first.repeal_no, 77, 2**40])
+    message = refused.value.message_ko
+    assert "77호" in message and f"{2**40}호" in message and f"{first.repeal_no}호," not in message
+    assert f"{max(numbers)}호까지" in message
+
+
+def test_the_candidate_filter_reads_a_page_of_the_register(ctx):
+    office = factories.Office()
+    repeals = [factories.proposal_in(State.ANNOUNCED, office=office) for _ in range(4)]
+    repeals[2].title = "옥외광고물 100% 허가제"
+    db.session.flush()
+    numbers = [p.repeal_no for p in repeals]
+    page, more = voting.find_candidates(db.session, voting.CandidateFilter(), limit=3)
+    assert [p.repeal_no for p in page] == numbers[:3] and more
+    page, more = voting.find_candidates(
+        db.session, voting.CandidateFilter(first=numbers[1], last=numbers[2]), limit=3
+    )
+    assert page == repeals[1:3] and not more
+    page, _ = voting.find_candidates(db.session, voting.CandidateFilter(word="100%"))
+    assert page == [repeals[2]]  # % is a character, not a wildcard
+    page, _ = voting.find_candidates(db.session, voting.CandidateFilter(word="10_%"))
+    assert page == []
+    page, _ = voting.find_candidates(db.session, voting.CandidateFilter(sector="no-such"))
+    assert page == []
+    page, _ = voting.find_candidates(db.session, voting.CandidateFilter(first=2**40))
+    assert page == []
+
+
+def test_a_round_carries_at_most_max_candidates(ctx, monkeypatch):
+    monkeypatch.setattr(voting, "MAX_CANDIDATES", 2)
+    with pytest.raises(InvalidInput) as refused:
+        _round(n_candidates=3)
+    assert "2건까지" in refused.value.message_ko
