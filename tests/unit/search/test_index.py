@@ -339,12 +339,12 @@ def test_a_whoosh_failure_on_a_garbled_index_is_corrupt_and_on_a_sound_one_an_er
     def failing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise struct.error("unpack requires a buffer of 4 bytes")
 
-    monkeypatch.setattr(Searcher, "docs_for_query", failing)
+    monkeypatch.setattr(Searcher, "search", failing)
     with pytest.raises(struct.error):  # a sound index: the error is not hidden
-        search.query(directory, SearchQuery(text="주차장"))
+        search.query(directory, SearchQuery(text="용적률완화"))
     _garble(directory, 0.5)
     with pytest.raises(search.IndexUnavailable) as raised:
-        search.query(directory, SearchQuery(text="주차장"))
+        search.query(directory, SearchQuery(text="용적률완화"))
     assert raised.value.status == "corrupt"
 
 
@@ -367,12 +367,12 @@ def test_a_whoosh_failure_with_a_segment_without_a_seal_reads_that_segment_throu
     def failing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise struct.error("unpack requires a buffer of 4 bytes")
 
-    monkeypatch.setattr(Searcher, "docs_for_query", failing)
+    monkeypatch.setattr(Searcher, "search", failing)
     with pytest.raises(struct.error):  # every posting reads: not the index's fault
-        search.query(directory, SearchQuery(text="주차장"))
+        search.query(directory, SearchQuery(text="용적률완화"))
     monkeypatch.setattr(SegmentReader, "iter_postings", failing)  # as damaged postings fail
     with pytest.raises(search.IndexUnavailable) as raised:
-        search.query(directory, SearchQuery(text="주차장"))
+        search.query(directory, SearchQuery(text="용적률완화"))
     assert raised.value.status == "corrupt"
 
 
