@@ -5,11 +5,8 @@ in the middle of a job."""
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,11 +22,10 @@ from tests import factories
 from tests.conftest import REDIS_URL, _migrate
 from tests.functional.helpers import account, csrf_token, login
 from tests.servers import ThrowawayPostgres, ThrowawayRedis
+from tests.workers import kill_worker, run_worker, start_worker, wait_for
 from webapp import create_app
 from workflows.dispatch import commit
 from workflows.mail import FileMailer
-
-ROOT = Path(__file__).resolve().parents[2]
 
 FORM = {
     "title": "주차장 공유 허용",
@@ -60,42 +56,9 @@ def _submit(client, title: str) -> str:  # type: ignore[no-untyped-def]
     return re.search(r'id="receipt-no">([0-9]{4}-[0-9]{6})<', receipt).group(1)
 
 
-def _worker_env(config: dict[str, object], redis_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
-    env.update(
-        {
-            "APP_ENV": "testing",
-            "SECRET_KEY": "test-secret",
-            "DATABASE_URL": str(config["DATABASE_URL"]),
-            "REDIS_URL": redis_url,
-            "MAIL_FILE": str(config["MAIL_FILE"]),
-            # The worker's index jobs write the test's own index, never the checkout's.
-            "SEARCH_INDEX_DIR": str(config["SEARCH_INDEX_DIR"]),
-        }
-    )
-    return env
-
-
 def _burst_worker(config: dict[str, object], redis_url: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
-        cwd=ROOT,
-        env=_worker_env(config, redis_url),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_worker(config, redis_url)
     assert result.returncode == 0, result.stderr[-2000:]
-
-
-def _wait(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 # --- Redis down during submissions ---------------------------------------------------------------
@@ -154,43 +117,9 @@ def shared_redis() -> Iterator[Redis]:
 
 def _start_worker(config: dict[str, object], redis_url: str, log: IO[str]) -> subprocess.Popen[str]:
     # Short heartbeats so that a dead worker's job is found abandoned within seconds.
-    env = {
-        **_worker_env(config, redis_url),
-        "WORKER_HEARTBEAT_SECONDS": "1",
-        "WORKER_HEARTBEAT_GRACE": "2",
-        "WORKER_SWEEP_SECONDS": "1",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        text=True,
+    return start_worker(
+        config, redis_url, log, WORKER_HEARTBEAT_SECONDS="1", WORKER_HEARTBEAT_GRACE="2"
     )
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _kill_worker(process: subprocess.Popen[str]) -> int:
-    """SIGKILL a worker and its children: the work-horse (RQ puts it in a session of its own)
-    and the scheduler."""
-    horses = _children(process.pid)
-    for pid in [process.pid, *horses]:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    process.wait(timeout=10)
-    return len(horses)
 
 
 @pytest.mark.postgres
@@ -226,7 +155,7 @@ def _killed_mid_job(app_config, make_app, shared_redis, stack) -> None:  # type:
             job_id = f"outbox-{message_id}"
             worker = _start_worker(app_config, redis_url, log)
             try:
-                _wait(
+                wait_for(
                     lambda: (
                         Job.fetch(job_id, connection=shared_redis).get_status() == JobStatus.STARTED
                     ),
@@ -235,7 +164,7 @@ def _killed_mid_job(app_config, make_app, shared_redis, stack) -> None:  # type:
                 )
                 time.sleep(0.5)  # inside notify_proposer, waiting for the mailbox
             finally:
-                killed_horses = _kill_worker(worker)  # the worker and its horse die mid-job
+                killed_horses = kill_worker(worker)  # the worker and its horse die mid-job
         finally:
             box.unlock()
             box.close()
@@ -255,10 +184,10 @@ def _killed_mid_job(app_config, make_app, shared_redis, stack) -> None:  # type:
                 db.session.expire_all()
                 return db.session.get(OutboxMessage, message_id).state is OutboxState.DONE
 
-            _wait(done, 60, "the job to run again")
+            wait_for(done, 60, "the job to run again")
             assert db.session.scalar(select(func.count(MailLog.id))) == 1
     finally:
-        _kill_worker(again)
+        kill_worker(again)
     mails = FileMailer(mail_file).messages()
     assert len(mails) == 1 and receipt in mails[0]["Subject"]
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,11 +11,11 @@ from sqlalchemy import select
 from models import OutboxMessage, OutboxState, Proposal, db
 from tests import factories
 from tests.conftest import REDIS_URL
+from tests.workers import run_worker
 from workflows import outbox
 from workflows.dispatch import commit, deliver_due
 from workflows.mail import FileMailer
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.redis
 
 
@@ -28,31 +25,6 @@ def redis_db() -> Redis:
     connection.flushdb()
     yield connection
     connection.flushdb()
-
-
-def run_worker(
-    config: dict[str, object], redis_url: str, *extra: str
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
-    env.update(
-        {
-            "APP_ENV": "testing",
-            "SECRET_KEY": "test-secret",
-            "DATABASE_URL": str(config["DATABASE_URL"]),
-            "REDIS_URL": redis_url,
-            "MAIL_FILE": str(config["MAIL_FILE"]),
-            "SEARCH_INDEX_DIR": str(config["SEARCH_INDEX_DIR"]),
-        }
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst", *extra],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_a_submission_e_mail_goes_through_redis_and_a_worker(app, app_config, make_app, redis_db):

@@ -10,13 +10,10 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO
 
 import pytest
 from redis import Redis
@@ -27,11 +24,10 @@ from models import OutboxMessage, OutboxState, Proposal, Role, State, db
 from tests import factories
 from tests.conftest import REDIS_URL
 from tests.functional.helpers import account, login
-from tests.functional.test_faults import _kill_worker, _wait, _worker_env
+from tests.workers import kill_worker, start_worker, wait_for
 from webapp.search_pages.service import REBUILD_JOB
 from workflows.dispatch import commit
 
-ROOT = Path(__file__).resolve().parents[2]
 NOTICE = "검색 색인을 다시 만드는 중입니다"
 QUERY = {"q": "용적률을 완화"}
 
@@ -44,21 +40,6 @@ def redis_connection() -> Iterator[Redis]:
     connection.flushdb()
     yield connection
     connection.flushdb()
-
-
-def _start_worker(config: dict[str, object], log: IO[str]) -> subprocess.Popen[str]:
-    env = {
-        **_worker_env(config, REDIS_URL or ""),  # with the test's own index folder
-        "WORKER_SWEEP_SECONDS": "1",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        text=True,
-    )
 
 
 def _damage(directory: Path, how: str) -> None:
@@ -108,11 +89,11 @@ def test_a_damaged_index_answers_from_the_database_and_the_worker_rebuilds_it_on
     login(staff, chair)
 
     log = (directory.parent / "worker.log").open("a")
-    worker = _start_worker(app_config, log)
+    worker = start_worker(app_config, REDIS_URL or "", log)
     try:
         # The worker builds the index and applies the queued updates.
         with served.app_context():
-            _wait(
+            wait_for(
                 lambda: set(db.session.scalars(select(OutboxMessage.state))) == {OutboxState.DONE},
                 120,
                 "the worker to index the proposals",
@@ -156,7 +137,7 @@ def test_a_damaged_index_answers_from_the_database_and_the_worker_rebuilds_it_on
 
             # The worker runs the queued rebuild.
             with served.app_context():
-                _wait(
+                wait_for(
                     lambda: [m.state for m in _rebuild_messages()] == [OutboxState.DONE],
                     120,
                     "the worker to run the rebuild",
@@ -165,7 +146,7 @@ def test_a_damaged_index_answers_from_the_database_and_the_worker_rebuilds_it_on
             stop.set()
             background.join(timeout=60)
     finally:
-        _kill_worker(worker)
+        kill_worker(worker)
         log.close()
 
     # Every answer during the fault was a full answer; the background saw the fallback.

@@ -10,7 +10,8 @@ import search
 from models import OutboxMessage, OutboxState, db
 from search import Scope, SearchQuery
 from tests import factories
-from tests.functional.test_queue import redis_db, run_worker  # noqa: F401 - fixture
+from tests.functional.test_queue import redis_db  # noqa: F401 - fixture
+from tests.workers import run_worker
 from workflows.dispatch import commit
 
 pytestmark = pytest.mark.redis
