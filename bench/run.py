@@ -69,6 +69,19 @@ def _rss_mb() -> dict[str, float]:
 # ---------------------------------------------------------------- building (in a child process)
 
 
+def _build_figures(directory: str, count: int, elapsed: float) -> dict[str, Any]:
+    """What every timed build reports: load, time, rate, index size, peak memory."""
+    import search
+
+    return {
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "seconds": round(elapsed, 1),
+        "docs_per_s": round(count / elapsed, 1),
+        "size_mb": round(search.size_bytes(directory) / 2**20, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
 def build_ours(
     n: int, directory: str, kept_terms: bool = False, workers: int | None = None
 ) -> dict[str, Any]:
@@ -90,11 +103,7 @@ def build_ours(
         "documents": n,
         "kept_terms": kept_terms,
         "workers": workers,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "seconds": round(elapsed, 1),
-        "docs_per_s": round(n / elapsed, 1),
-        "size_mb": round(search.size_bytes(directory) / 2**20, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        **_build_figures(directory, n, elapsed),
         "workers_peak_rss_mb": round(
             resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
         ),
@@ -211,11 +220,7 @@ def build_replicated(
         "replicated_from": base_n,
         "kept_terms": True,
         "base_analysis": analysis,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "seconds": round(elapsed, 1),
-        "docs_per_s": round(count / elapsed, 1),
-        "size_mb": round(search.size_bytes(directory) / 2**20, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        **_build_figures(directory, count, elapsed),
     }
 
 

@@ -89,13 +89,19 @@ def _count(app: Flask, model: Any) -> int:
         return int(db.session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_a_reviewer_opens_a_proposal_while_a_citizen_submits(app, client, monkeypatch):
+def _reviewer_with_a_proposal(app: Flask, client: Any) -> tuple[Any, str, str | None]:
+    """A signed-in reviewer and a proposal in review: (reviewer, its receipt, its contact)."""
     with app.app_context():
         reviewer = account(Role.REVIEWER)
         proposal = factories.proposal_in(State.IN_REVIEW)
         commit(db.session)
         receipt, contact = proposal.receipt_no, proposal.contact_email
     login(client, reviewer)
+    return reviewer, receipt, contact
+
+
+def test_a_reviewer_opens_a_proposal_while_a_citizen_submits(app, client, monkeypatch):
+    reviewer, receipt, contact = _reviewer_with_a_proposal(app, client)
     writer = AnotherWriter(app)
     fired = writer.before(monkeypatch, privacy, "record_access")
     page = client.get(f"/office/proposals/{receipt}")
@@ -123,12 +129,7 @@ def test_the_admin_lists_accounts_while_a_citizen_submits(app, client, monkeypat
 def test_a_page_whose_look_cannot_be_logged_shows_no_personal_data(app, client, monkeypatch):
     """The record is written before the page is made: when writing it fails, the staff member
     gets an error page without the contact, and nothing is half-recorded."""
-    with app.app_context():
-        reviewer = account(Role.REVIEWER)
-        proposal = factories.proposal_in(State.IN_REVIEW)
-        commit(db.session)
-        receipt, contact = proposal.receipt_no, proposal.contact_email
-    login(client, reviewer)
+    _reviewer, receipt, contact = _reviewer_with_a_proposal(app, client)
     from sqlalchemy.exc import OperationalError
 
     def locked(*_args: Any, **_kwargs: Any) -> None:
