@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -30,8 +30,9 @@ from models import (
     User,
 )
 
+from . import picking
 from .deliberation import Consensus, consensus, latest_agenda_item, quorum_met
-from .errors import PermissionDenied
+from .errors import InvalidInput, PermissionDenied
 from .numbering import REPEAL_COUNTER
 from .rules import OFFICE_ROLES
 
@@ -239,18 +240,90 @@ def awaiting_decision(
 
 
 def announceable(session: Session) -> list[Proposal]:
-    """Decided repeals and relaxations not yet in any announcement, in decision order."""
+    """Decided repeals and relaxations not yet in any announcement, in decision order (every one
+    of them: for small sets; forms use ``find_announceable``, the desk ``count_announceable``)."""
     return list(
         session.scalars(
             select(Proposal)
             .join(Decision, Decision.proposal_id == Proposal.id)
-            .where(
-                Proposal.state == State.DECIDED,
-                Proposal.outcome.in_(ANNOUNCEABLE_OUTCOMES),
-                Proposal.announcement_id.is_(None),
-            )
+            .where(*_ANNOUNCEABLE)
             .order_by(Decision.decided_at, Proposal.id)
         ).unique()
+    )
+
+
+# The most decisions one announcement may take in a single form (each gets a repeal number).
+MAX_PER_ANNOUNCEMENT = 500
+
+_ANNOUNCEABLE = (
+    Proposal.state == State.DECIDED,
+    Proposal.outcome.in_(ANNOUNCEABLE_OUTCOMES),
+    Proposal.announcement_id.is_(None),
+)
+
+
+def _announceable_query() -> Select[Proposal]:
+    return select(Proposal).where(*_ANNOUNCEABLE).order_by(Proposal.id)
+
+
+def count_announceable(session: Session) -> int:
+    return session.scalar(select(func.count(Proposal.id)).where(*_ANNOUNCEABLE)) or 0
+
+
+@dataclass(frozen=True)
+class AnnounceableFilter:
+    """How the announcement forms narrow the backlog: sector, a title word or receipt number,
+    and the proposal id the page starts after (the "next" link)."""
+
+    sector: str | None = None
+    word: str = ""
+    after: int | None = None
+
+
+def find_announceable(
+    session: Session, filters: AnnounceableFilter, *, limit: int = 100
+) -> tuple[list[Proposal], bool]:
+    """Up to ``limit`` announceable decisions matching ``filters`` in proposal order, and
+    whether more follow (the backlog is walked a page at a time, never loaded whole)."""
+    query = _announceable_query()
+    if filters.sector:
+        query = query.where(Proposal.sector_code == filters.sector)
+    if filters.word:
+        query = query.where(
+            or_(
+                Proposal.title.icontains(filters.word, autoescape=True),
+                Proposal.receipt_no == filters.word,
+            )
+        )
+    if filters.after is not None:
+        query = query.where(Proposal.id > min(filters.after, picking.MAX_KEY))
+    return picking.page(session, query, limit)
+
+
+def ticked_announceable(session: Session, ids: list[int]) -> list[Proposal]:
+    """The announceable decisions among these proposal ids (boxes ticked on the form)."""
+    return picking.ticked(session, _announceable_query(), ids, MAX_PER_ANNOUNCEMENT)
+
+
+def announceable_by_id(session: Session, ids: list[int]) -> list[Proposal]:
+    """The ticked decisions, refusing more than ``MAX_PER_ANNOUNCEMENT`` and any id that is
+    not a decided repeal or relaxation outside every announcement (nothing else is loaded)."""
+    return picking.chosen(
+        session,
+        _announceable_query(),
+        ids,
+        limit=MAX_PER_ANNOUNCEMENT,
+        too_many=InvalidInput(
+            "announcement.proposals.too_many",
+            f"한 번에 발표문에 넣을 수 있는 결정은 {MAX_PER_ANNOUNCEMENT}건까지입니다",
+            f"At most {MAX_PER_ANNOUNCEMENT} decisions at a time",
+        ),
+        not_allowed=InvalidInput(
+            "announcement.proposals",
+            "아직 발표문에 들어가지 않은 철폐·완화 결정만 고를 수 있습니다"
+            " (다른 발표문에 이미 들어갔거나 결정이 바뀐 제안이 있습니다)",
+            "Only repeal and relax decisions not yet in an announcement can be chosen",
+        ),
     )
 
 

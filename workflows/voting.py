@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,14 +26,14 @@ from models import (
     utcnow,
 )
 
+from . import picking
 from .errors import InvalidInput, PermissionDenied, TransitionNotAllowed
 
 STAFF_WHO_SEE_LIVE_COUNTS = frozenset({Role.ADMIN, Role.CHAIR, Role.REVIEWER})
 
 # The most candidates a round may carry (a ballot page lists them all).
 MAX_CANDIDATES = 500
-# Largest key a query may carry (PostgreSQL integer columns): beyond it nothing can match.
-_MAX_KEY = 2**31 - 1
+_MAX_KEY = picking.MAX_KEY
 
 _SEPARATORS = re.compile(r"[,，、;\s]+")
 _PART = re.compile(r"^제?(\d+)호?(?:[-~–〜]제?(\d+)호?)?$")
@@ -114,36 +114,35 @@ def repeals_by_number(session: Session, numbers: list[int]) -> list[Proposal]:
     return [found[n] for n in numbers]
 
 
+def _announced() -> Select[Proposal]:
+    return select(Proposal).where(Proposal.state == State.ANNOUNCED).order_by(Proposal.repeal_no)
+
+
 def ticked_repeals(session: Session, ids: list[int]) -> list[Proposal]:
     """The announced repeals among these proposal ids (the boxes ticked on the form), in number
     order; at most ``MAX_CANDIDATES`` ids are looked up."""
-    wanted = sorted({i for i in ids if 0 < i <= _MAX_KEY})[:MAX_CANDIDATES]
-    return list(
-        session.scalars(
-            select(Proposal)
-            .where(Proposal.id.in_(wanted), Proposal.state == State.ANNOUNCED)
-            .order_by(Proposal.repeal_no)
-        )
-    )
+    return picking.ticked(session, _announced(), ids, MAX_CANDIDATES)
 
 
 def proposals_by_id(session: Session, ids: list[int]) -> list[Proposal]:
     """The ticked repeals, refusing more than ``MAX_CANDIDATES`` and any id that is not an
     announced repeal (nothing else is loaded: not the register)."""
-    if len(set(ids)) > MAX_CANDIDATES:
-        raise InvalidInput(
+    return picking.chosen(
+        session,
+        _announced(),
+        ids,
+        limit=MAX_CANDIDATES,
+        too_many=InvalidInput(
             "vote.candidates.too_many",
             f"후보는 {MAX_CANDIDATES}건까지입니다",
             f"At most {MAX_CANDIDATES} candidates",
-        )
-    rows = ticked_repeals(session, ids)
-    if len(rows) != len(set(ids)):
-        raise InvalidInput(
+        ),
+        not_allowed=InvalidInput(
             "vote.candidates",
             "발표된 규제철폐 과제만 후보가 될 수 있습니다",
             "Only announced repeals can be candidates",
-        )
-    return rows
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -161,7 +160,7 @@ def find_candidates(
 ) -> tuple[list[Proposal], bool]:
     """Up to ``limit`` announced repeals matching ``filters`` in number order, and whether
     more follow (the register's partial index on repeal_no is walked, never loaded whole)."""
-    query = select(Proposal).where(Proposal.state == State.ANNOUNCED)
+    query = _announced()
     if filters.sector:
         query = query.where(Proposal.sector_code == filters.sector)
     if filters.first is not None:
@@ -170,8 +169,7 @@ def find_candidates(
         query = query.where(Proposal.repeal_no <= min(filters.last, _MAX_KEY))
     if filters.word:
         query = query.where(Proposal.title.icontains(filters.word, autoescape=True))
-    rows = list(session.scalars(query.order_by(Proposal.repeal_no).limit(limit + 1)))
-    return rows[:limit], len(rows) > limit
+    return picking.page(session, query, limit)
 
 
 def voter_key(secret: bytes, identity: str) -> str:

@@ -22,7 +22,7 @@ from models import (
 )
 from workflows import agenda, announcement, deliberation
 from workflows.dispatch import commit
-from workflows.errors import ConcurrentChange, WorkflowError
+from workflows.errors import ConcurrentChange, InvalidInput, WorkflowError
 
 from ..extensions import login_manager
 from ..helpers import label
@@ -58,12 +58,19 @@ def _guard() -> object | None:
     return None
 
 
+# How many waiting decisions the desk lists (it counts them all).
+DESK_SHOWN = 20
+
+
 @bp.route("/")
 def desk():  # type: ignore[no-untyped-def]
     return render_template(
         "chair/desk.html",
         awaiting=agenda.awaiting_decision(db.session, me()),
-        announceable=agenda.announceable(db.session),
+        announceable=agenda.find_announceable(
+            db.session, agenda.AnnounceableFilter(), limit=DESK_SHOWN
+        )[0],
+        announceable_count=agenda.count_announceable(db.session),
         drafts=agenda.draft_announcements(db.session),
         published=agenda.recent_announcements(db.session),
     )
@@ -148,18 +155,63 @@ def _draft_or_404(announcement_id: int) -> Announcement:
     return notice
 
 
-def _announceable_choices(form: AnnouncementForm | AddToAnnouncementForm) -> dict[int, Proposal]:
-    candidates = {p.id: p for p in agenda.announceable(db.session)}
-    form.proposals.choices = [(p.id, f"{p.receipt_no} {p.title}") for p in candidates.values()]
-    return candidates
+# How many decisions the announcement forms list at once (the backlog may run to thousands).
+CANDIDATES_SHOWN = 100
+_FILTER_ARGS = ("sector", "q")
+
+
+def _announceable_filter() -> agenda.AnnounceableFilter:
+    """The backlog filter of the announcement forms, from the GET parameters (kept on the POST)."""
+    after = request.args.get("after", type=int)
+    return agenda.AnnounceableFilter(
+        sector=request.args.get("sector") or None,
+        word=request.args.get("q", "").strip()[:100],
+        after=after if after is not None and after > 0 else None,
+    )
+
+
+def _filter_args() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if k in _FILTER_ARGS and v}
+
+
+def _announceable_choices(
+    form: AnnouncementForm | AddToAnnouncementForm, endpoint: str, **view_args: Any
+) -> dict[str, Any]:
+    """A filtered, capped page of the backlog as the form's choices, with the boxes already
+    ticked (kept when they lie outside the page); only those rows are loaded."""
+    filters = _announceable_filter()
+    shown, more = agenda.find_announceable(db.session, filters, limit=CANDIDATES_SHOWN)
+    ticked = agenda.ticked_announceable(db.session, form.proposals.data or [])
+    listed = {p.id: p for p in sorted([*ticked, *shown], key=lambda p: p.id)}
+    form.proposals.choices = [(p.id, f"{p.receipt_no} {p.title}") for p in listed.values()]
+    next_url = None
+    if more and shown:
+        next_url = url_for(endpoint, **view_args, **_filter_args(), after=shown[-1].id)
+    return {
+        "candidates": listed,
+        "filters": filters,
+        "filter_args": _filter_args(),
+        "next_url": next_url,
+        "limit": CANDIDATES_SHOWN,
+        "max_per_announcement": agenda.MAX_PER_ANNOUNCEMENT,
+    }
+
+
+def _chosen(form: AnnouncementForm | AddToAnnouncementForm) -> list[Proposal] | None:
+    """The ticked decisions, or None with the refusal placed on the field."""
+    try:
+        return agenda.announceable_by_id(db.session, form.proposals.data or [])
+    except InvalidInput as exc:
+        form.proposals.errors = [refusal_text(exc)]
+        return None
 
 
 @bp.route("/announcements/new", methods=["GET", "POST"])
 def new_announcement():  # type: ignore[no-untyped-def]
     form = AnnouncementForm()
-    candidates = _announceable_choices(form)
+    page = _announceable_choices(form, ".new_announcement")
     refusal = None
-    if form.validate_on_submit():
+    if form.validate_on_submit() and (chosen := _chosen(form)) is not None:
         try:
             notice = announcement.create_announcement(
                 db.session,
@@ -168,11 +220,8 @@ def new_announcement():  # type: ignore[no-untyped-def]
                 announced_on=form.announced_on.data,  # type: ignore[arg-type]
                 summary=form.summary.data or "",
             )
-            for proposal_id in form.proposals.data or []:
-                if proposal_id in candidates:
-                    announcement.add_to_announcement(
-                        db.session, me(), notice, candidates[proposal_id]
-                    )
+            for proposal in chosen:
+                announcement.add_to_announcement(db.session, me(), notice, proposal)
             commit(db.session)
         except WorkflowError as exc:
             db.session.rollback()
@@ -182,7 +231,7 @@ def new_announcement():  # type: ignore[no-untyped-def]
             return redirect(url_for(".announcement_draft", announcement_id=notice.id), 303)
     status = 422 if form.is_submitted() else 200
     return render_template(
-        "chair/announcement_form.html", form=form, candidates=candidates, refusal=refusal
+        "chair/announcement_form.html", form=form, refusal=refusal, **page
     ), status
 
 
@@ -194,12 +243,12 @@ def _render_draft(
     status: int = 200,
 ):  # type: ignore[no-untyped-def]
     add_form = add_form or AddToAnnouncementForm()
-    candidates = _announceable_choices(add_form)
+    page = _announceable_choices(add_form, ".announcement_draft", announcement_id=notice.id)
     return render_template(
         "chair/announcement.html",
         announcement=notice,
         add_form=add_form,
-        candidates=candidates,
+        **page,
         publish_form=PublishForm(),
         is_draft=notice.state is AnnouncementState.DRAFT,
         next_number=agenda.next_repeal_number(db.session),
@@ -216,10 +265,11 @@ def announcement_draft(announcement_id: int):  # type: ignore[no-untyped-def]
 def add_items(announcement_id: int):  # type: ignore[no-untyped-def]
     notice = _draft_or_404(announcement_id)
     form = AddToAnnouncementForm()
-    candidates = _announceable_choices(form)
     if not form.validate_on_submit():
         return _render_draft(notice, add_form=form, status=422)
-    chosen = [candidates[i] for i in form.proposals.data or [] if i in candidates]
+    chosen = _chosen(form)
+    if chosen is None:
+        return _render_draft(notice, add_form=form, status=422)
     if not chosen:
         form.proposals.errors = [_("추가할 결정을 하나 이상 고르십시오.")]
         return _render_draft(notice, add_form=form, status=422)
