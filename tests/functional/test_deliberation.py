@@ -496,6 +496,187 @@ def test_decisions_are_added_to_a_draft_announcement(app, scene):
         assert db.session.get(Proposal, scene.proposal_id).announcement_id is not None
 
 
+# --- the announcement forms at scale ----------------------------------------------------------
+
+
+def _backlog(app: Flask, n: int) -> list[tuple[int, str]]:
+    """``n`` decided repeals waiting for an announcement: (id, receipt number) in id order."""
+    with app.app_context():
+        office = factories.Office()
+        decided = [factories.proposal_in(State.DECIDED, office=office) for _ in range(n)]
+        commit(db.session)
+        return sorted((p.id, p.receipt_no or "") for p in decided)
+
+
+def _announcement_form(token: str, **extra: object) -> dict[str, object]:
+    return {
+        "csrf_token": token,
+        "title": "3월 규제철폐 발표",
+        "announced_on": "2025-03-20",
+        **extra,
+    }
+
+
+def test_the_announcement_form_lists_a_filtered_page_of_the_backlog(app, scene, monkeypatch):
+    from webapp.deliberation import chair as chair_views
+
+    monkeypatch.setattr(chair_views, "CANDIDATES_SHOWN", 2)
+    backlog = _backlog(app, 4)
+    with app.app_context():
+        db.session.get(Proposal, backlog[3][0]).title = "옥외광고물 심의"
+        db.session.commit()
+    chair = _client(app, "chair@office.example")
+    page = chair.get("/chair/announcements/new").get_data(as_text=True)
+    assert backlog[0][1] in page and backlog[1][1] in page and backlog[2][1] not in page
+    assert f"after={backlog[1][0]}" in page  # the next page starts after the last one shown
+    page = chair.get(f"/chair/announcements/new?after={backlog[1][0]}").get_data(as_text=True)
+    assert backlog[2][1] in page and backlog[0][1] not in page
+    page = chair.get("/chair/announcements/new?q=옥외").get_data(as_text=True)
+    assert "옥외광고물 심의" in page and backlog[0][1] not in page and 'value="옥외"' in page
+    page = chair.get(f"/chair/announcements/new?q={backlog[2][1]}").get_data(as_text=True)
+    assert backlog[2][1] in page and backlog[0][1] not in page
+    page = chair.get("/chair/announcements/new?sector=no-such&after=abc").get_data(as_text=True)
+    assert "고를 수 있는 항목이 없습니다." in page
+    assert chair.get(f"/chair/announcements/new?after={2**70}").status_code == 200
+
+
+def test_an_announcement_loads_only_the_ticked_decisions(app, scene, monkeypatch):
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from webapp.deliberation import chair as chair_views
+
+    monkeypatch.setattr(chair_views, "CANDIDATES_SHOWN", 1)
+    backlog = _backlog(app, 6)
+    chair = _client(app, "chair@office.example")
+    token = csrf_token(chair, "/chair/announcements/new")
+    loaded: set[int] = set()
+
+    def count(session, instance):  # type: ignore[no-untyped-def]
+        if isinstance(instance, Proposal):
+            loaded.add(instance.id)
+
+    chosen = [backlog[2][0], backlog[4][0]]
+    event.listen(Session, "loaded_as_persistent", count)
+    try:
+        response = chair.post(
+            "/chair/announcements/new",
+            data=_announcement_form(token, proposals=[str(i) for i in chosen]),
+        )
+    finally:
+        event.remove(Session, "loaded_as_persistent", count)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    # The shown page (1 row and the probe of the next) and the two ticked: not the backlog.
+    assert loaded <= {backlog[0][0], backlog[1][0], *chosen}
+    with app.app_context():
+        notice = db.session.scalars(
+            select(Announcement).where(Announcement.title == "3월 규제철폐 발표")
+        ).one()
+        assert sorted(p.id for p in notice.proposals) == chosen
+
+
+@pytest.mark.parametrize("which", ["announced", "deliberating", "unknown", "huge"])
+def test_a_decision_that_is_not_announceable_is_refused_and_nothing_changes(
+    app, scene, monkeypatch, which
+):
+    from webapp.deliberation import chair as chair_views
+
+    monkeypatch.setattr(chair_views, "CANDIDATES_SHOWN", 1)
+    backlog = _backlog(app, 3)
+    with app.app_context():
+        announced = db.session.scalar(select(Proposal.id).where(Proposal.repeal_no.is_not(None)))
+    bad = {
+        "announced": announced,
+        "deliberating": scene.waiting_id,
+        "unknown": 10**6,
+        "huge": 2**40,
+    }[which]
+    chair = _client(app, "chair@office.example")
+    before = _count(app, Announcement)
+    response = chair.post(
+        "/chair/announcements/new",
+        data=_announcement_form(
+            csrf_token(chair, "/chair/announcements/new"),
+            summary="요약 초안",
+            proposals=[str(backlog[2][0]), str(bad)],
+        ),
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "아직 발표문에 들어가지 않은 철폐·완화 결정만 고를 수 있습니다" in page
+    assert "요약 초안" in page
+    # The ticked box outside the shown page is listed and stays ticked.
+    assert re.search(
+        rf'value="{backlog[2][0]}"[^>]*checked|checked[^>]*value="{backlog[2][0]}"', page
+    )
+    assert _count(app, Announcement) == before
+    with app.app_context():
+        assert db.session.get(Proposal, backlog[2][0]).announcement_id is None
+
+
+def test_an_announcement_takes_at_most_the_cap(app, scene, monkeypatch):
+    from workflows import agenda
+
+    monkeypatch.setattr(agenda, "MAX_PER_ANNOUNCEMENT", 2)
+    backlog = _backlog(app, 3)
+    chair = _client(app, "chair@office.example")
+    before = _count(app, Announcement)
+    response = chair.post(
+        "/chair/announcements/new",
+        data=_announcement_form(
+            csrf_token(chair, "/chair/announcements/new"),
+            proposals=[str(i) for i, _ in backlog],
+        ),
+    )
+    assert response.status_code == 422
+    assert "한 번에 발표문에 넣을 수 있는 결정은 2건까지입니다" in response.get_data(as_text=True)
+    assert _count(app, Announcement) == before
+
+
+def test_the_draft_page_adds_from_a_filtered_page_and_refuses_the_rest(app, scene, monkeypatch):
+    from webapp.deliberation import chair as chair_views
+
+    monkeypatch.setattr(chair_views, "CANDIDATES_SHOWN", 1)
+    backlog = _backlog(app, 3)
+    chair = _client(app, "chair@office.example")
+    created = chair.post(
+        "/chair/announcements/new",
+        data=_announcement_form(csrf_token(chair, "/chair/announcements/new")),
+    )
+    path = created.headers["Location"]
+    page = chair.get(f"{path}?q={backlog[1][1]}").get_data(as_text=True)
+    assert backlog[1][1] in page and backlog[0][1] not in page
+    assert f"items?q={backlog[1][1]}" in page  # the filter is kept on the POST
+    page = chair.get(path).get_data(as_text=True)
+    assert f"after={backlog[0][0]}" in page
+    token = csrf_token(chair, path)
+    refused = chair.post(
+        f"{path}/items",
+        data={"csrf_token": token, "proposals": [str(backlog[2][0]), str(scene.waiting_id)]},
+    )
+    assert refused.status_code == 422
+    assert "아직 발표문에 들어가지 않은 철폐·완화 결정만" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Proposal, backlog[2][0]).announcement_id is None
+    added = chair.post(
+        f"{path}/items", data={"csrf_token": token, "proposals": [str(backlog[2][0])]}
+    )
+    assert added.status_code == 303
+    with app.app_context():
+        assert db.session.get(Proposal, backlog[2][0]).announcement_id is not None
+
+
+def test_the_desk_counts_the_backlog_and_lists_the_first(app, scene, monkeypatch):
+    from webapp.deliberation import chair as chair_views
+
+    monkeypatch.setattr(chair_views, "DESK_SHOWN", 2)
+    backlog = _backlog(app, 3)
+    page = _client(app, "chair@office.example").get("/chair/").get_data(as_text=True)
+    assert '<span class="count">3</span>' in page
+    assert backlog[0][1] in page and backlog[2][1] not in page
+    assert "먼저 들어온 2건만 보입니다." in page
+
+
 # --- implementation ---------------------------------------------------------------------------
 
 

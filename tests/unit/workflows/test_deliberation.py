@@ -188,6 +188,42 @@ def test_the_chair_desk_lists_what_waits_for_a_decision_and_an_announcement(ctx)
         agenda.awaiting_decision(db.session, office.reviewer)
 
 
+def test_the_backlog_is_paged_filtered_and_chosen_by_id(ctx, monkeypatch):
+    office = factories.Office()
+    decided = [factories.proposal_in(State.DECIDED, office=office) for _ in range(3)]
+    announced = factories.proposal_in(State.ANNOUNCED, office=office)
+    waiting = factories.proposal_in(State.IN_DELIBERATION, office=office)
+    decided[2].title = "옥외광고물 심의"
+    db.session.flush()
+    assert agenda.count_announceable(db.session) == 3
+    first, more = agenda.find_announceable(db.session, agenda.AnnounceableFilter(), limit=2)
+    assert first == decided[:2] and more
+    rest, more = agenda.find_announceable(
+        db.session, agenda.AnnounceableFilter(after=decided[1].id), limit=2
+    )
+    assert rest == [decided[2]] and not more
+    found, _ = agenda.find_announceable(db.session, agenda.AnnounceableFilter(word="옥외%"))
+    assert found == []  # the word is literal, not a pattern
+    found, _ = agenda.find_announceable(db.session, agenda.AnnounceableFilter(word="옥외"))
+    assert found == [decided[2]]
+    found, _ = agenda.find_announceable(
+        db.session, agenda.AnnounceableFilter(word=decided[0].receipt_no or "")
+    )
+    assert found == [decided[0]]
+    assert agenda.announceable_by_id(db.session, [decided[2].id, decided[0].id]) == [
+        decided[0],
+        decided[2],
+    ]
+    for bad in (announced.id, waiting.id, 0, 2**40):
+        with pytest.raises(InvalidInput) as refused:
+            agenda.announceable_by_id(db.session, [decided[0].id, bad])
+        assert refused.value.rule == "announcement.proposals"
+    monkeypatch.setattr(agenda, "MAX_PER_ANNOUNCEMENT", 2)
+    with pytest.raises(InvalidInput) as refused:
+        agenda.announceable_by_id(db.session, [p.id for p in decided])
+    assert refused.value.rule == "announcement.proposals.too_many"
+
+
 def test_opinion_events_are_not_shown_to_the_proposer(ctx):
     office, proposal, _panel, item = _session_with_item()
     deliberation.record_opinion(db.session, office.panel[0], item, vote="repeal")
