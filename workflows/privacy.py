@@ -44,8 +44,10 @@ def record_access(
     remote_addr: str = "",
     user_agent: str = "",
     detail: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> PersonalDataAccess:
-    """Append one line to the access log (who, when, what, from where); never changed after."""
+    """Append one line to the access log (who, when, what, from where); never changed after.
+    ``flush=False`` leaves the write to the caller's next flush (a batch flushes once)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown personal data action {action!r}")
     entry = PersonalDataAccess(
@@ -58,7 +60,8 @@ def record_access(
         detail=detail or {},
     )
     session.add(entry)
-    session.flush()
+    if flush:
+        session.flush()
     return entry
 
 
@@ -129,10 +132,15 @@ def expired_proposals(
 
 
 def _destroy_one(
-    session: Session, proposal: Proposal, *, moment: datetime, retention_days: int
+    session: Session,
+    proposal: Proposal,
+    files: list[Attachment],
+    *,
+    moment: datetime,
+    retention_days: int,
 ) -> list[str]:
-    """Erase one proposal's personal data, log it; the stored files to remove are returned."""
-    files = list(session.scalars(select(Attachment).where(Attachment.proposal_id == proposal.id)))
+    """Erase one proposal's personal data and ``files`` (its attachments), log it; the stored
+    files to remove are returned. The caller flushes (once a batch)."""
     erased = [
         name
         for name, value in (
@@ -159,6 +167,7 @@ def _destroy_one(
             "attachments": len(files),
             "retention_days": retention_days,
         },
+        flush=False,
     )
     return [attachment.stored_name for attachment in files]
 
@@ -195,11 +204,23 @@ def destroy_expired_personal_data(
             break
         step = Destruction()
         try:
+            files: dict[int | None, list[Attachment]] = {}
+            for attachment in session.scalars(
+                select(Attachment).where(Attachment.proposal_id.in_([p.id for p in batch]))
+            ):
+                files.setdefault(attachment.proposal_id, []).append(attachment)
             for proposal in batch:
                 step.files.extend(
-                    _destroy_one(session, proposal, moment=moment, retention_days=retention_days)
+                    _destroy_one(
+                        session,
+                        proposal,
+                        files.get(proposal.id, []),
+                        moment=moment,
+                        retention_days=retention_days,
+                    )
                 )
                 step.receipt_nos.append(proposal.receipt_no or str(proposal.id))
+            session.flush()
             after_id = batch[-1].id
             commit(session)
         except Exception:
