@@ -264,7 +264,7 @@ class Proposal(Base):
 
     proposer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     # Staff who typed it in for the proposer (assisted intake), when not the proposer.
-    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
     assigned_reviewer_id: Mapped[int | None] = mapped_column(

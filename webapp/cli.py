@@ -289,7 +289,7 @@ def destroy_expired(days: int | None, on: str | None) -> None:
 
     from models import utcnow
     from workflows.logins import purge_old_sessions
-    from workflows.privacy import destroy_expired_personal_data
+    from workflows.privacy import Destruction, destroy_expired_personal_data
 
     retention = days if days is not None else current_app.config["PERSONAL_DATA_RETENTION_DAYS"]
     if retention < 1:
@@ -298,15 +298,20 @@ def destroy_expired(days: int | None, on: str | None) -> None:
         moment = datetime.fromisoformat(on).replace(tzinfo=UTC) if on else utcnow()
     except ValueError:
         raise click.BadParameter("YYYY-MM-DD", param_hint="--on") from None
-    done = destroy_expired_personal_data(db.session, now=moment, retention_days=retention)
+    directory = Path(current_app.config["ATTACHMENT_DIR"])
+
+    def remove_files(batch: Destruction) -> None:
+        # The files go only once their batch's destruction is committed.
+        for name in batch.files:
+            (directory / name).unlink(missing_ok=True)
+
+    done = destroy_expired_personal_data(
+        db.session, now=moment, retention_days=retention, after_batch=remove_files
+    )
     sessions = purge_old_sessions(
         db.session, now=moment, retention_days=current_app.config["LOGIN_SESSION_RETENTION_DAYS"]
     )
     commit(db.session)
-    # The files go only once the destruction is committed.
-    directory = Path(current_app.config["ATTACHMENT_DIR"])
-    for name in done.files:
-        (directory / name).unlink(missing_ok=True)
     click.echo(
         f"personal data destroyed for {len(done.receipt_nos)} closed proposal(s)"
         f" kept longer than {retention} days; {len(done.files)} attachment(s) removed;"

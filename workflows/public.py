@@ -386,3 +386,41 @@ def public_decision(proposal: Proposal) -> Decision | None:
     if proposal.state in (State.DECIDED, State.ANNOUNCED):
         return proposal.current_decision
     return None
+
+
+# A person's own proposals (the citizen's "my proposals" page): the latest created first.
+OWN_ORDER = _Order((Proposal.created_at, Proposal.id), descending=True)
+
+
+def _own_query(user_id: int) -> Select[Any]:
+    """What one person proposed, and what they entered for others (``entered_by_id``)."""
+    return select(Proposal).where(
+        or_(Proposal.proposer_id == user_id, Proposal.entered_by_id == user_id)
+    )
+
+
+def own_proposals_page(
+    session: Session, user_id: int, keyset: Keyset | None = None, *, per_page: int = 50
+) -> Page:
+    """One page of a person's proposals, drafts included, the latest created first."""
+    query = _own_query(user_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return _register_page(
+        session, query, OWN_ORDER, keyset or Keyset(), per_page=per_page, total=total
+    )
+
+
+def submitted_by_after(
+    session: Session, user_id: int, after: tuple[datetime, int] | None, *, limit: int
+) -> tuple[list[Proposal], tuple[datetime, int] | None]:
+    """Up to ``limit`` of a proposer's submitted proposals (the latest first) that follow the
+    key ``after`` (submitted_at, id), and the key the next slice starts after (None: the end).
+    The API's ``GET /me/proposals``: forward only, without a total."""
+    query = select(Proposal).where(Proposal.proposer_id == user_id, Proposal.state != State.DRAFT)
+    if after is not None:
+        query = query.where(PUBLIC_ORDER.seek(after, later=True))
+    rows = list(session.scalars(PUBLIC_ORDER.sorted(query).limit(limit + 1)))
+    items = rows[:limit]
+    more = len(rows) > limit
+    key = PUBLIC_ORDER.key(items[-1]) if more else None
+    return items, (key[0], key[1]) if key else None

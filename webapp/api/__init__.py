@@ -21,7 +21,9 @@ from ..figures_cache import figures_for
 from ..filters import (
     FilterError,
     decode_number_key,
+    decode_time_key,
     encode_number_key,
+    encode_time_key,
     parse_api_slice,
     parse_public_filter,
     parse_stats_filter,
@@ -329,15 +331,22 @@ def get_proposal(receipt_no: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/me/proposals")
 def my_proposals():  # type: ignore[no-untyped-def]
+    """The caller's submitted proposals, the latest first, ``limit`` at a time (100 by default,
+    at most 500) after the cursor ``after``. The body stays the array it always was; the next
+    slice's address is in the ``Link`` header (``rel="next"``), absent on the last slice."""
     user = api_user()
     if user is None:
         return _unauthorised()
-    items = db.session.scalars(
-        select(Proposal)
-        .where(Proposal.proposer_id == user.id, Proposal.state != State.DRAFT)
-        .order_by(Proposal.submitted_at.desc())
-    )
-    return jsonify([_proposal_detail(p) for p in items])
+    try:
+        after, limit = parse_api_slice(request.args.to_dict(), decode_time_key)
+    except FilterError as exc:
+        return jsonify(error="invalid_filter", field=exc.field, message=exc.message), 400
+    items, next_key = public.submitted_by_after(db.session, user.id, after, limit=limit)
+    response = jsonify([_proposal_detail(p) for p in items])
+    if next_key is not None:
+        following = url_for("api.my_proposals", limit=limit, after=encode_time_key(next_key))
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
 
 
 from . import office as _office  # noqa: E402,F401 - the issue-4 routes on this blueprint

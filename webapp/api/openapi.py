@@ -443,9 +443,37 @@ def proposal_paths() -> dict[str, Any]:
             "get": {
                 "operationId": "myProposals",
                 "summary": "The caller's own proposals, newest first",
+                "description": "Paged by cursor: `limit` proposals at a time, and the address "
+                'of the next slice in the `Link` header (`rel="next"`; absent on the last '
+                "slice).",
                 "security": BEARER,
+                "parameters": [
+                    _query(
+                        "limit",
+                        "Proposals per response (default 100)",
+                        type="integer",
+                        minimum=1,
+                        maximum=500,
+                    ),
+                    _query(
+                        "after",
+                        "Opaque cursor: the `after` of the previous response's Link rel=next "
+                        "(omit for the first slice)",
+                    ),
+                ],
                 "responses": {
-                    "200": _ok("Newest first", "Proposals"),
+                    "200": {
+                        **_ok("Newest first, at most `limit`", "Proposals"),
+                        "headers": {
+                            "Link": {
+                                "description": "RFC 8288: `</api/v1/me/proposals?limit=…&after=…>;"
+                                ' rel="next"`, a relative address of the next slice with the same '
+                                "limit; absent on the last slice",
+                                "schema": {"type": "string"},
+                            }
+                        },
+                    },
+                    "400": _error("A limit out of 1–500 or a bad cursor"),
                     "401": _error("No valid token"),
                 },
             }

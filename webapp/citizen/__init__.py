@@ -38,7 +38,7 @@ from models import (
 )
 from models.base import writing_apart
 from models.masking import find_personal_data
-from workflows import attachments, intake, reexamination, stash, triage
+from workflows import attachments, intake, public, reexamination, stash, triage
 from workflows.attachments import Limits
 from workflows.dispatch import commit
 from workflows.errors import WorkflowError
@@ -46,6 +46,13 @@ from workflows.intake import CONSENT_VERSION, FieldErrors, ProposalFields, defau
 from workflows.rules import PROPOSER_ROLES
 
 from ..errors import _respond
+from ..filters import (
+    DEFAULT_PER_PAGE,
+    FilterError,
+    decode_time_key,
+    encode_time_key,
+    parse_keyset,
+)
 from ..guards import require_roles
 from ..i18n import localised_errors, refusal_text
 from .forms import AnswerForm, ProposalForm, ReexaminationForm, WithdrawForm
@@ -354,15 +361,29 @@ def _handle(form: ProposalForm, proposal: Proposal | None):  # type: ignore[no-u
 
 @bp.route("/proposals")
 def proposals():  # type: ignore[no-untyped-def]
+    """My proposals (and those I entered for others), the latest first, a page at a time: the
+    keyset ``after``/``before`` of the public registers (or an old ``page``), ``per_page``. A bad
+    position is named in the answer (400) and the first page is shown."""
     me = _me()
-    items = list(
-        db.session.scalars(
-            select(Proposal)
-            .where((Proposal.proposer_id == me.id) | (Proposal.entered_by_id == me.id))
-            .order_by(Proposal.created_at.desc())
-        )
-    )
-    return render_template("citizen/proposals.html", items=items)
+    error = None
+    try:
+        keyset, per_page = parse_keyset(request.args.to_dict(), decode_time_key)
+    except FilterError as exc:
+        error, keyset, per_page = exc, public.Keyset(), DEFAULT_PER_PAGE
+    result = public.own_proposals_page(db.session, me.id, keyset, per_page=per_page)
+    args = {} if per_page == DEFAULT_PER_PAGE else {"per_page": str(per_page)}
+    links = {
+        "first": None if result.first else url_for(".proposals", **args),
+        "prev": url_for(".proposals", **args, before=encode_time_key(result.prev_key))
+        if result.prev_key
+        else None,
+        "next": url_for(".proposals", **args, after=encode_time_key(result.next_key))
+        if result.next_key
+        else None,
+    }
+    return render_template(
+        "citizen/proposals.html", items=result.items, result=result, links=links, error=error
+    ), (400 if error else 200)
 
 
 @bp.route("/proposals/new", methods=["GET", "POST"])

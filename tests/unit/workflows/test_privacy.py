@@ -195,3 +195,90 @@ def test_the_database_trigger_also_guards_raw_sql(ctx):
     with pytest.raises(DatabaseError):
         db.session.execute(text("DELETE FROM personal_data_access"))
     db.session.rollback()
+
+
+def _closed_with_contact(count: int) -> list[Proposal]:
+    office = factories.Office()
+    proposals = []
+    for _ in range(count):
+        proposal = factories.proposal_in(State.DECIDED, office=office)
+        proposal.contact_phone = "010-2222-3333"
+        proposal.contact_email = "private@example.org"
+        proposals.append(proposal)
+    commit(db.session)
+    return proposals
+
+
+def test_the_retention_job_works_in_batches_each_committed(ctx):
+    proposals = _closed_with_contact(5)
+    later = utcnow() + timedelta(days=DAYS + 1)
+    batches: list[list[str]] = []
+    done = privacy.destroy_expired_personal_data(
+        db.session,
+        now=later,
+        retention_days=DAYS,
+        batch_size=2,
+        after_batch=lambda step: batches.append(list(step.receipt_nos)),
+    )
+    receipts = [p.receipt_no for p in proposals]
+    assert sorted(done.receipt_nos) == sorted(receipts)
+    assert [len(b) for b in batches] == [2, 2, 1]
+    # Each batch was committed: a rollback undoes nothing.
+    db.session.rollback()
+    for proposal in proposals:
+        db.session.refresh(proposal)
+        assert proposal.contact_email is None and proposal.personal_data_destroyed_at is not None
+    logged = db.session.scalars(
+        select(PersonalDataAccess.object_key).where(PersonalDataAccess.action == "destroy")
+    )
+    assert sorted(logged) == sorted(receipts)
+    again = privacy.destroy_expired_personal_data(
+        db.session, now=later, retention_days=DAYS, batch_size=2
+    )
+    assert again.receipt_nos == []
+
+
+def test_a_failure_in_a_later_batch_keeps_the_finished_batches(ctx, monkeypatch):
+    proposals = _closed_with_contact(4)
+    later = utcnow() + timedelta(days=DAYS + 1)
+    record = privacy.record_access
+    calls = {"n": 0}
+
+    def failing_on_the_third(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk full")
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(privacy, "record_access", failing_on_the_third)
+    with pytest.raises(RuntimeError, match="disk full"):
+        privacy.destroy_expired_personal_data(
+            db.session, now=later, retention_days=DAYS, batch_size=2
+        )
+    destroyed = {
+        p.id: db.session.scalar(
+            select(Proposal.personal_data_destroyed_at).where(Proposal.id == p.id)
+        )
+        for p in proposals
+    }
+    first, second = [p.id for p in proposals[:2]], [p.id for p in proposals[2:]]
+    assert all(destroyed[i] is not None for i in first)
+    # The failed batch rolled back whole: the third proposal was touched, then undone.
+    assert all(destroyed[i] is None for i in second)
+    assert (
+        db.session.scalar(select(Proposal.contact_email).where(Proposal.id == second[0]))
+        == "private@example.org"
+    )
+    logged = set(
+        db.session.scalars(
+            select(PersonalDataAccess.object_key).where(PersonalDataAccess.action == "destroy")
+        )
+    )
+    assert logged == {p.receipt_no for p in proposals[:2]}
+
+    # The next run finishes the rest, and destroys nothing twice.
+    monkeypatch.setattr(privacy, "record_access", record)
+    rest = privacy.destroy_expired_personal_data(
+        db.session, now=later, retention_days=DAYS, batch_size=2
+    )
+    assert sorted(rest.receipt_nos) == sorted(p.receipt_no for p in proposals[2:])
