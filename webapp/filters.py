@@ -6,6 +6,7 @@ from collections.abc import Callable, Container
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -234,3 +235,34 @@ def parse_api_slice(
             _('after 값이 올바르지 않습니다. 앞 응답의 Link 헤더(rel="next")를 따라 주세요'),
         )
     return key, limit
+
+
+def pager_links(
+    endpoint: str, args: dict[str, str], result: Any, encode: Callable[[Any], str]
+) -> dict[str, str | None]:
+    """The "first", "previous" and "next" links of a keyset page (``workflows.public.Page``):
+    ``args`` (filters) and the page size when not the default, and a row key, so a shared page
+    shows the same rows later (new rows do not shift it)."""
+    args = dict(args)
+    if result.per_page != DEFAULT_PER_PAGE:
+        args["per_page"] = str(result.per_page)
+    return {
+        "first": None if result.first else url_for(endpoint, **args),
+        "prev": url_for(endpoint, **args, before=encode(result.prev_key))
+        if result.prev_key
+        else None,
+        "next": url_for(endpoint, **args, after=encode(result.next_key))
+        if result.next_key
+        else None,
+    }
+
+
+def link_next(
+    response: Any, endpoint: str, next_key: Any, encode: Callable[[Any], str], **args: Any
+) -> Any:
+    """An API slice's ``Link: <…>; rel="next"`` header (RFC 8288), absent on the last slice; a
+    relative address, nothing taken from the Host header."""
+    if next_key is not None:
+        following = url_for(endpoint, **args, after=encode(next_key))
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response

@@ -224,6 +224,8 @@ def destroy_expired_personal_data(
             after_id = batch[-1].id
             commit(session)
         except Exception:
+            # Any failure of the batch under way (re-raised below): its transaction is rolled
+            # back whole, the batches committed before stay done, and the log says how far it got.
             session.rollback()
             log.exception(
                 "personal data destruction stopped; %d closed proposals were done before",

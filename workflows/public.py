@@ -284,23 +284,39 @@ def repeal_register_page(
     )
 
 
+def _slice_after(
+    session: Session,
+    query: Select[Any],
+    order: _Order,
+    after: tuple[Any, ...] | None,
+    *,
+    limit: int,
+    options: tuple[Any, ...] = (),
+) -> tuple[list[Proposal], tuple[Any, ...] | None]:
+    """Up to ``limit`` rows of ``query`` in ``order`` that follow the key ``after`` (from the
+    first without it), and the key the next slice starts after (None: this one reached the end).
+    The API's paging: forward only and without a total, so a slice costs one index walk of
+    ``limit + 1`` rows."""
+    if after is not None:
+        query = query.where(order.seek(after, later=True))
+    rows = list(session.scalars(order.sorted(query).options(*options).limit(limit + 1)))
+    items = rows[:limit]
+    return items, (tuple(order.key(items[-1])) if len(rows) > limit else None)
+
+
 def repeals_after(
     session: Session, filters: PublicFilter, after: tuple[int] | None, *, limit: int
-) -> tuple[list[Proposal], tuple[int] | None]:
-    """Up to ``limit`` repeals that follow repeal number ``after`` (from the first without it),
-    and the key the next slice starts after (None: this one reached the end). The API's paging:
-    forward only and without a total, so a slice costs one index walk of ``limit + 1`` rows."""
+) -> tuple[list[Proposal], tuple[Any, ...] | None]:
+    """The repeal register's slice after repeal number ``after`` (see ``_slice_after``)."""
     query = _filtered(select(Proposal).where(Proposal.state == State.ANNOUNCED), filters)
-    if after is not None:
-        query = query.where(REPEAL_ORDER.seek(after, later=True))
-    rows = list(
-        session.scalars(
-            REPEAL_ORDER.sorted(query).options(joinedload(Proposal.announcement)).limit(limit + 1)
-        )
+    return _slice_after(
+        session,
+        query,
+        REPEAL_ORDER,
+        after,
+        limit=limit,
+        options=(joinedload(Proposal.announcement),),
     )
-    items = rows[:limit]
-    more = len(rows) > limit
-    return items, (REPEAL_ORDER.key(items[-1]) if more else None)
 
 
 def public_proposals(
@@ -412,15 +428,8 @@ def own_proposals_page(
 
 def submitted_by_after(
     session: Session, user_id: int, after: tuple[datetime, int] | None, *, limit: int
-) -> tuple[list[Proposal], tuple[datetime, int] | None]:
-    """Up to ``limit`` of a proposer's submitted proposals (the latest first) that follow the
-    key ``after`` (submitted_at, id), and the key the next slice starts after (None: the end).
-    The API's ``GET /me/proposals``: forward only, without a total."""
+) -> tuple[list[Proposal], tuple[Any, ...] | None]:
+    """A proposer's submitted proposals, the latest first, after the key ``after``
+    (submitted_at, id): the API's ``GET /me/proposals`` (see ``_slice_after``)."""
     query = select(Proposal).where(Proposal.proposer_id == user_id, Proposal.state != State.DRAFT)
-    if after is not None:
-        query = query.where(PUBLIC_ORDER.seek(after, later=True))
-    rows = list(session.scalars(PUBLIC_ORDER.sorted(query).limit(limit + 1)))
-    items = rows[:limit]
-    more = len(rows) > limit
-    key = PUBLIC_ORDER.key(items[-1]) if more else None
-    return items, (key[0], key[1]) if key else None
+    return _slice_after(session, query, PUBLIC_ORDER, after, limit=limit)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -24,6 +24,7 @@ from ..filters import (
     decode_time_key,
     encode_number_key,
     encode_time_key,
+    link_next,
     parse_api_slice,
     parse_public_filter,
     parse_stats_filter,
@@ -76,16 +77,14 @@ def repeals():  # type: ignore[no-untyped-def]
             for p in rows
         ]
     )
-    if next_key is not None:
-        # A relative address (RFC 8288 allows it): nothing taken from the Host header.
-        following = url_for(
-            "api.repeals",
-            **public_filter_args(filters),
-            limit=limit,
-            after=encode_number_key(next_key),
-        )
-        response.headers["Link"] = f'<{following}>; rel="next"'
-    return response
+    return link_next(
+        response,
+        "api.repeals",
+        next_key,
+        encode_number_key,
+        **public_filter_args(filters),
+        limit=limit,
+    )
 
 
 @bp.route("/votes/<int:round_id>/results")
@@ -343,10 +342,7 @@ def my_proposals():  # type: ignore[no-untyped-def]
         return jsonify(error="invalid_filter", field=exc.field, message=exc.message), 400
     items, next_key = public.submitted_by_after(db.session, user.id, after, limit=limit)
     response = jsonify([_proposal_detail(p) for p in items])
-    if next_key is not None:
-        following = url_for("api.my_proposals", limit=limit, after=encode_time_key(next_key))
-        response.headers["Link"] = f'<{following}>; rel="next"'
-    return response
+    return link_next(response, "api.my_proposals", next_key, encode_time_key, limit=limit)
 
 
 from . import office as _office  # noqa: E402,F401 - the issue-4 routes on this blueprint

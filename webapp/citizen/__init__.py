@@ -51,6 +51,7 @@ from ..filters import (
     FilterError,
     decode_time_key,
     encode_time_key,
+    pager_links,
     parse_keyset,
 )
 from ..guards import require_roles
@@ -371,16 +372,7 @@ def proposals():  # type: ignore[no-untyped-def]
     except FilterError as exc:
         error, keyset, per_page = exc, public.Keyset(), DEFAULT_PER_PAGE
     result = public.own_proposals_page(db.session, me.id, keyset, per_page=per_page)
-    args = {} if per_page == DEFAULT_PER_PAGE else {"per_page": str(per_page)}
-    links = {
-        "first": None if result.first else url_for(".proposals", **args),
-        "prev": url_for(".proposals", **args, before=encode_time_key(result.prev_key))
-        if result.prev_key
-        else None,
-        "next": url_for(".proposals", **args, after=encode_time_key(result.next_key))
-        if result.next_key
-        else None,
-    }
+    links = pager_links(".proposals", {}, result, encode_time_key)
     return render_template(
         "citizen/proposals.html", items=result.items, result=result, links=links, error=error
     ), (400 if error else 200)

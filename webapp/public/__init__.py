@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, g, render_template, request, send_file, url_for
+from flask import Blueprint, abort, g, render_template, request, send_file
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -41,6 +41,7 @@ from ..filters import (
     decode_time_key,
     encode_number_key,
     encode_time_key,
+    pager_links,
     parse_keyset,
     parse_public_filter,
     parse_stats_filter,
@@ -168,20 +169,7 @@ def _pager(
     result: public.Page,
     encode: Callable[[Any], str],
 ) -> dict[str, str | None]:
-    """The "first", "previous" and "next" links: the filters, the page size and a row key, so
-    the page a citizen shares shows the same rows later (new proposals do not shift it)."""
-    args = public_filter_args(filters)
-    if result.per_page != DEFAULT_PER_PAGE:
-        args["per_page"] = str(result.per_page)
-    return {
-        "first": None if result.first else url_for(endpoint, **args),
-        "prev": url_for(endpoint, **args, before=encode(result.prev_key))
-        if result.prev_key
-        else None,
-        "next": url_for(endpoint, **args, after=encode(result.next_key))
-        if result.next_key
-        else None,
-    }
+    return pager_links(endpoint, public_filter_args(filters), result, encode)
 
 
 @bp.route("/repeals")
