@@ -45,6 +45,10 @@ _PUBLIC = (
 # for deliberation", and the states whose deadline clock runs (where "overdue" looks).
 _READY = "state = 'in_review' AND reviewed_at IS NOT NULL"
 _CLOCK_RUNNING = "state IN ('submitted', 'in_review', 'in_deliberation')"
+# The chair's backlog (workflows.agenda): decided repeals and relaxations in no announcement.
+_AWAITING_ANNOUNCEMENT = (
+    "state = 'decided' AND outcome IN ('repeal', 'relax') AND announcement_id IS NULL"
+)
 
 
 class Campaign(Base):
@@ -227,6 +231,14 @@ class Proposal(Base):
         # NULL of every proposal not announced, and a filter matching few repeals walked them all.
         # Sector and type ride along (PostgreSQL) so the register's filtered totals are counted
         # from the index alone (400 ms → 16 ms at a million for one sector).
+        # The announcement forms page through the backlog in id order (filtered by sector or a
+        # title word): the primary key stepped over every other proposal to find them.
+        Index(
+            "ix_proposal_awaiting_announcement_id",
+            "id",
+            postgresql_where=text(_AWAITING_ANNOUNCEMENT),
+            sqlite_where=text(_AWAITING_ANNOUNCEMENT),
+        ),
         Index(
             "ix_proposal_announced_repeal_no",
             "repeal_no",

@@ -15,6 +15,7 @@ from sqlalchemy import event, text
 
 from models import db, utcnow
 from webapp.search_pages import service
+from workflows import agenda
 
 pytestmark = pytest.mark.postgres
 
@@ -46,3 +47,16 @@ def test_search_catch_up_reads_only_the_index_messages_applied_since(ctx):
     started = utcnow() - timedelta(minutes=5)
     (plan,) = _plans(lambda: service._changed_since(db.session, started), "outbox_message")
     assert "ix_outbox_message_index_jobs_done_at" in plan
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        agenda.AnnounceableFilter(),
+        agenda.AnnounceableFilter(sector="construction_housing", word="주차", after=7),
+    ],
+    ids=["first page", "filtered, after a key"],
+)
+def test_announcement_backlog_pages_through_the_backlog_alone(ctx, filters):
+    (plan,) = _plans(lambda: agenda.find_announceable(db.session, filters), "proposal")
+    assert "ix_proposal_awaiting_announcement_id" in plan
