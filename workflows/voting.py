@@ -147,12 +147,14 @@ def proposals_by_id(session: Session, ids: list[int]) -> list[Proposal]:
 
 @dataclass(frozen=True)
 class CandidateFilter:
-    """How the new-round form narrows the register: sector, a number range and a title word."""
+    """How the new-round form narrows the register: sector, a number range and a title word,
+    and the repeal number the page starts after (the "next" button)."""
 
     sector: str | None = None
     first: int | None = None
     last: int | None = None
     word: str = ""
+    after: int | None = None
 
 
 def find_candidates(
@@ -169,6 +171,8 @@ def find_candidates(
         query = query.where(Proposal.repeal_no <= min(filters.last, _MAX_KEY))
     if filters.word:
         query = query.where(Proposal.title.icontains(filters.word, autoescape=True))
+    if filters.after is not None:
+        query = query.where(Proposal.repeal_no > min(filters.after, _MAX_KEY))
     return picking.page(session, query, limit)
 
 

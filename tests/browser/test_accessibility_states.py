@@ -60,6 +60,9 @@ COVERAGE = {
     "office search rebuilding": "/office/search while the index is rebuilt",
     "panel agenda with errors": "/panel/sessions/<id>, the agenda form sent with nothing chosen",
     "announcement draft with errors": "/chair/announcements/<id>, nothing chosen to add",
+    "announcement picker after next": "/chair/announcements/new: ticked, then the next page",
+    "announcement picker cleared": "the same after '선택 해제'",
+    "vote picker after next": "/admin/votes/new: ticked, then the next page",
     "implementation": "/chair/implementation/<number>",
     "implementation with errors": "the same with a note over 500 characters",
     "sessions": "/account/sessions: a citizen signed in on this browser and one other",
@@ -123,6 +126,7 @@ def _build_world(app: Flask) -> dict[str, Any]:
         panel = factories.panel_session(staff, staff.panel, [on_agenda])
         decided = factories.proposal_in(State.DECIDED, office=staff)
         factories.proposal_in(State.DECIDED, office=staff)  # may still be added
+        factories.proposal_in(State.DECIDED, office=staff)  # a second page for the picker
         notice = factories.draft_announcement(staff, [decided], title="다음 발표")
         vote_round = voting.open_round(
             db.session,
@@ -556,4 +560,69 @@ def test_english_pages(site, people):  # type: ignore[no-untyped-def]
     admin.locator("form.form button[type=submit]").first.click()
     admin.wait_for_load_state()
     found += _check(admin, "english with errors", lang="en", errors=True)
+    assert not found, "\n".join(found)
+
+
+def test_pickers_keep_ticks_across_pages(site, people, monkeypatch):  # type: ignore[no-untyped-def]
+    """Last in the module: it saves a vote round and an announcement. One row a page, so the
+    first tick is on another page when the second is made."""
+    from webapp import admin as admin_views
+    from webapp.deliberation import chair as chair_views
+
+    monkeypatch.setattr(admin_views, "CANDIDATES_SHOWN", 1)
+    monkeypatch.setattr(chair_views, "CANDIDATES_SHOWN", 1)
+    _app, base, _ids = site
+    found: list[str] = []
+
+    chair = people["chair@office.example"]
+    _open(chair, f"{base}/chair/announcements/new")
+    chair.fill("#title", "두 쪽에서 고른 발표")
+    chair.fill("#announced_on", date.today().isoformat())
+    first = chair.locator(".picker-page input[type=checkbox]").first
+    first_id = first.get_attribute("value")
+    first.check()
+    _send(chair, "다음 1건 보기")
+    found += _check(chair, "announcement picker after next", title="발표문 만들기")
+    _shot(chair, "announcement-picker-next")
+    assert chair.locator(f".picked-elsewhere input[value='{first_id}']").is_checked()
+    assert chair.input_value("#title") == "두 쪽에서 고른 발표"
+    second = chair.locator(".picker-page input[type=checkbox]").first
+    second_id = second.get_attribute("value")
+    second.check()
+    _send(chair, "선택 해제")
+    found += _check(chair, "announcement picker cleared", title="발표문 만들기")
+    assert chair.locator("input[name=proposals]:checked").count() == 0
+    _send(chair, "찾기")  # back to the first page
+    chair.locator(".picker-page input[type=checkbox]").first.check()
+    _send(chair, "다음 1건 보기")
+    chair.locator(".picker-page input[type=checkbox]").first.check()
+    assert chair.locator("input[name=proposals]:checked").count() == 2
+    _send(chair, "발표문 저장")
+    assert "/chair/announcements/" in chair.url and chair.title().startswith("두 쪽에서")
+    items = chair.locator("#items").inner_text()
+    with _app.app_context():
+        from models import Proposal
+
+        receipts = [db.session.get(Proposal, int(i)).receipt_no for i in (first_id, second_id)]
+    assert all(r in items for r in receipts), items
+
+    admin = people["admin@office.example"]
+    _open(admin, f"{base}/admin/votes/new")
+    admin.fill("#title", "두 쪽에서 고른 투표")
+    admin.fill("#opens_at", "2030-03-01T09:00")
+    admin.fill("#closes_at", "2030-03-04T18:00")
+    admin.fill("#max_picks", "1")
+    admin.locator(".picker-page input[type=checkbox]").first.check()
+    _send(admin, "다음 1건 보기")
+    found += _check(admin, "vote picker after next", title="새 시민투표")
+    _shot(admin, "vote-picker-next")
+    admin.locator(".picker-page input[type=checkbox]").first.check()
+    assert admin.locator("input[name=candidates]:checked").count() == 2
+    _send(admin, "투표 열기")
+    assert "/votes/" in admin.url and "두 쪽에서 고른 투표" in admin.title()
+    with _app.app_context():
+        vote_round = db.session.scalar(
+            select(VoteRound).where(VoteRound.title == "두 쪽에서 고른 투표")
+        )
+        assert vote_round is not None and len(vote_round.candidates) == 2
     assert not found, "\n".join(found)

@@ -30,6 +30,16 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return match.group(1)
 
 
+def checked_ids(page: str, name: str) -> set[int]:
+    """The values of the ticked checkboxes named ``name`` on a page (what a browser would post)."""
+    boxes = re.findall(r"<input [^>]*>", page)
+    return {
+        int(re.search(r'value="(\d+)"', box).group(1))  # type: ignore[union-attr]
+        for box in boxes
+        if f'name="{name}"' in box and 'type="checkbox"' in box and " checked" in box
+    }
+
+
 def account(role: Role = Role.CITIZEN, **kwargs: str) -> User:
     user = factories.user(role, password_hash=_HASH, **kwargs)
     if role in TWO_FACTOR_ROLES:

@@ -17,9 +17,11 @@ from models import (
     TWO_FACTOR_ROLES,
     Announcement,
     Decision,
+    OutboxMessage,
     PanelOpinion,
     PanelSession,
     Proposal,
+    ProposalEvent,
     Recusal,
     Role,
     State,
@@ -27,7 +29,7 @@ from models import (
     db,
 )
 from tests import factories
-from tests.functional.helpers import _HASH, TOTP_SECRET, csrf_token, login
+from tests.functional.helpers import _HASH, TOTP_SECRET, checked_ids, csrf_token, login
 from workflows import deliberation
 from workflows.dispatch import commit
 from workflows.mail import FileMailer
@@ -528,7 +530,8 @@ def test_the_announcement_form_lists_a_filtered_page_of_the_backlog(app, scene, 
     chair = _client(app, "chair@office.example")
     page = chair.get("/chair/announcements/new").get_data(as_text=True)
     assert backlog[0][1] in page and backlog[1][1] in page and backlog[2][1] not in page
-    assert f"after={backlog[1][0]}" in page  # the next page starts after the last one shown
+    # "next" is a button of the form: the next page starts after the last one shown
+    assert f'name="after" value="{backlog[1][0]}"' in page
     page = chair.get(f"/chair/announcements/new?after={backlog[1][0]}").get_data(as_text=True)
     assert backlog[2][1] in page and backlog[0][1] not in page
     page = chair.get("/chair/announcements/new?q=옥외").get_data(as_text=True)
@@ -646,9 +649,9 @@ def test_the_draft_page_adds_from_a_filtered_page_and_refuses_the_rest(app, scen
     path = created.headers["Location"]
     page = chair.get(f"{path}?q={backlog[1][1]}").get_data(as_text=True)
     assert backlog[1][1] in page and backlog[0][1] not in page
-    assert f"items?q={backlog[1][1]}" in page  # the filter is kept on the POST
+    assert f'name="q" maxlength="100" value="{backlog[1][1]}"' in page  # posted with the form
     page = chair.get(path).get_data(as_text=True)
-    assert f"after={backlog[0][0]}" in page
+    assert f'name="after" value="{backlog[0][0]}"' in page
     token = csrf_token(chair, path)
     refused = chair.post(
         f"{path}/items",
@@ -664,6 +667,133 @@ def test_the_draft_page_adds_from_a_filtered_page_and_refuses_the_rest(app, scen
     assert added.status_code == 303
     with app.app_context():
         assert db.session.get(Proposal, backlog[2][0]).announcement_id is not None
+
+
+def _rows(app: Flask) -> tuple[int, ...]:
+    """How many announcements, outbox messages and events there are, and proposals in one."""
+    with app.app_context():
+        return (
+            *(
+                int(db.session.scalar(select(func.count()).select_from(model)) or 0)
+                for model in (Announcement, OutboxMessage, ProposalEvent)
+            ),
+            int(
+                db.session.scalar(
+                    select(func.count(Proposal.id)).where(Proposal.announcement_id.is_not(None))
+                )
+                or 0
+            ),
+        )
+
+
+def test_ticks_survive_paging_and_only_the_save_makes_the_announcement(app, scene, monkeypatch):
+    from webapp.deliberation import chair as chair_views
+
+    monkeypatch.setattr(chair_views, "CANDIDATES_SHOWN", 2)
+    backlog = [i for i, _ in _backlog(app, 5)]
+    chair = _client(app, "chair@office.example")
+    token = csrf_token(chair, "/chair/announcements/new")
+    before = _rows(app)
+
+    # Page 1: tick the first decision, then "next" (the button carries the last id shown).
+    page = chair.post(
+        "/chair/announcements/new",
+        data=_announcement_form(
+            token, summary="요약 초안", proposals=[str(backlog[0])], after=str(backlog[1])
+        ),
+    )
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert checked_ids(text, "proposals") == {backlog[0]}  # listed again, still ticked
+    assert "다른 목록에서 고른 결정" in text and "1건을 골랐습니다." in text
+    assert "요약 초안" in text and f'name="page_after" value="{backlog[1]}"' in text
+
+    # Page 2: tick one more and go on to page 3; both stay ticked.
+    ticks = checked_ids(text, "proposals") | {backlog[2]}
+    page = chair.post(
+        "/chair/announcements/new",
+        data=_announcement_form(token, proposals=[str(i) for i in ticks], after=str(backlog[3])),
+    )
+    text = page.get_data(as_text=True)
+    assert checked_ids(text, "proposals") == {backlog[0], backlog[2]}
+    assert "2건을 골랐습니다." in text
+
+    # Untick the first, then "clear" unticks everything.
+    page = chair.post(
+        "/chair/announcements/new",
+        data=_announcement_form(token, proposals=[str(backlog[2])], picker="search"),
+    )
+    assert checked_ids(page.get_data(as_text=True), "proposals") == {backlog[2]}
+    cleared = chair.post(
+        "/chair/announcements/new",
+        data=_announcement_form(token, proposals=[str(backlog[2])], picker="clear"),
+    ).get_data(as_text=True)
+    assert checked_ids(cleared, "proposals") == set() and "0건을 골랐습니다." in cleared
+    assert _rows(app) == before  # moving through the list changed nothing
+    forged = chair.post("/chair/announcements/new", data={"after": str(backlog[1])})
+    assert forged.status_code == 400  # a move needs the CSRF token like any POST
+
+    # The save gets every box ticked on any page.
+    saved = chair.post(
+        "/chair/announcements/new",
+        data=_announcement_form(token, proposals=[str(backlog[0]), str(backlog[2])]),
+    )
+    assert saved.status_code == 303, saved.get_data(as_text=True)
+    with app.app_context():
+        notice = db.session.scalars(
+            select(Announcement).where(Announcement.title == "3월 규제철폐 발표")
+        ).one()
+        assert sorted(p.id for p in notice.proposals) == [backlog[0], backlog[2]]
+
+
+def test_the_draft_page_keeps_ticks_across_pages_and_adds_them_all(app, scene, monkeypatch):
+    from webapp.deliberation import chair as chair_views
+
+    monkeypatch.setattr(chair_views, "CANDIDATES_SHOWN", 1)
+    backlog = [i for i, _ in _backlog(app, 3)]
+    chair = _client(app, "chair@office.example")
+    created = chair.post(
+        "/chair/announcements/new",
+        data=_announcement_form(csrf_token(chair, "/chair/announcements/new")),
+    )
+    path = created.headers["Location"]
+    token = csrf_token(chair, path)
+    before = _rows(app)
+    page = chair.post(
+        f"{path}/items",
+        data={"csrf_token": token, "proposals": [str(backlog[0])], "after": str(backlog[0])},
+    )
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and checked_ids(text, "proposals") == {backlog[0]}
+    assert _rows(app) == before  # "next" added nothing
+    ticks = checked_ids(text, "proposals") | {backlog[1]}
+    added = chair.post(
+        f"{path}/items", data={"csrf_token": token, "proposals": [str(i) for i in ticks]}
+    )
+    assert added.status_code == 303
+    with app.app_context():
+        notice = db.session.get(Announcement, int(path.rsplit("/", 1)[1]))
+        assert sorted(p.id for p in notice.proposals) == [backlog[0], backlog[1]]
+
+
+def test_a_move_with_more_ticks_than_the_cap_says_so(app, scene, monkeypatch):
+    from workflows import agenda
+
+    monkeypatch.setattr(agenda, "MAX_PER_ANNOUNCEMENT", 2)
+    backlog = _backlog(app, 3)
+    chair = _client(app, "chair@office.example")
+    before = _rows(app)
+    page = chair.post(
+        "/chair/announcements/new",
+        data=_announcement_form(
+            csrf_token(chair, "/chair/announcements/new"),
+            proposals=[str(i) for i, _ in backlog],
+            picker="search",
+        ),
+    )
+    assert page.status_code == 200
+    assert "한 번에 발표문에 넣을 수 있는 결정은 2건까지입니다" in page.get_data(as_text=True)
+    assert _rows(app) == before
 
 
 def test_the_desk_counts_the_backlog_and_lists_the_first(app, scene, monkeypatch):

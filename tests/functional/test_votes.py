@@ -9,9 +9,20 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from models import Ballot, Proposal, Role, State, VoteRound, db, utcnow
+from models import (
+    Ballot,
+    OutboxMessage,
+    Proposal,
+    ProposalEvent,
+    Role,
+    State,
+    VoteCandidate,
+    VoteRound,
+    db,
+    utcnow,
+)
 from tests import factories
-from tests.functional.helpers import account, csrf_token, login
+from tests.functional.helpers import account, checked_ids, csrf_token, login
 from workflows import voting
 from workflows.dispatch import commit
 
@@ -248,7 +259,10 @@ def test_the_new_round_form_lists_a_filtered_page_of_the_register(app, client, m
     page = client.get("/admin/votes/new").get_data(as_text=True)
     assert f">{numbers[0]}호 " in page and f">{numbers[1]}호 " in page
     assert f">{numbers[2]}호 " not in page
-    assert f"from={numbers[1] + 1}" in page  # the next page starts after the last one shown
+    # "next" is a button of the form: the next page starts after the last one shown
+    assert f'name="after" value="{numbers[1]}"' in page
+    page = client.get(f"/admin/votes/new?after={numbers[1]}").get_data(as_text=True)
+    assert f">{numbers[2]}호 " in page and f">{numbers[1]}호 " not in page
     page = client.get(f"/admin/votes/new?from={numbers[2]}").get_data(as_text=True)
     assert f">{numbers[2]}호 " in page and f">{numbers[0]}호 " not in page
     page = client.get("/admin/votes/new?q=옥외").get_data(as_text=True)
@@ -355,5 +369,97 @@ def test_bad_candidate_numbers_are_named_and_everything_typed_is_kept(app, clien
         refused = client.post("/admin/votes/new", data=_round_form(token, candidates=[ticked]))
         assert refused.status_code == 422
         assert "발표된 규제철폐 과제만 후보가 될 수 있습니다" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(VoteRound)) == 0
+
+
+def _rows(app) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+    """How many rounds, candidates, outbox messages and events there are."""
+    with app.app_context():
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(model)) or 0
+            for model in (VoteRound, VoteCandidate, OutboxMessage, ProposalEvent)
+        )
+
+
+def test_ticks_survive_next_search_and_clear_and_only_the_save_opens_a_round(
+    app, client, monkeypatch
+):
+    from webapp import admin as admin_views
+
+    monkeypatch.setattr(admin_views, "CANDIDATES_SHOWN", 2)
+    with app.app_context():
+        register = _register(5)
+        admin = account(Role.ADMIN)
+    login(client, admin)
+    ids = [i for i, _ in register]
+    numbers = [no for _, no in register]
+    token = csrf_token(client, "/admin/votes/new")
+    before = _rows(app)
+
+    # Page 1: tick the first repeal, then "next" (the button carries the last number shown).
+    page = client.post(
+        "/admin/votes/new",
+        data=_round_form(token, candidates=[str(ids[0])], after=str(numbers[1])),
+    )
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert f">{numbers[2]}호 " in text and f">{numbers[3]}호 " in text
+    assert checked_ids(text, "candidates") == {ids[0]}  # listed again, still ticked
+    assert "다른 목록에서 고른 후보" in text and "1건을 골랐습니다." in text
+    assert 'value="공감 10선"' in text  # what was typed stays
+    assert f'name="page_after" value="{numbers[1]}"' in text
+
+    # Page 2: tick one more; a search for nothing keeps both.
+    ticks = checked_ids(text, "candidates") | {ids[3]}
+    page = client.post(
+        "/admin/votes/new",
+        data=_round_form(token, candidates=[str(i) for i in ticks], picker="search", q="없는 낱말"),
+    )
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "조건에 맞는 발표 과제가 없습니다." in text
+    assert checked_ids(text, "candidates") == {ids[0], ids[3]}
+    assert "2건을 골랐습니다." in text and 'value="없는 낱말"' in text
+
+    # Untick the first (the browser posts the others), and "clear" drops them all.
+    page = client.post(
+        "/admin/votes/new", data=_round_form(token, candidates=[str(ids[3])], picker="search")
+    )
+    assert checked_ids(page.get_data(as_text=True), "candidates") == {ids[3]}
+    cleared = client.post(
+        "/admin/votes/new",
+        data=_round_form(token, candidates=[str(ids[0]), str(ids[3])], picker="clear"),
+    ).get_data(as_text=True)
+    assert checked_ids(cleared, "candidates") == set() and "0건을 골랐습니다." in cleared
+    assert _rows(app) == before  # moving through the list changed nothing
+
+    # A move is a POST like any other: without the CSRF token it is refused.
+    forged = client.post("/admin/votes/new", data={"after": str(numbers[1])})
+    assert forged.status_code == 400
+
+    # The save gets every box ticked on any page.
+    saved = client.post(
+        "/admin/votes/new",
+        data=_round_form(token, candidates=[str(ids[0]), str(ids[3])], page_after=numbers[1]),
+    )
+    assert saved.status_code == 303, saved.get_data(as_text=True)
+    with app.app_context():
+        vote_round = db.session.scalars(select(VoteRound)).one()
+        assert [c.proposal_id for c in vote_round.candidates] == [ids[0], ids[3]]
+
+
+def test_a_move_with_more_ticks_than_the_cap_says_so(app, client, monkeypatch):
+    monkeypatch.setattr(voting, "MAX_CANDIDATES", 2)
+    with app.app_context():
+        register = _register(3)
+        admin = account(Role.ADMIN)
+    login(client, admin)
+    token = csrf_token(client, "/admin/votes/new")
+    page = client.post(
+        "/admin/votes/new",
+        data=_round_form(token, candidates=[str(i) for i, _ in register], picker="search"),
+    )
+    assert page.status_code == 200
+    assert "후보는 2건까지입니다" in page.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(VoteRound)) == 0

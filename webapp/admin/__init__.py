@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -14,6 +14,7 @@ from workflows.dispatch import RQDispatcher, commit, deliver_due
 from workflows.errors import InvalidInput, WorkflowError
 from workflows.numbering import SEOUL
 
+from .. import picker
 from ..guards import require_roles
 from ..i18n import refusal_text
 from ..votes.forms import VoteRoundForm
@@ -96,25 +97,39 @@ CANDIDATES_SHOWN = 100
 
 
 def _candidate_filter() -> voting.CandidateFilter:
-    """The register filter of the new-round form, from its GET parameters (kept on the POST)."""
+    """The register filter of the new-round form: posted with the form (a move through the
+    list or a save), or from the address (a link)."""
 
     def number(name: str) -> int | None:
-        value = request.args.get(name, type=int)
-        return value if value is not None and value > 0 else None
+        try:
+            value = int(picker.param(name))
+        except ValueError:
+            return None
+        return value if value > 0 else None
 
     return voting.CandidateFilter(
-        sector=request.args.get("sector") or None,
+        sector=picker.param("sector") or None,
         first=number("from"),
         last=number("to"),
-        word=request.args.get("q", "").strip()[:100],
+        word=picker.param("q").strip()[:100],
+        after=picker.page_key(),
     )
 
 
 @bp.route("/votes/new", methods=["GET", "POST"])
 def new_vote():  # type: ignore[no-untyped-def]
-    """Open a round: the candidates are ticked among a filtered page of the register or typed
-    as numbers and ranges; only the chosen proposals are loaded, never the whole register."""
+    """Open a round: the candidates are ticked among a filtered page of the register (the ticks
+    kept while the admin searches and pages, see ``webapp.picker``) or typed as numbers and
+    ranges; only the chosen proposals are loaded, never the whole register."""
     form = VoteRoundForm()
+    move = picker.move()
+    if move == picker.CLEAR:
+        form.candidates.data = []
+    elif move and len(set(form.candidates.data or [])) > voting.MAX_CANDIDATES:
+        try:  # refused, naming the cap: the boxes past it cannot all be listed again
+            voting.proposals_by_id(db.session, form.candidates.data or [])
+        except InvalidInput as exc:
+            form.candidates.errors = [refusal_text(exc)]
     filters = _candidate_filter()
     shown, more = voting.find_candidates(db.session, filters, limit=CANDIDATES_SHOWN)
     ticked = voting.ticked_repeals(db.session, form.candidates.data or [])
@@ -124,7 +139,7 @@ def new_vote():  # type: ignore[no-untyped-def]
         for p in sorted(listed.values(), key=lambda p: p.repeal_no or 0)
     ]
     error = None
-    if form.validate_on_submit():
+    if move is None and form.validate_on_submit():
         candidates: list[Proposal] = []
         try:
             candidates = voting.proposals_by_id(db.session, form.candidates.data or [])
@@ -155,20 +170,18 @@ def new_vote():  # type: ignore[no-untyped-def]
             else:
                 flash(_("시민투표를 열었습니다: %(title)s", title=vote_round.title), "success")
                 return redirect(url_for("votes.show", round_id=vote_round.id), 303)
-    next_url = None
-    if more and shown:
-        args = {k: v for k, v in request.args.items() if k in ("sector", "to", "q") and v}
-        next_url = url_for(".new_vote", **args, **{"from": (shown[-1].repeal_no or 0) + 1})
-    status = 422 if (form.errors or error) else 200
+    # A move through the list answers 200 (a refusal of too many ticks is on the field).
+    status = 422 if move is None and (form.errors or error) else 200
     return render_template(
         "admin/vote_form.html",
         form=form,
         error=error,
         filters=filters,
         sectors=list(db.session.scalars(select(Sector).order_by(Sector.position, Sector.code))),
-        shown=len(shown),
+        on_page={p.id for p in shown},
+        chosen=len(ticked),
+        next_after=(shown[-1].repeal_no if more and shown else None),
         limit=CANDIDATES_SHOWN,
-        next_url=next_url,
         max_candidates=voting.MAX_CANDIDATES,
     ), status
 

@@ -24,6 +24,7 @@ from workflows import agenda, announcement, deliberation
 from workflows.dispatch import commit
 from workflows.errors import ConcurrentChange, InvalidInput, WorkflowError
 
+from .. import picker
 from ..extensions import login_manager
 from ..helpers import label
 from ..i18n import refusal_text
@@ -157,41 +158,37 @@ def _draft_or_404(announcement_id: int) -> Announcement:
 
 # How many decisions the announcement forms list at once (the backlog may run to thousands).
 CANDIDATES_SHOWN = 100
-_FILTER_ARGS = ("sector", "q")
 
 
 def _announceable_filter() -> agenda.AnnounceableFilter:
-    """The backlog filter of the announcement forms, from the GET parameters (kept on the POST)."""
-    after = request.args.get("after", type=int)
+    """The backlog filter of the announcement forms: posted with the form (a move through the
+    list or a save), or from the address (a link)."""
     return agenda.AnnounceableFilter(
-        sector=request.args.get("sector") or None,
-        word=request.args.get("q", "").strip()[:100],
-        after=after if after is not None and after > 0 else None,
+        sector=picker.param("sector") or None,
+        word=picker.param("q").strip()[:100],
+        after=picker.page_key(),
     )
 
 
-def _filter_args() -> dict[str, str]:
-    return {k: v for k, v in request.args.items() if k in _FILTER_ARGS and v}
-
-
-def _announceable_choices(
-    form: AnnouncementForm | AddToAnnouncementForm, endpoint: str, **view_args: Any
-) -> dict[str, Any]:
-    """A filtered, capped page of the backlog as the form's choices, with the boxes already
-    ticked (kept when they lie outside the page); only those rows are loaded."""
+def _announceable_choices(form: AnnouncementForm | AddToAnnouncementForm) -> dict[str, Any]:
+    """A filtered, capped page of the backlog as the form's choices, with the boxes ticked on
+    earlier pages listed too (still ticked; "clear" unticks them all); only those rows are
+    loaded."""
+    if picker.move() == picker.CLEAR:
+        form.proposals.data = []
+    elif picker.move() and len(set(form.proposals.data or [])) > agenda.MAX_PER_ANNOUNCEMENT:
+        _chosen(form)  # refuses, naming the cap: the boxes past it cannot all be listed again
     filters = _announceable_filter()
     shown, more = agenda.find_announceable(db.session, filters, limit=CANDIDATES_SHOWN)
     ticked = agenda.ticked_announceable(db.session, form.proposals.data or [])
     listed = {p.id: p for p in sorted([*ticked, *shown], key=lambda p: p.id)}
     form.proposals.choices = [(p.id, f"{p.receipt_no} {p.title}") for p in listed.values()]
-    next_url = None
-    if more and shown:
-        next_url = url_for(endpoint, **view_args, **_filter_args(), after=shown[-1].id)
     return {
         "candidates": listed,
+        "on_page": {p.id for p in shown},
+        "chosen": len(ticked),
         "filters": filters,
-        "filter_args": _filter_args(),
-        "next_url": next_url,
+        "next_after": shown[-1].id if more and shown else None,
         "limit": CANDIDATES_SHOWN,
         "max_per_announcement": agenda.MAX_PER_ANNOUNCEMENT,
     }
@@ -209,8 +206,10 @@ def _chosen(form: AnnouncementForm | AddToAnnouncementForm) -> list[Proposal] | 
 @bp.route("/announcements/new", methods=["GET", "POST"])
 def new_announcement():  # type: ignore[no-untyped-def]
     form = AnnouncementForm()
-    page = _announceable_choices(form, ".new_announcement")
+    page = _announceable_choices(form)
     refusal = None
+    if picker.move() is not None:  # a move through the list: the form again, nothing saved
+        return render_template("chair/announcement_form.html", form=form, refusal=None, **page)
     if form.validate_on_submit() and (chosen := _chosen(form)) is not None:
         try:
             notice = announcement.create_announcement(
@@ -243,7 +242,7 @@ def _render_draft(
     status: int = 200,
 ):  # type: ignore[no-untyped-def]
     add_form = add_form or AddToAnnouncementForm()
-    page = _announceable_choices(add_form, ".announcement_draft", announcement_id=notice.id)
+    page = _announceable_choices(add_form)
     return render_template(
         "chair/announcement.html",
         announcement=notice,
@@ -265,6 +264,8 @@ def announcement_draft(announcement_id: int):  # type: ignore[no-untyped-def]
 def add_items(announcement_id: int):  # type: ignore[no-untyped-def]
     notice = _draft_or_404(announcement_id)
     form = AddToAnnouncementForm()
+    if picker.move() is not None:  # a move through the list: the page again, nothing added
+        return _render_draft(notice, add_form=form)
     if not form.validate_on_submit():
         return _render_draft(notice, add_form=form, status=422)
     chosen = _chosen(form)
