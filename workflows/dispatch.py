@@ -29,10 +29,10 @@ class InlineDispatcher:
     failure is recorded on the message and retried with back-off by ``deliver_due``.
     """
 
-    def dispatch(self, messages: list[tuple[int, str]]) -> None:
-        for message_id, _queue in messages:
+    def dispatch(self, messages: list[outbox.Ready]) -> None:
+        for message_id, _queue, job in messages:
             try:
-                run_outbox_message(message_id)
+                run_outbox_message(message_id, job)
             except Exception:
                 # Any failure of a job (its own or recording it) is left to deliver_due's retry;
                 # the request that committed goes on, with its session usable again.
@@ -55,15 +55,18 @@ class RQDispatcher:
 
         return Queue(name, connection=self.connection)
 
-    def dispatch(self, messages: list[tuple[int, str]]) -> None:
+    def dispatch(self, messages: list[outbox.Ready]) -> None:
         from redis.exceptions import RedisError
         from rq import Retry
 
-        for message_id, queue_name in messages:
+        for message_id, queue_name, job in messages:
             try:
+                # The job name rides along, so the runner need not read the row to learn it
+                # (an entry queued by an older release has the id alone and is looked up).
                 self.queue(queue_name).enqueue(
                     JOB_ENTRY,
                     message_id,
+                    job,
                     job_id=f"outbox-{message_id}",
                     retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
                     failure_ttl=int(timedelta(days=30).total_seconds()),
@@ -147,7 +150,7 @@ def deliver_due(session: Session, *, grace: timedelta = timedelta(0), limit: int
     """Hand over pending messages that nobody is running (after an outage, a crash, a back-off)."""
     active = dispatcher()
     due = outbox.due_messages(session, now=utcnow() - grace, limit=limit)
-    handed: list[tuple[int, str]] = []
+    handed: list[outbox.Ready] = []
     for message in due:
         if isinstance(active, RQDispatcher):
             from redis.exceptions import RedisError
@@ -160,7 +163,7 @@ def deliver_due(session: Session, *, grace: timedelta = timedelta(0), limit: int
                 session.rollback()
                 return 0
         message.dispatched_at = utcnow()
-        handed.append((message.id, message.queue))
+        handed.append(outbox.Ready(message.id, message.queue, message.job))
     session.commit()
     if handed:
         active.dispatch(handed)

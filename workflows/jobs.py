@@ -63,11 +63,17 @@ def reading_job(func: Callable[..., None]) -> Callable[..., None]:
     return job(func)
 
 
-def run_outbox_message(message_id: int) -> str:
-    """Run outbox message ``message_id`` once; failures are recorded and re-raised for retry."""
-    reading = _reading_job_payload(message_id)
-    if reading is not None:
-        return _run_reading_job(message_id, *reading)
+def run_outbox_message(message_id: int, job: str | None = None) -> str:
+    """Run outbox message ``message_id`` once; failures are recorded and re-raised for retry.
+
+    ``job`` is the message's job name, handed over with the id by the dispatcher: a message of
+    any job but a reading one goes straight to the locked row, without a read to learn its job
+    first. Without it (a queue entry from a release that passed the id alone) the row is read
+    to tell."""
+    if job is None or job in READING_JOBS:
+        reading = _reading_job_payload(message_id)
+        if reading is not None:
+            return _run_reading_job(message_id, *reading)
     with writing():
         return _run_outbox_message(message_id)
 

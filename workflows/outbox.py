@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -25,10 +25,19 @@ _SUPPRESS = "outbox_suppressed"
 _ONCE = "outbox_once"
 
 
+class Ready(NamedTuple):
+    """A committed message as it is handed to the runner: its id, queue and job name (the
+    runner needs the name before it reads the row; see ``jobs.run_outbox_message``)."""
+
+    id: int
+    queue: str
+    job: str
+
+
 class Dispatcher(Protocol):
     """Hands committed outbox messages to something that runs them."""
 
-    def dispatch(self, message_ids: list[int], queues: dict[int, str]) -> None: ...
+    def dispatch(self, messages: list[Ready]) -> None: ...
 
 
 def enqueue(session: Session, job: str, *, queue: str = "default", **payload: Any) -> None:
@@ -68,9 +77,9 @@ def suppressed(session: Session) -> Iterator[None]:
         session.info.pop(_SUPPRESS, None)
 
 
-def take_ready(session: Session) -> list[tuple[int, str]]:
-    """The (id, queue) of messages whose transaction has committed since the last call."""
-    ready: list[tuple[int, str]] = session.info.pop(_READY, [])
+def take_ready(session: Session) -> list[Ready]:
+    """The messages whose transaction has committed since the last call."""
+    ready: list[Ready] = session.info.pop(_READY, [])
     return ready
 
 
@@ -80,7 +89,7 @@ def _after_flush(session: Session, flush_context: Any) -> None:
     if new:
         flushed = [m for m in new if m.id is not None]
         session.info[_NEW] = [m for m in new if m.id is None]
-        session.info.setdefault(_FLUSHED, []).extend((m.id, m.queue) for m in flushed)
+        session.info.setdefault(_FLUSHED, []).extend(Ready(m.id, m.queue, m.job) for m in flushed)
 
 
 @event.listens_for(Session, "after_commit")

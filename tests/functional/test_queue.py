@@ -88,6 +88,39 @@ def test_a_failing_job_is_retried_with_back_off_and_stays_visible(
         assert f"outbox-{message_id}" in queue.scheduled_job_registry.get_job_ids()
 
 
+def test_a_job_queued_by_an_older_release_with_its_id_alone_still_runs(
+    app, app_config, make_app, redis_db
+):
+    """Entries carry the job name now; one already in Redis from before has the id alone."""
+    from rq import Queue
+    from rq.job import Job
+
+    from workflows.dispatch import JOB_ENTRY
+
+    queued = make_app(REDIS_URL=REDIS_URL)
+    with queued.app_context():
+        factories.submitted()
+        commit(db.session)
+        mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.queue == "mail")).one()
+        assert Job.fetch(f"outbox-{mail.id}", connection=redis_db).args == (
+            mail.id,
+            "notify_proposer",
+        )
+        outbox.enqueue(db.session, "send_password_reset", queue="mail", user_id=10**6)
+        db.session.flush()
+        old = db.session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.job == "send_password_reset")
+        ).one()
+        db.session.commit()
+        outbox.take_ready(db.session)  # queued below as an older release did
+    Queue("mail", connection=redis_db).enqueue(JOB_ENTRY, old, job_id=f"outbox-{old}")
+    result = run_worker(app_config, REDIS_URL or "")
+    assert result.returncode == 0, result.stderr[-2000:]
+    with app.app_context():
+        states = {m.id: m.state for m in db.session.scalars(select(OutboxMessage))}
+        assert set(states.values()) == {OutboxState.DONE} and old in states
+
+
 def test_a_dead_workers_job_found_by_rqs_own_maintenance_goes_back_to_its_queue_at_once(
     app, make_app, redis_db
 ):
@@ -103,7 +136,7 @@ def test_a_dead_workers_job_found_by_rqs_own_maintenance_goes_back_to_its_queue_
     with queued.app_context():
         active = queued.extensions["regrepeal.dispatcher"]
         assert isinstance(active, RQDispatcher)
-        active.dispatch([(4242, "mail")])
+        active.dispatch([outbox.Ready(4242, "mail", "send_password_reset")])
         queue = active.queue("mail")
         job = Job.fetch("outbox-4242", connection=redis_db)
         # A worker took it and was killed: it is started, and its last report is long past.

@@ -98,7 +98,7 @@ def _start_review(side: Session, proposal_id: int, reviewer_id: int) -> None:
 
 def _commit_and_index(app: Flask, side: Session) -> None:
     side.commit()
-    ready = [message_id for message_id, _queue in outbox.take_ready(side)]
+    ready = [message.id for message in outbox.take_ready(side)]
     assert ready
     _apply_elsewhere(app, ready)
     side.close()
@@ -140,7 +140,7 @@ def test_a_change_begun_before_a_rebuild_and_committed_during_it_is_in_the_rebui
         else:
             outbox.enqueue(db.session, REBUILD_JOB, queue="search")
             db.session.commit()
-            (message_id, _queue), *_ = outbox.take_ready(db.session)
+            message_id = outbox.take_ready(db.session)[0].id
             # The job rebuilds only an index it finds unusable (the live one stays writable).
             monkeypatch.setattr(search, "status", lambda directory: "stale")
             assert run_outbox_message(message_id) == "done"
@@ -178,7 +178,7 @@ def test_a_rebuild_job_catching_up_with_pending_messages_analyses_each_text_once
         monkeypatch.setattr(search, "status", lambda directory: "missing")
         outbox.enqueue(db.session, REBUILD_JOB, queue="search")
         db.session.commit()
-        (message_id, _queue), *_ = outbox.take_ready(db.session)
+        message_id = outbox.take_ready(db.session)[0].id
         assert run_outbox_message(message_id) == "done"
         in_the_job = len(calls)
         assert in_the_job > 0
