@@ -162,12 +162,12 @@ def test_a_visitor_while_the_refresh_runs_gets_the_previous_figures(app, client,
     first = client.get("/api/v1/stats").get_json()
     _new_proposal(make_app())  # committed elsewhere: no refresh asked for here
     started, finish = threading.Event(), threading.Event()
-    real = figures_cache.build_dashboard
+    real = figures_cache.compute_day_figures
 
-    def slow(session, filters):  # type: ignore[no-untyped-def]
+    def slow(session):  # type: ignore[no-untyped-def]
         started.set()
         assert finish.wait(60)
-        return real(session, filters)
+        return real(session)
 
     def worker() -> None:
         with app.app_context():
@@ -175,7 +175,7 @@ def test_a_visitor_while_the_refresh_runs_gets_the_previous_figures(app, client,
             db.session.remove()
 
     with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(figures_cache, "build_dashboard", slow)
+        patched.setattr(figures_cache, "compute_day_figures", slow)
         thread = threading.Thread(target=worker)
         thread.start()
         try:
@@ -202,13 +202,13 @@ def test_a_burst_of_changes_costs_one_recompute(app, client, monkeypatch):
     _new_proposal(app)
     client.get("/api/v1/stats")
     computed: list[object] = []
-    real = figures_cache.build_dashboard
+    real = figures_cache.dashboard_from
 
-    def counting(session, filters):  # type: ignore[no-untyped-def]
+    def counting(parts, filters):  # type: ignore[no-untyped-def]
         computed.append(filters)
-        return real(session, filters)
+        return real(parts, filters)
 
-    monkeypatch.setattr(figures_cache, "build_dashboard", counting)
+    monkeypatch.setattr(figures_cache, "dashboard_from", counting)
     cache = _cache(app)
     cache._refreshing.acquire()
     try:
@@ -388,13 +388,13 @@ def test_the_refresh_run_by_a_changing_request_computes_without_holding_the_writ
     assert client.get("/api/v1/stats").get_json()["received"]["total"] == 1  # figures in use
     probe = _another_writer_could_write(app)
     could_write: list[bool] = []
-    real = figures_cache.build_dashboard
+    real = figures_cache.compute_day_figures
 
-    def probing(session, filters):  # type: ignore[no-untyped-def]
+    def probing(session):  # type: ignore[no-untyped-def]
         could_write.append(probe())
-        return real(session, filters)
+        return real(session)
 
-    monkeypatch.setattr(figures_cache, "build_dashboard", probing)
+    monkeypatch.setattr(figures_cache, "compute_day_figures", probing)
     AnotherWriter(app).submit()  # a citizen's real POST: the refresh runs inline after its commit
     assert could_write == [True]
     with app.app_context():
@@ -411,12 +411,12 @@ def test_the_refresh_run_by_a_changing_request_computes_without_holding_the_writ
 def test_a_failing_refresh_is_recorded_for_retry_and_runs_again(app, client, monkeypatch):
     _new_proposal(app)
     client.get("/api/v1/stats")
-    real = figures_cache.build_dashboard
+    real = figures_cache.compute_day_figures
 
-    def broken(session, filters):  # type: ignore[no-untyped-def]
+    def broken(session):  # type: ignore[no-untyped-def]
         raise RuntimeError("figures broke")
 
-    monkeypatch.setattr(figures_cache, "build_dashboard", broken)
+    monkeypatch.setattr(figures_cache, "compute_day_figures", broken)
     _new_proposal(app)  # the inline refresh fails; the change stands
     with app.app_context():
         [job] = db.session.scalars(
@@ -424,7 +424,7 @@ def test_a_failing_refresh_is_recorded_for_retry_and_runs_again(app, client, mon
         ).all()
         assert (job.state, job.attempts) == (OutboxState.PENDING, 1)
         assert "figures broke" in (job.last_error or "")
-        monkeypatch.setattr(figures_cache, "build_dashboard", real)
+        monkeypatch.setattr(figures_cache, "compute_day_figures", real)
         assert run_outbox_message(job.id) == "done"
         db.session.refresh(job)
         assert (job.state, job.attempts) == (OutboxState.DONE, 2)
