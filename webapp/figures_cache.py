@@ -5,14 +5,19 @@ computed at and the time they were computed ("as of"). A request whose stored fi
 the current generation serves them. After a change (the generation moved on) a request serves the
 figures it has, flagged as older than the last change, while the ``refresh_figures`` job (put in
 the outbox by the changing transaction itself) computes the current generation's: at a million
-proposals that takes about a minute, which no visitor should wait for. Only a filter that has
-nothing stored, or whose stale figures no refresh is coming for (the change was made where no
-cache is in use, the queue is down for longer than ``_PENDING_SECONDS``), is computed in the
-request, as before.
+proposals that takes about a minute, which no visitor should wait for.
 
-Which filters the job computes: the unfiltered figures and each campaign's (what the home page,
+The job first computes the per-day parts of every figure (``workflows.figure_days``: per
+campaign and Seoul submission day) and stores them too; a filter with nothing stored (a date
+range nobody asked for) is then summed from the parts of its days, in milliseconds: from the
+current generation's, or, while a refresh is on its way, from the previous ones, flagged like
+the other stale figures. Only a filter with nothing stored when no parts were ever stored, or
+whose stale figures no refresh is coming for (the change was made where no cache is in use,
+the queue is down for longer than ``_PENDING_SECONDS``), is computed in the request, as before.
+
+Which filters the job stores: the unfiltered figures and each campaign's (what the home page,
 the dashboard and the API are asked for without dates), plus the few filters with dates that
-visitors asked for lately (``_WANTED_*``); any other filter is computed when asked.
+visitors asked for lately (``_WANTED_*``), all summed from the parts it has just computed.
 
 One refresh runs at a time (a lock); a change during a refresh sets the ``pending`` flag, and the
 holder runs one more pass when it ends, so a burst of changes costs one or two recomputes, not
