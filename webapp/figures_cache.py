@@ -131,9 +131,9 @@ class FiguresCache:
         self._used = False
         self._wanted: dict[tuple[Any, ...], float] = {}
         self._rendered: OrderedDict[Hashable, Markup] = OrderedDict()
-        # The per-day parts: kept apart from the filters' LRU (one entry, about 1 MB at 200,000
-        # proposals), and with Redis the last ones read, by their stamp (not read and unpickled
-        # again for every request).
+        # The per-day parts: without Redis, (expiry, parts), kept apart from the filters' LRU
+        # (one entry, about 1.3 MB at 200,000 proposals); with Redis, (stamp, parts) of the last
+        # ones read, so that they are not read and unpickled again for every request.
         self._day_figures: tuple[float, _Entry] | None = None
 
     @property
