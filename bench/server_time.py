@@ -8,6 +8,9 @@ is asked with varied filters and pages. The public figures are measured three ti
 cache off (the SQL a filter's first request runs, when nothing was ever computed for it), with it
 on (the steady state between two changes) and after a change (the stored figures are of an older
 generation and a refresh is pending: visitors get them, flagged, while the job recomputes).
+A fourth time for date ranges nobody asked for before, after ``flask figures fill`` (what the
+refresh job stores): each measured request is its filter's first, answered from whatever the
+stored figures allow (the per-day parts where they exist; otherwise computed in the request).
 Prints p50 / p95 / max in milliseconds per page and writes them as JSON.
 """
 
@@ -21,6 +24,7 @@ import statistics
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -74,6 +78,41 @@ def _app(url: str, cache_seconds: int) -> Flask:
     )
 
 
+def _new_ranges(count: int, salt: int) -> list[str]:
+    """``count`` distinct date ranges within the generated data (2025-01 … 2026-11), none of
+    them asked before in this run (``salt`` shifts them): open-ended ones, a day, a week, a
+    quarter, a campaign's period and more."""
+    ranges = []
+    for i in range(count):
+        start = date(2025, 1, 1) + timedelta(days=(i * 47 + salt * 13) % 680)
+        length = (0, 6, 30, 90, 365)[i % 5]
+        end = start + timedelta(days=length)
+        if i % 7 == 3:
+            ranges.append(f"?from={start.isoformat()}")
+        elif i % 7 == 5:
+            ranges.append(f"?to={end.isoformat()}")
+        elif i % 4 == 1:
+            ranges.append(f"?campaign=2025-100days&from={start.isoformat()}&to={end.isoformat()}")
+        else:
+            ranges.append(f"?from={start.isoformat()}&to={end.isoformat()}")
+    return ranges
+
+
+def _home(query: str, page: str) -> str:
+    """The home page shows the latest campaign's figures unless asked for all of them."""
+    if page != "/ home" or "campaign=" in query:
+        return query
+    return query.replace("?", "?campaign=all&", 1)
+
+
+def _filled(app: Flask) -> Flask:
+    """``app`` after ``flask figures fill``: what the refresh job stores at a change."""
+    with app.app_context():
+        app.extensions["regrepeal.figures_cache"].fill(db.session)
+        db.session.remove()
+    return app
+
+
 def _as_if_changed(app: Flask) -> None:
     """What visitors meet after a change until the refresh job has run: every stored figure is
     of an older generation and a refresh is pending. Done in the cache, not by writing to the
@@ -82,6 +121,11 @@ def _as_if_changed(app: Flask) -> None:
     with cache._lock:
         for key, (expiry, entry) in list(cache._local.items()):
             cache._local[key] = (expiry, replace(entry, generation=entry.generation ^ 1))
+        # The per-day parts, where the code has them: of no generation ever current (done once
+        # per page measured, so not by flipping a bit).
+        parts = getattr(cache, "_day_figures", None)
+        if parts is not None:
+            cache._day_figures = (parts[0], replace(parts[1], generation=-1))
     cache._set_pending()
 
 
@@ -263,6 +307,27 @@ def run(url: str, rounds: int, only: str | None = None) -> dict[str, Any]:
         ]
     for page in ("/dashboard", "/api/v1/stats", "/ home"):
         prepare[f"{page}, after a change"] = lambda: _as_if_changed(changed)
+    # Date ranges nobody asked for: the warm-up asks other ranges (templates compiled, plans
+    # warm), the measured requests are each their filter's first.
+    # After a change as well: the stored figures and parts are of an older generation.
+    unasked: dict[str, tuple[list[str], list[str]]] = {}
+    for phase, when in enumerate(("after a fill", "after a fill and a change")):
+        clients: list[tuple[str, list[str], list[str]]] = []
+        for index, (page, base) in enumerate(
+            (("/dashboard", "/dashboard"), ("/api/v1/stats", "/api/v1/stats"), ("/ home", "/"))
+        ):
+            salt = 6 * phase + 2 * index
+            measured = [base + _home(r, page) for r in _new_ranges(5 * rounds, salt=salt)]
+            warm_up = [base + _home(r, page) for r in _new_ranges(3, salt=salt + 1)]
+            label = f"{page}, never computed, {when}"
+            unasked[label] = (warm_up, measured)
+            clients.append((label, warm_up, measured))
+        if not only or any(only in label for label, _w, _m in clients):
+            filled = _filled(_app(url, cache_seconds=300))
+            for label, _warm_up, measured in clients:
+                suites.append((label, filled.test_client(), measured))
+                if phase:
+                    prepare[label] = lambda app=filled: _as_if_changed(app)  # type: ignore[misc]
     for name, client in (("cache off", cold.test_client()), ("cache on", warm.test_client())):
         for label, paths in {
             **_register_paths(client, "/proposals", rounds, (100, 1000, 5000, 10000)),
@@ -284,7 +349,7 @@ def run(url: str, rounds: int, only: str | None = None) -> dict[str, Any]:
     for label, client, paths in suites:
         # Every distinct request once first: templates compiled, plans and caches filled (the
         # steady state; with the cache off every request still runs all its SQL).
-        _time(client, sorted(set(paths)))
+        _time(client, unasked[label][0] if label in unasked else sorted(set(paths)))
         if label in prepare:
             prepare[label]()
         results[label] = _summary(_time(client, paths))

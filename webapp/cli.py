@@ -344,9 +344,9 @@ def figures_cli() -> None:
 @figures_cli.command("fill")
 @with_appcontext
 def figures_fill() -> None:
-    """Compute the unfiltered and every campaign's figures now (after a deploy, a restore or
-    with an empty Redis), so that no visitor's request has to: at a million proposals each
-    takes seconds to a minute."""
+    """Compute the per-day parts of the figures, and from them the unfiltered and every
+    campaign's figures, now (after a deploy, a restore or with an empty Redis), so that no
+    visitor's request has to: any other filter is then summed from the parts."""
     import time
 
     if not current_app.config["REDIS_URL"]:

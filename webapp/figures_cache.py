@@ -5,14 +5,19 @@ computed at and the time they were computed ("as of"). A request whose stored fi
 the current generation serves them. After a change (the generation moved on) a request serves the
 figures it has, flagged as older than the last change, while the ``refresh_figures`` job (put in
 the outbox by the changing transaction itself) computes the current generation's: at a million
-proposals that takes about a minute, which no visitor should wait for. Only a filter that has
-nothing stored, or whose stale figures no refresh is coming for (the change was made where no
-cache is in use, the queue is down for longer than ``_PENDING_SECONDS``), is computed in the
-request, as before.
+proposals that takes about a minute, which no visitor should wait for.
 
-Which filters the job computes: the unfiltered figures and each campaign's (what the home page,
+The job first computes the per-day parts of every figure (``workflows.figure_days``: per
+campaign and Seoul submission day) and stores them too; a filter with nothing stored (a date
+range nobody asked for) is then summed from the parts of its days, in milliseconds: from the
+current generation's, or, while a refresh is on its way, from the previous ones, flagged like
+the other stale figures. Only a filter with nothing stored when no parts were ever stored, or
+whose stale figures no refresh is coming for (the change was made where no cache is in use,
+the queue is down for longer than ``_PENDING_SECONDS``), is computed in the request, as before.
+
+Which filters the job stores: the unfiltered figures and each campaign's (what the home page,
 the dashboard and the API are asked for without dates), plus the few filters with dates that
-visitors asked for lately (``_WANTED_*``); any other filter is computed when asked.
+visitors asked for lately (``_WANTED_*``), all summed from the parts it has just computed.
 
 One refresh runs at a time (a lock); a change during a refresh sets the ``pending`` flag, and the
 holder runs one more pass when it ends, so a burst of changes costs one or two recomputes, not
@@ -41,10 +46,16 @@ from sqlalchemy.orm import Session
 
 from models import Campaign, db, utcnow
 from workflows import figures, outbox
-from workflows.dashboard import build_dashboard
+from workflows.figure_days import (
+    DayFigures,
+    campaign_stats_from,
+    compute_day_figures,
+    dashboard_from,
+    repeal_cells_from,
+)
 from workflows.jobs import reading_job
 from workflows.public import PublicFilter
-from workflows.stats import StatsFilter, repeals_by_sector_and_type
+from workflows.stats import StatsFilter
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -62,6 +73,14 @@ _WANTED_MAX = 8  # … at most this many of them, the most recently asked
 _RENDERED_MAX = 64  # rendered figures kept per process (tens of kB each)
 # Stored together by one refresh: the same computation gives all three.
 _NAMES = ("dashboard", "stats", "home.cells")
+# The per-day parts every filter's figures are merged from (``workflows.figure_days``).
+_DAY_FIGURES = "day-figures"
+# Each stored figure from the per-day parts, for a filter.
+_MERGES: dict[str, Callable[[DayFigures, StatsFilter], Any]] = {
+    "dashboard": dashboard_from,
+    "stats": campaign_stats_from,
+    "home.cells": repeal_cells_from,
+}
 
 
 @dataclass(frozen=True)
@@ -112,6 +131,10 @@ class FiguresCache:
         self._used = False
         self._wanted: dict[tuple[Any, ...], float] = {}
         self._rendered: OrderedDict[Hashable, Markup] = OrderedDict()
+        # The per-day parts: without Redis, (expiry, parts), kept apart from the filters' LRU
+        # (one entry, about 1.3 MB at 200,000 proposals); with Redis, (stamp, parts) of the last
+        # ones read, so that they are not read and unpickled again for every request.
+        self._day_figures: tuple[float, _Entry] | None = None
 
     @property
     def enabled(self) -> bool:
@@ -127,9 +150,12 @@ class FiguresCache:
         *,
         stale_ok: bool,
         wanted: tuple[Any, ...] | None = None,
+        merge: Callable[[DayFigures], T] | None = None,
     ) -> Figures[T]:
-        """The stored figures of the current generation; else, when ``stale_ok`` and a refresh
-        is on its way, the stored older ones flagged ``updating``; else ``compute()`` here."""
+        """The stored figures of the current generation; else ``merge()`` of the stored per-day
+        parts of the current generation; else, when ``stale_ok`` and a refresh is on its way,
+        the stored older figures (or the older parts merged) flagged ``updating``; else
+        ``compute()`` here."""
         if not self.enabled:
             return Figures(compute(), utcnow())
         if wanted is not None:
@@ -138,9 +164,20 @@ class FiguresCache:
         entry = self._load(key)
         if entry is not None and entry.generation == current:
             return Figures(entry.value, entry.as_of, identity=(*key, current, entry.as_of))
-        if entry is not None and stale_ok and self.refresh_coming():
-            identity = (*key, current, entry.generation, entry.as_of)
-            return Figures(entry.value, entry.as_of, updating=True, identity=identity)
+        parts = self._load_day_figures() if merge is not None else None
+        if merge is not None and parts is not None and parts.generation == current:
+            # A filter nobody asked for at this generation: milliseconds of sums, not the
+            # dashboard's queries; kept like computed figures (same generation and time).
+            value = merge(parts.value)
+            self._store(key, _Entry(current, parts.as_of, value))
+            return Figures(value, parts.as_of, identity=(*key, current, parts.as_of))
+        if stale_ok and (entry is not None or parts is not None) and self.refresh_coming():
+            if entry is not None:
+                identity = (*key, current, entry.generation, entry.as_of)
+                return Figures(entry.value, entry.as_of, updating=True, identity=identity)
+            assert merge is not None and parts is not None
+            identity = (*key, current, parts.generation, parts.as_of)
+            return Figures(merge(parts.value), parts.as_of, updating=True, identity=identity)
         # Marked before the generation is read: a change committed after this read finds the
         # mark and asks for a refresh, so what is stored below cannot stay stale unnoticed.
         # Values never served stale (registers' totals, office counts) need no refresh job.
@@ -209,29 +246,40 @@ class FiguresCache:
                 return computed  # the holder sees the pending flag and goes again
             try:
                 self._clear_pending()
+                parts = self._refresh_day_figures(session)
                 for filters in self._refreshed_filters(session):
                     self._extend_lock(token)
-                    computed += self._refresh_one(session, filters)
+                    computed += self._refresh_one(filters, parts)
             finally:
                 self._unlock(token)
             if not self._is_pending():
                 return computed
 
-    def _refresh_one(self, session: Session, filters: StatsFilter) -> int:
-        part = filter_key(filters)
+    def _refresh_day_figures(self, session: Session) -> _Entry:
+        """The current generation's per-day parts: those stored, or computed and stored now."""
         generation = figures.generation(session)
+        parts = self._load_day_figures()
+        if parts is not None and parts.generation == generation:
+            return parts
+        parts = _Entry(generation, utcnow(), compute_day_figures(session))
+        self._store_day_figures(parts)
+        return parts
+
+    def _refresh_one(self, filters: StatsFilter, parts: _Entry) -> int:
+        """A refreshed filter's figures, merged from the per-day parts (the same figures as
+        ``build_dashboard``: tests/unit/workflows/test_figure_days.py)."""
+        part = filter_key(filters)
         entries = [self._load((name, *part)) for name in _NAMES]
-        if all(e is not None and e.generation == generation for e in entries):
+        if all(e is not None and e.generation == parts.generation for e in entries):
             return 0
-        as_of = utcnow()
-        board = build_dashboard(session, filters)
+        board = dashboard_from(parts.value, filters)
         values = {
             "dashboard": board,
             "stats": board.stats,
-            "home.cells": repeals_by_sector_and_type(session, filters),
+            "home.cells": repeal_cells_from(parts.value, filters),
         }
         for name, value in values.items():
-            self._store((name, *part), _Entry(generation, as_of, value))
+            self._store((name, *part), _Entry(parts.generation, parts.as_of, value))
         return 1
 
     def _refreshed_filters(self, session: Session) -> Iterator[StatsFilter]:
@@ -293,6 +341,39 @@ class FiguresCache:
             )
         except redis.RedisError:
             log.warning("figures cache unavailable; not storing the figures", exc_info=True)
+
+    def _load_day_figures(self) -> _Entry | None:
+        if self._redis is None:
+            with self._lock:
+                held = self._day_figures
+            return held[1] if held is not None and held[0] > time() else None
+        name = self._name((_DAY_FIGURES,))
+        try:
+            stamp = self._redis.hget(name, "stamp")
+            if stamp is None:
+                return None
+            held = self._day_figures
+            if held is not None and held[0] == float(stamp):
+                return held[1]
+            raw = self._redis.hget(name, "entry")
+        except redis.RedisError:
+            log.warning("figures cache unavailable; computing the figures", exc_info=True)
+            return None
+        if raw is None:
+            return None
+        # Our own parts, as in ``_load``.
+        entry: _Entry = pickle.loads(raw)  # noqa: S301
+        self._day_figures = (entry.as_of.timestamp(), entry)
+        return entry
+
+    def _store_day_figures(self, entry: _Entry) -> None:
+        if self._redis is None:
+            with self._lock:
+                held = self._day_figures
+                if held is None or held[1].as_of <= entry.as_of:
+                    self._day_figures = (time() + self.seconds, entry)
+            return
+        self._store((_DAY_FIGURES,), entry)
 
     def _mark_used(self) -> None:
         if self._redis is None:
@@ -406,8 +487,14 @@ def figures_for(name: str, filters: StatsFilter, compute: Callable[[], T]) -> Fi
     resolved per request, per language."""
     part = filter_key(filters)
     on_demand = filters.date_from is not None or filters.date_to is not None
+    merge = _MERGES[name]
     return _cache().get(
-        db.session, (name, *part), compute, stale_ok=True, wanted=part if on_demand else None
+        db.session,
+        (name, *part),
+        compute,
+        stale_ok=True,
+        wanted=part if on_demand else None,
+        merge=lambda parts: merge(parts, filters),
     )
 
 
