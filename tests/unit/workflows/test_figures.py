@@ -57,6 +57,18 @@ def test_stage_figures_follow_a_later_operation(ctx):
     assert set(after) == set(before)
 
 
+def test_stage_figures_survive_a_savepoint_rolled_back_after_the_change(ctx):
+    # The rows are rebuilt once, before the commit, for every proposal the transaction touched:
+    # a savepoint rolled back in between must not make it forget the earlier ones.
+    proposal = factories.proposal_in(State.IN_REVIEW)
+    savepoint = db.session.begin_nested()
+    factories.proposal_in(State.SUBMITTED)
+    savepoint.rollback()
+    commit(db.session)
+    stored = _stored(proposal.id)
+    assert stored and stored == _from_trail(proposal)
+
+
 def test_a_draft_has_no_stage_figures(ctx):
     proposal = factories.proposal_in(State.DRAFT)
     commit(db.session)
