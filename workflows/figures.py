@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import delete, event, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -144,13 +146,19 @@ def generation(session: Session) -> int:
     return session.scalar(select(Counter.value).where(Counter.name == GENERATION)) or 0
 
 
-def bump_generation(connection: Connection) -> None:
-    value = secrets.randbits(62)
-    updated = connection.execute(
-        update(Counter).where(Counter.name == GENERATION).values(value=value)
+def set_counter(connection: Connection, name: str, value: int) -> None:
+    """Set counter ``name`` to ``value``, creating its row if need be, in one statement: an
+    UPDATE then an INSERT when it found nothing failed one of two first changes made at once."""
+    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    connection.execute(
+        dialect_insert(Counter)
+        .values(name=name, value=value)
+        .on_conflict_do_update(index_elements=["name"], set_={"value": value})
     )
-    if updated.rowcount == 0:
-        connection.execute(insert(Counter).values(name=GENERATION, value=value))
+
+
+def bump_generation(connection: Connection) -> None:
+    set_counter(connection, GENERATION, secrets.randbits(62))
 
 
 @event.listens_for(Session, "after_flush")

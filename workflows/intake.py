@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +24,7 @@ from . import reference
 from .engine import authorise, check_permission, flush, transition
 from .errors import Bilingual, InvalidInput, PermissionDenied, WorkflowError
 from .korean import particle
-from .numbering import SEOUL, next_receipt_no
+from .numbering import SEOUL, draws_apart, next_receipt_no, next_receipt_no_apart
 
 CONSENT_VERSION = "2025-01"
 
@@ -255,8 +256,30 @@ def submit_proposal(
         raise FieldErrors({"consent": CONSENT_REQUIRED})
     at = at or utcnow()
     campaign_id = campaign_on(session, at)
-    # The receipt number comes from the gap-free counter, whose row stays locked until the
-    # commit and so queues every other submission: it is drawn last, after the event and outbox
+    changes: dict[str, Any] = {
+        "submitted_at": at,
+        "consent_at": at,
+        "consent_version": CONSENT_VERSION,
+        "campaign_id": campaign_id,
+    }
+    if draws_apart(session):
+        # PostgreSQL: the number is drawn in a transaction of its own, so no submission waits
+        # for another's commit (workflows/numbering.py; a submission failing after this leaves
+        # a gap, which receipt numbers may have).
+        transition(
+            session,
+            "submit_proposal",
+            actor,
+            proposal,
+            at=at,
+            note="제안이 접수되었습니다",
+            receipt_no=next_receipt_no_apart(session, at),
+            notify=True,
+            **changes,
+        )
+        return proposal
+    # SQLite: the number comes from the counter inside this transaction, whose lock queues
+    # every other submission until the commit: it is drawn last, after the event and outbox
     # rows, so that the queue waits for one UPDATE and the commit, not for the whole operation.
     # Until then the row holds a placeholder of its own (the CHECK wants a number on a
     # submitted proposal); it is replaced in this transaction and never committed.
@@ -268,11 +291,8 @@ def submit_proposal(
         at=at,
         note="제안이 접수되었습니다",
         receipt_no=f"pending-{proposal.id}",
-        submitted_at=at,
-        consent_at=at,
-        consent_version=CONSENT_VERSION,
-        campaign_id=campaign_id,
         notify=True,
+        **changes,
     )
     proposal.receipt_no = next_receipt_no(session, at)
     flush(session)

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from models import Campaign, Channel, Counter, RegulationType, Sector, SourceKind
+
+from .figures import set_counter
 
 VERSION = "reference"
 _WATCHED = (Sector, RegulationType, Channel, Campaign)
@@ -145,13 +147,7 @@ def _after_flush(session: Session, flush_context: Any) -> None:
 def _before_commit(session: Session) -> None:
     session.flush()
     if session.info.pop(_CHANGED, False):
-        value = secrets.randbits(62)
-        connection = session.connection()
-        updated = connection.execute(
-            update(Counter).where(Counter.name == VERSION).values(value=value)
-        )
-        if updated.rowcount == 0:
-            connection.execute(insert(Counter).values(name=VERSION, value=value))
+        set_counter(session.connection(), VERSION, secrets.randbits(62))
         session.info.pop(_READ, None)
 
 
