@@ -209,7 +209,7 @@ def measure(count: int, profile: str | None) -> dict[str, Any]:
         figures.setdefault("sql", {})[kind] = list(meter.last)
         if profiler:
             text = io.StringIO()
-            pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(90)
             figures["profile"] = text.getvalue()
     return figures
 

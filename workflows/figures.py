@@ -7,10 +7,13 @@ Two things follow every flush that touches a proposal, its events or decisions:
   commits (a flush only notes which proposals it touched: one submission flushes four times, and
   rebuilding at each flush cost four statements each); the dashboard then aggregates them in SQL
   instead of walking every event in Python;
-- at commit, the ``figures`` generation (a row of ``counter``) gets a fresh random value in the
-  same transaction, so a cache keyed on it can never serve figures older than a committed change,
-  whichever process made it. The value is random rather than incremented so that a database that
-  is emptied and refilled (tests, a restore) never repeats a generation an old cache entry has.
+- at commit, the ``figures`` generation gets a fresh random value in the same transaction, so a
+  cache keyed on it can never serve figures older than a committed change, whichever process
+  made it. The value is random rather than incremented so that a database that is emptied and
+  refilled (tests, a restore) never repeats a generation an old cache entry has. The generation
+  is the sum of ``GENERATION_SHARDS`` rows of ``counter`` (``figures``, ``figures:1`` …), of which
+  a commit sets one picked at random: set on one row, every change held that row's lock from its
+  update to the end of its commit (the WAL flush), and concurrent submissions queued on it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -51,6 +54,8 @@ from .calendar import business_days_between
 from .timing import stage_intervals
 
 GENERATION = "figures"
+GENERATION_SHARDS = 16
+SHARD_NAMES = (GENERATION, *(f"{GENERATION}:{n}" for n in range(1, GENERATION_SHARDS)))
 # Rows whose change can alter a public figure or the reference lists the figures are keyed by
 # (announcements: the registers' filter lists are cached under the generation too).
 _WATCHED = (
@@ -143,7 +148,8 @@ def rebuild_stage_figures(connection: Connection) -> None:
 
 def generation(session: Session) -> int:
     """The current figures generation (0 before the first change of an emptied database)."""
-    return session.scalar(select(Counter.value).where(Counter.name == GENERATION)) or 0
+    total = session.scalar(select(func.sum(Counter.value)).where(Counter.name.in_(SHARD_NAMES)))
+    return int(total or 0)
 
 
 def set_counter(connection: Connection, name: str, value: int) -> None:
@@ -157,8 +163,11 @@ def set_counter(connection: Connection, name: str, value: int) -> None:
     )
 
 
-def bump_generation(connection: Connection) -> None:
-    set_counter(connection, GENERATION, secrets.randbits(62))
+def bump_generation(connection: Connection, shard: int | None = None) -> None:
+    """Give the generation a new value by setting one of its rows (``shard``, or one at random)."""
+    name = SHARD_NAMES[secrets.randbelow(GENERATION_SHARDS) if shard is None else shard]
+    # 56 bits: the sum of the shards stays within a signed 64-bit integer (SQLite's SUM).
+    set_counter(connection, name, secrets.randbits(56))
 
 
 @event.listens_for(Session, "after_flush")
