@@ -209,7 +209,8 @@ def measure(count: int, profile: str | None) -> dict[str, Any]:
         figures.setdefault("sql", {})[kind] = list(meter.last)
         if profiler:
             text = io.StringIO()
-            pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(90)
+            order = os.environ.get("BENCH_PROFILE_SORT", "cumulative")  # or tottime
+            pstats.Stats(profiler, stream=text).sort_stats(order).print_stats(90)
             figures["profile"] = text.getvalue()
     return figures
 

@@ -71,6 +71,7 @@ _WATCHED = (
 )
 _CHANGED = "figures.changed"
 _TOUCHED = "figures.touched"
+_CREATED = "figures.created"  # proposals inserted by this transaction (no stage figures yet)
 _BATCH = 500
 # Called in a transaction that changed the figures, before it commits (the web application asks
 # for the figures to be recomputed there, in the same transaction, through the outbox).
@@ -106,15 +107,25 @@ def stage_figures(
     return figures
 
 
-def refresh_stage_figures(connection: Connection, proposal_ids: Iterable[int]) -> None:
-    """Rebuild ``proposal_stage_figure`` for these proposals from their event trail."""
+def refresh_stage_figures(
+    connection: Connection, proposal_ids: Iterable[int], created: Iterable[int] = ()
+) -> None:
+    """Rebuild ``proposal_stage_figure`` for these proposals from their event trail (those
+    ``created`` in the same transaction have no rows yet: nothing to delete)."""
     ids = sorted(set(proposal_ids))
+    fresh = set(created)
     now = utcnow()
     for start in range(0, len(ids), _BATCH):
         chunk = ids[start : start + _BATCH]
+        # Each proposal with its events in one query (a proposal without events comes once,
+        # with no event: it has no stage figures).
         trails: dict[int, list[Any]] = defaultdict(list)
+        states: dict[int, tuple[State, Outcome | None]] = {}
         for row in connection.execute(
             select(
+                Proposal.id.label("pid"),
+                Proposal.state.label("proposal_state"),
+                Proposal.outcome.label("proposal_outcome"),
                 ProposalEvent.id,
                 ProposalEvent.proposal_id,
                 ProposalEvent.occurred_at,
@@ -123,19 +134,23 @@ def refresh_stage_figures(connection: Connection, proposal_ids: Iterable[int]) -
                 ProposalEvent.to_stage,
                 ProposalEvent.data,
             )
-            .where(ProposalEvent.proposal_id.in_(chunk))
-            .order_by(ProposalEvent.proposal_id, ProposalEvent.id)
+            .select_from(Proposal)
+            .outerjoin(ProposalEvent, ProposalEvent.proposal_id == Proposal.id)
+            .where(Proposal.id.in_(chunk))
+            .order_by(Proposal.id, ProposalEvent.id)
         ):
-            trails[row.proposal_id].append(row)
+            states[row.pid] = (row.proposal_state, row.proposal_outcome)
+            if row.id is not None:
+                trails[row.pid].append(row)
         rows = []
-        for pid, state, outcome in connection.execute(
-            select(Proposal.id, Proposal.state, Proposal.outcome).where(Proposal.id.in_(chunk))
-        ):
+        for pid, (state, outcome) in states.items():
             for stage, days in stage_figures(trails.get(pid, []), state, outcome, now).items():
                 rows.append({"proposal_id": pid, "stage": stage, "business_days": days})
-        connection.execute(
-            delete(ProposalStageFigure).where(ProposalStageFigure.proposal_id.in_(chunk))
-        )
+        stale = [pid for pid in chunk if pid not in fresh]
+        if stale:
+            connection.execute(
+                delete(ProposalStageFigure).where(ProposalStageFigure.proposal_id.in_(stale))
+            )
         if rows:
             connection.execute(insert(ProposalStageFigure), rows)
 
@@ -173,12 +188,15 @@ def bump_generation(connection: Connection, shard: int | None = None) -> None:
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context: Any) -> None:
     touched: set[int] = session.info.setdefault(_TOUCHED, set())
+    created: set[int] = session.info.setdefault(_CREATED, set())
     changed = False
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, _WATCHED):
             changed = True
         if isinstance(obj, Proposal) and obj not in session.deleted and obj.id is not None:
             touched.add(obj.id)
+            if obj in session.new:
+                created.add(obj.id)
         elif isinstance(obj, ProposalEvent | Decision) and obj.proposal_id is not None:
             touched.add(obj.proposal_id)
     if changed:
@@ -191,7 +209,9 @@ def _before_commit(session: Session) -> None:
     session.flush()
     touched = session.info.pop(_TOUCHED, None)
     if touched:
-        refresh_stage_figures(session.connection(), touched)
+        created: set[int] = session.info.get(_CREATED, set())
+        refresh_stage_figures(session.connection(), touched, created)
+        created.difference_update(touched)  # they have rows now (a savepoint's commit)
     if session.info.pop(_CHANGED, False):
         bump_generation(session.connection())
         for callback in _ON_CHANGE:
@@ -212,3 +232,4 @@ def _after_transaction_end(session: Session, transaction: Any) -> None:
     # touched in vain is only rebuilt from its unchanged trail).
     if transaction.parent is None:
         session.info.pop(_TOUCHED, None)
+        session.info.pop(_CREATED, None)

@@ -69,6 +69,19 @@ def test_stage_figures_survive_a_savepoint_rolled_back_after_the_change(ctx):
     assert stored and stored == _from_trail(proposal)
 
 
+def test_a_proposal_made_in_a_committed_savepoint_and_changed_after_keeps_one_row_per_stage(ctx):
+    # Rows of a proposal created in the transaction are not deleted before their first rebuild
+    # (there are none); once a savepoint's commit has written them, a later rebuild replaces them.
+    office = factories.Office()
+    savepoint = db.session.begin_nested()
+    proposal = factories.proposal_in(State.SUBMITTED, office=office)
+    savepoint.commit()
+    triage.start_review(db.session, office.reviewer, proposal)
+    commit(db.session)
+    stored = _stored(proposal.id)
+    assert len(stored) >= 2 and stored == _from_trail(proposal)
+
+
 def test_a_draft_has_no_stage_figures(ctx):
     proposal = factories.proposal_in(State.DRAFT)
     commit(db.session)
