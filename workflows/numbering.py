@@ -1,4 +1,4 @@
-"""Gap-free numbers: receipt numbers (YYYY-NNNNNN, per year) and repeal numbers (규제철폐 N호).
+"""Receipt numbers (YYYY-NNNNNN, unique per year) and repeal numbers (규제철폐 N호, gap-free).
 
 Both come from a counter row bumped with ``UPDATE … RETURNING``. A repeal number is bumped inside
 the transaction that uses it: the row lock serialises concurrent publishers on PostgreSQL and the
