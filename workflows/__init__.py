@@ -7,3 +7,6 @@ caller (a view, a CLI command, a job, a test) ends the unit of work with ``dispa
 
 # The session listeners that keep the public figures' derived rows and generation current.
 from . import figures as _figures  # noqa: F401
+
+# The per-process copy of the reference data and the listeners that keep its version current.
+from . import reference as _reference  # noqa: F401

@@ -3,12 +3,17 @@
 Two things follow every flush that touches a proposal, its events or decisions:
 
 - the proposal's rows of ``proposal_stage_figure`` (stages reached, business days spent in each)
-  are rebuilt from its event trail, which stays the truth; the dashboard then aggregates them in
-  SQL instead of walking every event in Python;
-- at commit, the ``figures`` generation (a row of ``counter``) gets a fresh random value in the
-  same transaction, so a cache keyed on it can never serve figures older than a committed change,
-  whichever process made it. The value is random rather than incremented so that a database that
-  is emptied and refilled (tests, a restore) never repeats a generation an old cache entry has.
+  are rebuilt from its event trail, which stays the truth, once per transaction just before it
+  commits (a flush only notes which proposals it touched: one submission flushes four times, and
+  rebuilding at each flush cost four statements each); the dashboard then aggregates them in SQL
+  instead of walking every event in Python;
+- at commit, the ``figures`` generation gets a fresh random value in the same transaction, so a
+  cache keyed on it can never serve figures older than a committed change, whichever process
+  made it. The value is random rather than incremented so that a database that is emptied and
+  refilled (tests, a restore) never repeats a generation an old cache entry has. The generation
+  is the sum of ``GENERATION_SHARDS`` rows of ``counter`` (``figures``, ``figures:1`` …), of which
+  a commit sets one picked at random: set on one row, every change held that row's lock from its
+  update to the end of its commit (the WAL flush), and concurrent submissions queued on it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -47,6 +54,8 @@ from .calendar import business_days_between
 from .timing import stage_intervals
 
 GENERATION = "figures"
+GENERATION_SHARDS = 16
+SHARD_NAMES = (GENERATION, *(f"{GENERATION}:{n}" for n in range(1, GENERATION_SHARDS)))
 # Rows whose change can alter a public figure or the reference lists the figures are keyed by
 # (announcements: the registers' filter lists are cached under the generation too).
 _WATCHED = (
@@ -61,6 +70,8 @@ _WATCHED = (
     DeclineReason,
 )
 _CHANGED = "figures.changed"
+_TOUCHED = "figures.touched"
+_CREATED = "figures.created"  # proposals inserted by this transaction (no stage figures yet)
 _BATCH = 500
 # Called in a transaction that changed the figures, before it commits (the web application asks
 # for the figures to be recomputed there, in the same transaction, through the outbox).
@@ -96,15 +107,25 @@ def stage_figures(
     return figures
 
 
-def refresh_stage_figures(connection: Connection, proposal_ids: Iterable[int]) -> None:
-    """Rebuild ``proposal_stage_figure`` for these proposals from their event trail."""
+def refresh_stage_figures(
+    connection: Connection, proposal_ids: Iterable[int], created: Iterable[int] = ()
+) -> None:
+    """Rebuild ``proposal_stage_figure`` for these proposals from their event trail (those
+    ``created`` in the same transaction have no rows yet: nothing to delete)."""
     ids = sorted(set(proposal_ids))
+    fresh = set(created)
     now = utcnow()
     for start in range(0, len(ids), _BATCH):
         chunk = ids[start : start + _BATCH]
+        # Each proposal with its events in one query (a proposal without events comes once,
+        # with no event: it has no stage figures).
         trails: dict[int, list[Any]] = defaultdict(list)
+        states: dict[int, tuple[State, Outcome | None]] = {}
         for row in connection.execute(
             select(
+                Proposal.id.label("pid"),
+                Proposal.state.label("proposal_state"),
+                Proposal.outcome.label("proposal_outcome"),
                 ProposalEvent.id,
                 ProposalEvent.proposal_id,
                 ProposalEvent.occurred_at,
@@ -113,19 +134,23 @@ def refresh_stage_figures(connection: Connection, proposal_ids: Iterable[int]) -
                 ProposalEvent.to_stage,
                 ProposalEvent.data,
             )
-            .where(ProposalEvent.proposal_id.in_(chunk))
-            .order_by(ProposalEvent.proposal_id, ProposalEvent.id)
+            .select_from(Proposal)
+            .outerjoin(ProposalEvent, ProposalEvent.proposal_id == Proposal.id)
+            .where(Proposal.id.in_(chunk))
+            .order_by(Proposal.id, ProposalEvent.id)
         ):
-            trails[row.proposal_id].append(row)
+            states[row.pid] = (row.proposal_state, row.proposal_outcome)
+            if row.id is not None:
+                trails[row.pid].append(row)
         rows = []
-        for pid, state, outcome in connection.execute(
-            select(Proposal.id, Proposal.state, Proposal.outcome).where(Proposal.id.in_(chunk))
-        ):
+        for pid, (state, outcome) in states.items():
             for stage, days in stage_figures(trails.get(pid, []), state, outcome, now).items():
                 rows.append({"proposal_id": pid, "stage": stage, "business_days": days})
-        connection.execute(
-            delete(ProposalStageFigure).where(ProposalStageFigure.proposal_id.in_(chunk))
-        )
+        stale = [pid for pid in chunk if pid not in fresh]
+        if stale:
+            connection.execute(
+                delete(ProposalStageFigure).where(ProposalStageFigure.proposal_id.in_(stale))
+            )
         if rows:
             connection.execute(insert(ProposalStageFigure), rows)
 
@@ -138,31 +163,42 @@ def rebuild_stage_figures(connection: Connection) -> None:
 
 def generation(session: Session) -> int:
     """The current figures generation (0 before the first change of an emptied database)."""
-    return session.scalar(select(Counter.value).where(Counter.name == GENERATION)) or 0
+    total = session.scalar(select(func.sum(Counter.value)).where(Counter.name.in_(SHARD_NAMES)))
+    return int(total or 0)
 
 
-def bump_generation(connection: Connection) -> None:
-    value = secrets.randbits(62)
-    updated = connection.execute(
-        update(Counter).where(Counter.name == GENERATION).values(value=value)
+def set_counter(connection: Connection, name: str, value: int) -> None:
+    """Set counter ``name`` to ``value``, creating its row if need be, in one statement: an
+    UPDATE then an INSERT when it found nothing failed one of two first changes made at once."""
+    dialect_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    connection.execute(
+        dialect_insert(Counter)
+        .values(name=name, value=value)
+        .on_conflict_do_update(index_elements=["name"], set_={"value": value})
     )
-    if updated.rowcount == 0:
-        connection.execute(insert(Counter).values(name=GENERATION, value=value))
+
+
+def bump_generation(connection: Connection, shard: int | None = None) -> None:
+    """Give the generation a new value by setting one of its rows (``shard``, or one at random)."""
+    name = SHARD_NAMES[secrets.randbelow(GENERATION_SHARDS) if shard is None else shard]
+    # 56 bits: the sum of the shards stays within a signed 64-bit integer (SQLite's SUM).
+    set_counter(connection, name, secrets.randbits(56))
 
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context: Any) -> None:
-    touched: set[int] = set()
+    touched: set[int] = session.info.setdefault(_TOUCHED, set())
+    created: set[int] = session.info.setdefault(_CREATED, set())
     changed = False
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, _WATCHED):
             changed = True
         if isinstance(obj, Proposal) and obj not in session.deleted and obj.id is not None:
             touched.add(obj.id)
+            if obj in session.new:
+                created.add(obj.id)
         elif isinstance(obj, ProposalEvent | Decision) and obj.proposal_id is not None:
             touched.add(obj.proposal_id)
-    if touched:
-        refresh_stage_figures(session.connection(), touched)
     if changed:
         session.info[_CHANGED] = True
 
@@ -171,6 +207,11 @@ def _after_flush(session: Session, flush_context: Any) -> None:
 def _before_commit(session: Session) -> None:
     # Last in the transaction, so the counter row is locked only for the commit itself.
     session.flush()
+    touched = session.info.pop(_TOUCHED, None)
+    if touched:
+        created: set[int] = session.info.get(_CREATED, set())
+        refresh_stage_figures(session.connection(), touched, created)
+        created.difference_update(touched)  # they have rows now (a savepoint's commit)
     if session.info.pop(_CHANGED, False):
         bump_generation(session.connection())
         for callback in _ON_CHANGE:
@@ -182,3 +223,13 @@ def _before_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_CHANGED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: Any) -> None:
+    # The proposals touched are forgotten only when the outermost transaction ends: a savepoint
+    # rolled back must not drop those that the transaction around it touched before it (one
+    # touched in vain is only rebuilt from its unchanged trail).
+    if transaction.parent is None:
+        session.info.pop(_TOUCHED, None)
+        session.info.pop(_CREATED, None)

@@ -4,29 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models import (
-    Campaign,
-    Channel,
     OrganisationKind,
     Proposal,
-    RegulationType,
     Role,
-    Sector,
     SourceKind,
     State,
     User,
     utcnow,
 )
 
+from . import reference
 from .engine import authorise, check_permission, flush, transition
 from .errors import Bilingual, InvalidInput, PermissionDenied, WorkflowError
 from .korean import particle
-from .numbering import SEOUL, next_receipt_no
+from .numbering import SEOUL, draws_apart, next_receipt_no, next_receipt_no_apart
 
 CONSENT_VERSION = "2025-01"
 
@@ -117,14 +115,14 @@ def validate_fields(
                 f"{limit:,}자 이내로 입력해 주십시오 (현재 {len(value):,}자)",
                 f"Enter at most {limit:,} characters (now {len(value):,})",
             )
-    if values["sector_code"] and session.get(Sector, values["sector_code"]) is None:
+    # Codes from the per-process copy of the reference data (workflows/reference.py).
+    if values["sector_code"] and not reference.has_sector(session, values["sector_code"]):
         errors["sector_code"] = Bilingual(
             f"알 수 없는 분야 코드입니다: {values['sector_code']}",
             f"Unknown sector code: {values['sector_code']}",
         )
-    if (
-        values["regulation_type_code"]
-        and session.get(RegulationType, values["regulation_type_code"]) is None
+    if values["regulation_type_code"] and not reference.has_regulation_type(
+        session, values["regulation_type_code"]
     ):
         errors["regulation_type_code"] = Bilingual(
             f"알 수 없는 규제 유형 코드입니다: {values['regulation_type_code']}",
@@ -159,13 +157,9 @@ class FieldErrors(InvalidInput):
         self.errors = errors
 
 
-def campaign_on(session: Session, when: datetime) -> Campaign | None:
-    day = when.astimezone(SEOUL).date()
-    return session.scalars(
-        select(Campaign)
-        .where(Campaign.starts_on <= day, Campaign.ends_on >= day, Campaign.active.is_(True))
-        .order_by(Campaign.starts_on.desc())
-    ).first()
+def campaign_on(session: Session, when: datetime) -> int | None:
+    """The id of the active campaign running on that (Seoul) day, if any."""
+    return reference.campaign_id_on(session, when.astimezone(SEOUL).date())
 
 
 def create_draft(
@@ -195,7 +189,7 @@ def create_draft(
             "The proposer must be a citizen, an official or agency staff",
         )
     source = SOURCE_OF_ROLE[proposer.role]
-    channel = session.get(Channel, channel_code)
+    channel = reference.channel(session, channel_code)
     if channel is None or not channel.active:
         raise FieldErrors(
             {
@@ -261,9 +255,31 @@ def submit_proposal(
     if not consent:
         raise FieldErrors({"consent": CONSENT_REQUIRED})
     at = at or utcnow()
-    campaign = campaign_on(session, at)
-    # The receipt number comes from the gap-free counter, whose row stays locked until the
-    # commit and so queues every other submission: it is drawn last, after the event and outbox
+    campaign_id = campaign_on(session, at)
+    changes: dict[str, Any] = {
+        "submitted_at": at,
+        "consent_at": at,
+        "consent_version": CONSENT_VERSION,
+        "campaign_id": campaign_id,
+    }
+    if draws_apart(session):
+        # PostgreSQL: the number is drawn in a transaction of its own, so no submission waits
+        # for another's commit (workflows/numbering.py; a submission failing after this leaves
+        # a gap, which receipt numbers may have).
+        transition(
+            session,
+            "submit_proposal",
+            actor,
+            proposal,
+            at=at,
+            note="제안이 접수되었습니다",
+            receipt_no=next_receipt_no_apart(session, at),
+            notify=True,
+            **changes,
+        )
+        return proposal
+    # SQLite: the number comes from the counter inside this transaction, whose lock queues
+    # every other submission until the commit: it is drawn last, after the event and outbox
     # rows, so that the queue waits for one UPDATE and the commit, not for the whole operation.
     # Until then the row holds a placeholder of its own (the CHECK wants a number on a
     # submitted proposal); it is replaced in this transaction and never committed.
@@ -275,11 +291,8 @@ def submit_proposal(
         at=at,
         note="제안이 접수되었습니다",
         receipt_no=f"pending-{proposal.id}",
-        submitted_at=at,
-        consent_at=at,
-        consent_version=CONSENT_VERSION,
-        campaign_id=campaign.id if campaign else None,
         notify=True,
+        **changes,
     )
     proposal.receipt_no = next_receipt_no(session, at)
     flush(session)

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash
 
 from models import ApiToken, User, as_utc, utcnow
@@ -74,8 +74,11 @@ def token_for(session: Session, token: str) -> ApiToken | None:
     """The valid, unrevoked token of an active user, or None (its use is noted by ``note_use``)."""
     if not token.startswith(PREFIX):
         return None
+    # The token and its user in one query: every API call needs both.
     row = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
     )
     if row is None or not row.user.active:
         return None

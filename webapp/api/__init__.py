@@ -297,6 +297,9 @@ def create_proposal():  # type: ignore[no-untyped-def]
             key=key,
             consent=True,
         )
+        # The answer is read before the commit, which expires the proposal: reading it after
+        # would load the whole row again for four values that the commit does not change.
+        answer = _proposal_json(proposal)
         commit(db.session)
     except intake.FieldErrors as exc:
         db.session.rollback()
@@ -311,7 +314,7 @@ def create_proposal():  # type: ignore[no-untyped-def]
         db.session.rollback()
         extra = {"errors": {}} if exc.status == 422 else {}  # the 422 shape: FieldErrors
         return jsonify(error=exc.rule, message=refusal_text(exc), **extra), exc.status
-    return jsonify(_proposal_json(proposal)), (201 if created else 200)
+    return jsonify(answer), (201 if created else 200)
 
 
 @bp.route("/proposals/<receipt_no>")

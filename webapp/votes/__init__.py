@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, session, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from models import Role, VoteRound, db
 from workflows import voting
@@ -20,7 +21,8 @@ bp = Blueprint("votes", __name__)
 
 
 def _round(round_id: int) -> VoteRound:
-    vote_round = db.session.get(VoteRound, round_id)
+    # With its candidates in the same query: every page and ballot of a round reads them.
+    vote_round = db.session.get(VoteRound, round_id, options=[joinedload(VoteRound.candidates)])
     if vote_round is None:
         abort(404)
     return vote_round
