@@ -220,16 +220,14 @@ def _before_commit(session: Session) -> None:
             session.flush()  # what the callbacks added (an outbox message)
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_CHANGED, None)
-
-
 @event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session: Session, transaction: Any) -> None:
-    # The proposals touched are forgotten only when the outermost transaction ends: a savepoint
-    # rolled back must not drop those that the transaction around it touched before it (one
-    # touched in vain is only rebuilt from its unchanged trail).
+    # The proposals touched, and that the figures changed, are forgotten only when the outermost
+    # transaction ends: a savepoint rolled back (SQLAlchemy's after_rollback fires for it too)
+    # must not drop what the transaction around it changed before it, or its commit would leave
+    # the figures generation as it was (one touched in vain is only rebuilt from its unchanged
+    # trail; a change flagged in vain only costs a refresh).
     if transaction.parent is None:
+        session.info.pop(_CHANGED, None)
         session.info.pop(_TOUCHED, None)
         session.info.pop(_CREATED, None)

@@ -100,6 +100,20 @@ def test_generation_changes_when_a_change_commits_and_not_on_rollback(ctx):
     assert generation(db.session) != first
 
 
+def test_a_savepoint_rolled_back_keeps_the_change_made_before_it(ctx):
+    # A bulk upload rolls back a bad row's savepoint and commits the good rows: the commit must
+    # still give the figures a new generation for the rows stored before the bad one.
+    factories.proposal_in(State.SUBMITTED)
+    commit(db.session)
+    first = generation(db.session)
+    factories.proposal_in(State.SUBMITTED)
+    db.session.flush()
+    savepoint = db.session.begin_nested()
+    savepoint.rollback()
+    commit(db.session)
+    assert generation(db.session) != first
+
+
 def test_generation_follows_whichever_of_its_rows_a_commit_sets(ctx):
     # A commit sets one of the generation's rows at random (so that concurrent commits seldom
     # queue on one row's lock); the generation read is all of them together.
