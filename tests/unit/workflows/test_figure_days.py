@@ -164,7 +164,8 @@ def _world() -> list[Campaign]:
             ordinance_change_needed=False,
             effective_on=date(2025, 5, 1),
         )
-    db.session.flush()
+    # Committed: the stage figures are written from the trails just before a commit.
+    db.session.commit()
     return campaigns
 
 
