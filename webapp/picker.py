@@ -9,7 +9,14 @@ nothing. Only the form's own save button changes data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import request
+
+from workflows.errors import InvalidInput
+
+from .i18n import refusal_text
 
 # The ``picker`` button values; "next" is the button named ``after`` (its value the key the
 # next page starts after).
@@ -54,3 +61,17 @@ def page_key() -> int | None:
     except ValueError:
         return None
     return key if key > 0 else None
+
+
+def keep_ticks(field: Any, cap: int, check: Callable[[list[int]], object]) -> None:
+    """What a move does to the ticked boxes (``field``): "clear" unticks them all; more than
+    ``cap`` get the refusal that ``check`` (the save's own loader) raises, on the field, since
+    the boxes past the cap cannot all be listed again."""
+    current = move()
+    if current == CLEAR:
+        field.data = []
+    elif current and len(set(field.data or [])) > cap:
+        try:
+            check(field.data or [])
+        except InvalidInput as exc:
+            field.errors = [refusal_text(exc)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -256,33 +255,15 @@ def submit_proposal(
         raise FieldErrors({"consent": CONSENT_REQUIRED})
     at = at or utcnow()
     campaign_id = campaign_on(session, at)
-    changes: dict[str, Any] = {
-        "submitted_at": at,
-        "consent_at": at,
-        "consent_version": CONSENT_VERSION,
-        "campaign_id": campaign_id,
-    }
-    if draws_apart(session):
-        # PostgreSQL: the number is drawn in a transaction of its own, so no submission waits
-        # for another's commit (workflows/numbering.py; a submission failing after this leaves
-        # a gap, which receipt numbers may have).
-        transition(
-            session,
-            "submit_proposal",
-            actor,
-            proposal,
-            at=at,
-            note="제안이 접수되었습니다",
-            receipt_no=next_receipt_no_apart(session, at),
-            notify=True,
-            **changes,
-        )
-        return proposal
-    # SQLite: the number comes from the counter inside this transaction, whose lock queues
-    # every other submission until the commit: it is drawn last, after the event and outbox
-    # rows, so that the queue waits for one UPDATE and the commit, not for the whole operation.
-    # Until then the row holds a placeholder of its own (the CHECK wants a number on a
-    # submitted proposal); it is replaced in this transaction and never committed.
+    apart = draws_apart(session)
+    # PostgreSQL: the number is drawn in a transaction of its own, so no submission waits for
+    # another's commit (workflows/numbering.py; a submission failing after this leaves a gap,
+    # which receipt numbers may have). SQLite: the number comes from the counter inside this
+    # transaction, whose lock queues every other submission until the commit: it is drawn last,
+    # after the event and outbox rows, so that the queue waits for one UPDATE and the commit,
+    # not for the whole operation. Until then the row holds a placeholder of its own (the CHECK
+    # wants a number on a submitted proposal); it is replaced in this transaction and never
+    # committed.
     transition(
         session,
         "submit_proposal",
@@ -290,12 +271,16 @@ def submit_proposal(
         proposal,
         at=at,
         note="제안이 접수되었습니다",
-        receipt_no=f"pending-{proposal.id}",
+        receipt_no=next_receipt_no_apart(session, at) if apart else f"pending-{proposal.id}",
+        submitted_at=at,
+        consent_at=at,
+        consent_version=CONSENT_VERSION,
+        campaign_id=campaign_id,
         notify=True,
-        **changes,
     )
-    proposal.receipt_no = next_receipt_no(session, at)
-    flush(session)
+    if not apart:
+        proposal.receipt_no = next_receipt_no(session, at)
+        flush(session)
     return proposal
 
 

@@ -123,13 +123,11 @@ def new_vote():  # type: ignore[no-untyped-def]
     ranges; only the chosen proposals are loaded, never the whole register."""
     form = VoteRoundForm()
     move = picker.move()
-    if move == picker.CLEAR:
-        form.candidates.data = []
-    elif move and len(set(form.candidates.data or [])) > voting.MAX_CANDIDATES:
-        try:  # refused, naming the cap: the boxes past it cannot all be listed again
-            voting.proposals_by_id(db.session, form.candidates.data or [])
-        except InvalidInput as exc:
-            form.candidates.errors = [refusal_text(exc)]
+    picker.keep_ticks(
+        form.candidates,
+        voting.MAX_CANDIDATES,
+        lambda ids: voting.proposals_by_id(db.session, ids),
+    )
     filters = _candidate_filter()
     shown, more = voting.find_candidates(db.session, filters, limit=CANDIDATES_SHOWN)
     ticked = voting.ticked_repeals(db.session, form.candidates.data or [])

@@ -174,10 +174,11 @@ def _announceable_choices(form: AnnouncementForm | AddToAnnouncementForm) -> dic
     """A filtered, capped page of the backlog as the form's choices, with the boxes ticked on
     earlier pages listed too (still ticked; "clear" unticks them all); only those rows are
     loaded."""
-    if picker.move() == picker.CLEAR:
-        form.proposals.data = []
-    elif picker.move() and len(set(form.proposals.data or [])) > agenda.MAX_PER_ANNOUNCEMENT:
-        _chosen(form)  # refuses, naming the cap: the boxes past it cannot all be listed again
+    picker.keep_ticks(
+        form.proposals,
+        agenda.MAX_PER_ANNOUNCEMENT,
+        lambda ids: agenda.announceable_by_id(db.session, ids),
+    )
     filters = _announceable_filter()
     shown, more = agenda.find_announceable(db.session, filters, limit=CANDIDATES_SHOWN)
     ticked = agenda.ticked_announceable(db.session, form.proposals.data or [])
