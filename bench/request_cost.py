@@ -110,8 +110,11 @@ def prepare_ballots(app: Any, count: int) -> tuple[int, int, list[tuple[str, str
         admin = db.session.scalar(select(User).where(User.role == Role.ADMIN).limit(1))
         picks = list(
             db.session.scalars(
-                select(Proposal).where(Proposal.state == State.ANNOUNCED).order_by(Proposal.id)
-            ).all()[:3]
+                select(Proposal)
+                .where(Proposal.state == State.ANNOUNCED)
+                .order_by(Proposal.id)
+                .limit(3)
+            )
         )
         if admin is None or len(picks) < 3:
             raise SystemExit("the bench database needs an administrator and announced repeals")
