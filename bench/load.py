@@ -29,6 +29,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,6 +115,66 @@ def settle(port: int, timeout: float = 180.0) -> None:
             pass
         quick = quick + 1 if time.monotonic() - started < 0.1 else 0
         time.sleep(0.5)
+
+
+def jobs_waiting(redis_url: str) -> int:
+    """Jobs queued or running on the app's RQ queues (0 once the worker has caught up)."""
+    from redis import Redis
+    from rq import Queue
+    from rq.registry import StartedJobRegistry
+
+    from workflows.dispatch import QUEUES
+
+    connection = Redis.from_url(redis_url)
+    try:
+        return sum(
+            Queue(name, connection=connection).count
+            + StartedJobRegistry(name, connection=connection).count
+            for name in QUEUES
+        )
+    finally:
+        connection.close()
+
+
+def drain(redis_url: str, timeout: float = 600.0) -> float:
+    """Seconds until the worker has run every job a scenario left queued (the scenarios after
+    it would otherwise be measured beside that backlog)."""
+    started = time.monotonic()
+    while jobs_waiting(redis_url) and time.monotonic() - started < timeout:
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of the children it has reaped (utime+stime+cutime+cstime)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def cpu_by_part(app_pid: int, worker_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by each part of the system: the app's gunicorn workers, the job
+    worker with its work-horses, PostgreSQL, Redis, and the whole machine (wrk is the rest)."""
+    pids = [int(p.name) for p in Path("/proc").glob("[0-9]*")]
+    parts = {
+        "app": sum(_cpu_seconds(pid) for pid in [app_pid, *children(app_pid)]),
+        "jobs": sum(_cpu_seconds(pid) for pid in [worker_pid, *children(worker_pid)]),
+        "postgres": sum(_cpu_seconds(pid) for pid in pids if _comm(pid) == "postgres"),
+        "redis": sum(_cpu_seconds(pid) for pid in pids if _comm(pid) == "redis-server"),
+    }
+    with open("/proc/stat") as stat:
+        user, nice, system = (int(x) for x in stat.readline().split()[1:4])
+    parts["machine"] = (user + nice + system) / os.sysconf("SC_CLK_TCK")
+    return parts
 
 
 def wrk_command(
@@ -235,6 +296,25 @@ def markdown(rows: list[tuple[str, dict]], meta: dict[str, str]) -> str:  # type
             f"| {name} | {f['requests']} | {f['rps']:.0f} | {ratio} | "
             f"{f['p50_ms']:.1f} | {f['p95_ms']:.1f} | {f['p99_ms']:.1f} | {f['errors']} |"
         )
+    measured = [(name, f) for name, f in rows if "cpu" in f]
+    if measured:
+        lines += [
+            "",
+            "CPU per request (ms), from the scenario's start until its jobs were done, and how",
+            "long the job worker needed after the scenario to catch up:",
+            "",
+            "| scenario | app | jobs | PostgreSQL | Redis | rest (wrk, system) "
+            "| jobs done after s |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name, f in measured:
+            cpu, n = f["cpu"], max(f["requests"], 1)
+            rest = cpu["machine"] - cpu["app"] - cpu["jobs"] - cpu["postgres"] - cpu["redis"]
+            lines.append(
+                f"| {name} | {1000 * cpu['app'] / n:.1f} | {1000 * cpu['jobs'] / n:.1f} | "
+                f"{1000 * cpu['postgres'] / n:.1f} | {1000 * cpu['redis'] / n:.1f} | "
+                f"{1000 * rest / n:.1f} | {f['drain_s']:.1f} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -336,11 +416,15 @@ def main() -> None:
     parser.add_argument("--sample", type=float, default=10.0, help="soak: seconds between samples")
     parser.add_argument("--soak-csv", type=Path, default=None)
     parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument(
+        "--only", action="append", default=[], help="run the scenarios whose name has this text"
+    )
     args = parser.parse_args()
 
     database = os.environ.get("BENCH_DATABASE_URL", "postgresql://127.0.0.1:5432/bench")
     redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
     password = os.environ.get("DEMO_PASSWORD", "demo-password-2025")
+    mail_dir = Path(tempfile.mkdtemp(prefix="bench-mail-"))
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("TEST_")},
         "APP_ENV": "development",
@@ -348,6 +432,8 @@ def main() -> None:
         "REDIS_URL": redis,
         "DEMO_PASSWORD": password,
         "SECRET_KEY": "bench-secret",
+        # The run's own mailbox (the notices of its submissions), not the checkout's.
+        "MAIL_FILE": str(mail_dir / "outbox.mbox"),
     }
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True)
@@ -401,12 +487,21 @@ def main() -> None:
                 ),
                 *((f"GET {path}", path, {}, LUA) for path in PUBLIC_PAGES),
             ]
+            if args.only:
+                scenarios = [s for s in scenarios if any(text in s[0] for text in args.only)]
             for name, path, extra, script in scenarios:
                 settle(app_port)
                 warm = wrk(base + path, 2, 4, extra, script)  # each worker's first requests
                 extra = {**extra, "BENCH_VOTE_START": str(warm.get("ballots", 0))}
                 settle(app_port)
-                rows.append((name, wrk(base + path, args.seconds, args.clients, extra, script)))
+                drain(redis)
+                before = cpu_by_part(processes[0].pid, processes[1].pid)
+                figures = wrk(base + path, args.seconds, args.clients, extra, script)
+                settle(app_port)
+                figures["drain_s"] = drain(redis)
+                after = cpu_by_part(processes[0].pid, processes[1].pid)
+                figures["cpu"] = {part: after[part] - before[part] for part in after}
+                rows.append((name, figures))
         memory_after = rss_mb(processes[0].pid)
     finally:
         for process in processes:
@@ -417,6 +512,7 @@ def main() -> None:
             except subprocess.TimeoutExpired:  # a worker slow to stop on a busy machine
                 process.kill()
                 process.wait()
+        shutil.rmtree(mail_dir, ignore_errors=True)
     meta = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{os.cpu_count()} CPU, {platform.machine()}",

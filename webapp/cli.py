@@ -63,10 +63,16 @@ def demo_data(reset: bool, if_empty: bool, no_search_index: bool) -> None:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--queues", default=None, help="Comma-separated queues (default: WORKER_QUEUES).")
+@click.option(
+    "--fork/--no-fork",
+    default=None,
+    help="Fork a work-horse per job (RQ's default) instead of running jobs in this process "
+    "(default: WORKER_FORK).",
+)
 @with_appcontext
-def worker(burst: bool, queues: str | None) -> None:
+def worker(burst: bool, queues: str | None, fork: bool | None) -> None:
     """Run an RQ worker (with its retry scheduler) inside the application context."""
-    from .worker import AppWorker, start_sweeper, sweep_once
+    from .worker import AppWorker, ForkingAppWorker, start_sweeper, sweep_once
 
     dispatcher = current_app.extensions["regrepeal.dispatcher"]
     if not isinstance(dispatcher, RQDispatcher):
@@ -75,19 +81,22 @@ def worker(burst: bool, queues: str | None) -> None:
     names = (queues or ",".join(current_app.config["WORKER_QUEUES"])).split(",")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if "search" in names:
-        # Load the Kiwi model once, before RQ forks a work-horse per job: the horses share it
-        # (loading it per job made 100 index jobs take minutes instead of seconds).
+        # Load the Kiwi model once, before any job (and before a forking worker's horses, which
+        # share it: loading it per job made 100 index jobs take minutes instead of seconds).
         from .search_pages.service import ensure_index_usable
 
         ensure_index_usable()
     sweep_once(app, grace=timedelta(0))
     db.session.remove()
     stop = start_sweeper(app, interval=current_app.config["WORKER_SWEEP_SECONDS"])
-    worker = AppWorker(
+    forking = current_app.config["WORKER_FORK"] if fork is None else fork
+    worker = (ForkingAppWorker if forking else AppWorker)(
         names,
         connection=dispatcher.connection,
         job_monitoring_interval=current_app.config["WORKER_HEARTBEAT_SECONDS"],
     )
+    if isinstance(worker, AppWorker):
+        worker.app = app
     worker.heartbeat_grace = current_app.config["WORKER_HEARTBEAT_GRACE"]
     try:
         worker.work(burst=burst, with_scheduler=True)

@@ -30,6 +30,7 @@ ENV_KEYS = (
     "WORKER_HEARTBEAT_SECONDS",
     "WORKER_HEARTBEAT_GRACE",
     "WORKER_SWEEP_SECONDS",
+    "WORKER_FORK",
     "IDENTITY_PROVIDER",
     "VOTE_HASH_KEY",
     "SECRET_ENCRYPTION_KEYS",
@@ -144,6 +145,9 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "WORKER_HEARTBEAT_SECONDS": int(settings.get("WORKER_HEARTBEAT_SECONDS") or 30),
         "WORKER_HEARTBEAT_GRACE": int(settings.get("WORKER_HEARTBEAT_GRACE") or 60),
         "WORKER_SWEEP_SECONDS": float(settings.get("WORKER_SWEEP_SECONDS") or 15),
+        # Jobs run in the worker's own process; on, RQ forks a work-horse per job (isolation of
+        # each job, at about 20 times the CPU of a submission's jobs: docs/faults-and-load.md).
+        "WORKER_FORK": str(settings.get("WORKER_FORK", "0")).lower() in ("1", "true", "yes"),
         # The built-in identity check is for development only; production names a real one.
         "IDENTITY_PROVIDER": settings.get(
             "IDENTITY_PROVIDER", None if production else "development"

@@ -10,7 +10,8 @@ from typing import Any
 
 from flask import Flask
 from redis.exceptions import RedisError
-from rq import Worker
+from rq import SimpleWorker, Worker
+from rq.worker import WorkerStatus
 
 from models import db
 from workflows.dispatch import RQDispatcher, deliver_due, dispatcher
@@ -18,14 +19,17 @@ from workflows.dispatch import RQDispatcher, deliver_due, dispatcher
 log = logging.getLogger(__name__)
 
 
-class AppWorker(Worker):
-    """Forks a work-horse per job; the horse must not reuse the parent's database connections.
+class _AppWorkerRules:
+    """What both kinds of worker share.
 
     ``heartbeat_grace`` replaces RQ's fixed 60 s: how long after the worker's last report its
     job is taken for abandoned (the worker was killed) and handed out again by the sweeper.
     """
 
     heartbeat_grace = 60
+    job_monitoring_interval: int
+    current_job_working_time: float
+    queues: list[Any]
 
     def get_heartbeat_ttl(self, job: Any) -> int:
         interval = self.job_monitoring_interval
@@ -42,7 +46,58 @@ class AppWorker(Worker):
             requeued = active.requeue_abandoned([queue.name for queue in self.queues])
             if requeued:
                 log.warning("%s job(s) of a dead worker will run again", requeued)
-        super().clean_registries()
+        super().clean_registries()  # type: ignore[misc]
+
+
+class AppWorker(_AppWorkerRules, SimpleWorker):
+    """Runs each job in this process, one after another (the default of ``flask worker``).
+
+    RQ's default worker forks a work-horse per job. Each horse starts cold: a new database
+    connection, templates and SQL statements compiled again, its pages copied on write. That
+    cost about 270 ms of CPU per submission's three jobs, 20 times the request's own cost, and
+    the worker fell minutes behind a burst of submissions (docs/faults-and-load.md). Our jobs are
+    short, ours, and each runs in its own application context. A job that crashes the
+    interpreter takes the worker with it: its job is then abandoned and run again by the next
+    worker, as with a killed worker. ``flask worker --fork`` keeps RQ's work-horses.
+
+    RQ's in-process worker reports nothing while a job runs; a thread here reports every
+    ``job_monitoring_interval`` seconds as the forking worker's parent does, so a long job is not
+    taken for abandoned, and a dead worker's job is after the grace.
+    """
+
+    app: Flask | None = None
+
+    def execute_job(self, job: Any, queue: Any) -> None:
+        self.prepare_execution(job)
+        finished = threading.Event()
+        reporter = threading.Thread(
+            target=self._report_while_running, args=(job, finished), name="job-heartbeat"
+        )
+        reporter.daemon = True
+        reporter.start()
+        try:
+            app = self.app
+            if app is None:
+                self.perform_job(job, queue)
+            else:
+                with app.app_context():  # a session of its own, removed after the job
+                    self.perform_job(job, queue)
+        finally:
+            finished.set()
+            reporter.join()
+        self.set_state(WorkerStatus.IDLE)
+
+    def _report_while_running(self, job: Any, finished: threading.Event) -> None:
+        while not finished.wait(self.job_monitoring_interval):
+            try:
+                self.maintain_heartbeats(job)
+            except RedisError as exc:
+                log.warning("could not report the running job %s: %s", job.id, exc)
+
+
+class ForkingAppWorker(_AppWorkerRules, Worker):
+    """RQ's worker: a work-horse forked per job (``flask worker --fork``); the horse must not
+    reuse the parent's database connections."""
 
     def main_work_horse(self, job: Any, queue: Any) -> None:
         db.engine.dispose(close=False)

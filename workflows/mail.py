@@ -4,12 +4,16 @@ sent over SMTP in production."""
 from __future__ import annotations
 
 import hashlib
+import io
 import mailbox
+import mmap
+import os
 import smtplib
 import threading
 import time
 from dataclasses import dataclass
 from email import policy
+from email.generator import BytesGenerator
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import formatdate, make_msgid
@@ -69,8 +73,7 @@ class FileMailer:
                     # A job that ran again after a crash between sending and recording it
                     # sends the same Message-ID: the mailbox keeps one copy.
                     if not _already_in(self.path, message["Message-ID"]):
-                        box.add(message)
-                        box.flush()
+                        _append(self.path, message)
                 finally:
                     box.unlock()
             finally:
@@ -90,9 +93,26 @@ class FileMailer:
 
 
 def _already_in(path: Path, message_id: str | None) -> bool:
-    if not message_id or not path.exists():
+    if not message_id or not path.exists() or not path.stat().st_size:
         return False
-    return f"\nMessage-ID: {message_id}\n".encode() in path.read_bytes()
+    with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(f"\nMessage-ID: {message_id}\n".encode()) != -1
+
+
+def _append(path: Path, message: EmailMessage) -> None:
+    """Append ``message`` in mbox form, as ``mailbox.mbox.add`` writes it, but without reading
+    the whole mailbox first (``add`` lists every message in the file before it appends: the
+    time of a send grew with the mailbox, ~100 ms at 10 MB)."""
+    buffer = io.BytesIO()
+    BytesGenerator(buffer, mangle_from_=True, maxheaderlen=0).flatten(message)
+    data = buffer.getvalue()
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    from_line = b"From MAILER-DAEMON " + time.asctime(time.gmtime()).encode()
+    with path.open("ab") as file:
+        file.write(from_line + b"\n" + data + b"\n")
+        file.flush()
+        os.fsync(file.fileno())
 
 
 @dataclass

@@ -115,23 +115,31 @@ def shared_redis() -> Iterator[Redis]:
     connection.flushdb()
 
 
-def _start_worker(config: dict[str, object], redis_url: str, log: IO[str]) -> subprocess.Popen[str]:
+def _start_worker(
+    config: dict[str, object], redis_url: str, log: IO[str], forking: bool = False
+) -> subprocess.Popen[str]:
     # Short heartbeats so that a dead worker's job is found abandoned within seconds.
     return start_worker(
-        config, redis_url, log, WORKER_HEARTBEAT_SECONDS="1", WORKER_HEARTBEAT_GRACE="2"
+        config,
+        redis_url,
+        log,
+        WORKER_HEARTBEAT_SECONDS="1",
+        WORKER_HEARTBEAT_GRACE="2",
+        WORKER_FORK="1" if forking else "0",
     )
 
 
 @pytest.mark.postgres
 @pytest.mark.redis
+@pytest.mark.parametrize("forking", [False, True], ids=["jobs-in-the-worker", "work-horses"])
 def test_a_worker_killed_in_the_middle_of_a_job_runs_it_again_with_one_effect(
-    app, app_config, make_app, shared_redis
+    app, app_config, make_app, shared_redis, forking
 ):
     with contextlib.ExitStack() as stack:
-        _killed_mid_job(app_config, make_app, shared_redis, stack)
+        _killed_mid_job(app_config, make_app, shared_redis, stack, forking)
 
 
-def _killed_mid_job(app_config, make_app, shared_redis, stack) -> None:  # type: ignore[no-untyped-def]
+def _killed_mid_job(app_config, make_app, shared_redis, stack, forking) -> None:  # type: ignore[no-untyped-def]
     import mailbox
 
     from rq.job import Job, JobStatus
@@ -153,7 +161,7 @@ def _killed_mid_job(app_config, make_app, shared_redis, stack) -> None:  # type:
                 select(OutboxMessage.id).where(OutboxMessage.job == "notify_proposer")
             ).one()
             job_id = f"outbox-{message_id}"
-            worker = _start_worker(app_config, redis_url, log)
+            worker = _start_worker(app_config, redis_url, log, forking)
             try:
                 wait_for(
                     lambda: (
@@ -164,11 +172,13 @@ def _killed_mid_job(app_config, make_app, shared_redis, stack) -> None:  # type:
                 )
                 time.sleep(0.5)  # inside notify_proposer, waiting for the mailbox
             finally:
-                killed_horses = kill_worker(worker)  # the worker and its horse die mid-job
+                # The worker dies mid-job (with its work-horse, when it forks one per job).
+                killed_children = kill_worker(worker)
         finally:
             box.unlock()
             box.close()
-        assert killed_horses >= 1  # the work-horse (and the scheduler, when it runs)
+        if forking:
+            assert killed_children >= 1  # the work-horse (and the scheduler, when it runs)
         db.session.expire_all()
         message = db.session.get(OutboxMessage, message_id)
         assert message.state is OutboxState.PENDING  # its half-done work was rolled back
@@ -190,6 +200,75 @@ def _killed_mid_job(app_config, make_app, shared_redis, stack) -> None:  # type:
         kill_worker(again)
     mails = FileMailer(mail_file).messages()
     assert len(mails) == 1 and receipt in mails[0]["Subject"]
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_a_job_running_longer_than_the_grace_is_not_taken_for_abandoned(
+    app, app_config, make_app, shared_redis
+):
+    """The worker that runs jobs in its own process reports while a job runs (as RQ's forking
+    worker does for its horse): a job held up for longer than heartbeat + grace (1 + 1 s here)
+    is not handed out again by the sweeper (every second), and runs once. (Held up for under
+    5 s: the e-mail job gives up waiting for the mailbox after that.)"""
+    import mailbox
+
+    from rq.job import Job, JobStatus
+
+    redis_url = REDIS_URL or ""
+    queued = make_app(REDIS_URL=redis_url)
+    mail_file = Path(str(app_config["MAIL_FILE"]))
+    mail_file.parent.mkdir(parents=True, exist_ok=True)
+    log_path = mail_file.parent / "worker.log"
+    with queued.app_context(), log_path.open("a") as log:
+        factories.submitted()
+        box = mailbox.mbox(mail_file)
+        box.lock()  # the e-mail job waits for the mailbox
+        try:
+            commit(db.session)
+            message_id = db.session.scalars(
+                select(OutboxMessage.id).where(OutboxMessage.job == "notify_proposer")
+            ).one()
+            job_id = f"outbox-{message_id}"
+            worker = start_worker(
+                app_config,
+                redis_url,
+                log,
+                WORKER_HEARTBEAT_SECONDS="1",
+                WORKER_HEARTBEAT_GRACE="1",
+                WORKER_FORK="0",
+            )
+            try:
+                wait_for(
+                    lambda: (
+                        Job.fetch(job_id, connection=shared_redis).get_status() == JobStatus.STARTED
+                    ),
+                    60,
+                    "the worker to start the job",
+                )
+                time.sleep(3.5)  # sweeps past heartbeat + grace, the job still held up
+            finally:
+                box.unlock()
+                box.close()
+            try:
+                wait_for(
+                    lambda: (
+                        Job.fetch(job_id, connection=shared_redis).get_status()
+                        == JobStatus.FINISHED
+                    ),
+                    60,
+                    "the job to finish",
+                )
+            finally:
+                kill_worker(worker)
+        finally:
+            with contextlib.suppress(mailbox.Error):
+                box.unlock()
+        db.session.expire_all()
+        message = db.session.get(OutboxMessage, message_id)
+        assert message.state is OutboxState.DONE and message.attempts == 1
+    assert "will run again" not in log_path.read_text()
+    assert len(FileMailer(mail_file).messages()) == 1
 
 
 # --- PostgreSQL restarted under traffic ----------------------------------------------------------
