@@ -417,6 +417,9 @@ def main() -> None:
     parser.add_argument("--soak-csv", type=Path, default=None)
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument(
+        "--worker-nice", type=int, default=0, help="CPU priority of the job worker (nice)"
+    )
+    parser.add_argument(
         "--only", action="append", default=[], help="run the scenarios whose name has this text"
     )
     args = parser.parse_args()
@@ -445,7 +448,14 @@ def main() -> None:
     hello_port, app_port = free_port(), free_port()
     processes = [
         gunicorn("wsgi:app", app_port, env, args.workers, args.threads),
-        subprocess.Popen([*flask, "worker"], cwd=ROOT, env=env, stderr=subprocess.DEVNULL),
+        subprocess.Popen(
+            [*flask, "worker"],
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.DEVNULL,
+            # Below the web processes, as a deployment on one machine would run it (`nice`).
+            preexec_fn=(lambda: os.nice(args.worker_nice)) if args.worker_nice else None,
+        ),
     ]
     if not args.soak:
         processes.append(gunicorn("bench.hello:app", hello_port, env, args.workers, args.threads))

@@ -141,7 +141,9 @@ def register_jobs(app: Flask) -> None:
     from .figures_cache import FiguresCache
 
     app.extensions["regrepeal.figures_cache"] = FiguresCache(
-        app.config["REDIS_URL"], app.config["FIGURES_CACHE_SECONDS"]
+        app.config["REDIS_URL"],
+        app.config["FIGURES_CACHE_SECONDS"],
+        refresh_every=app.config["FIGURES_REFRESH_SECONDS"],
     )
     if app.config["SMTP_HOST"]:
         app.extensions["regrepeal.mailer"] = SMTPMailer(

@@ -54,6 +54,7 @@ ENV_KEYS = (
     "TRUSTED_PROXY_COUNT",
     "RATELIMIT_STORAGE_URI",
     "FIGURES_CACHE_SECONDS",
+    "FIGURES_REFRESH_SECONDS",
 )
 
 
@@ -125,6 +126,9 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         # How long a filter's last computed public figures are kept (served, marked, while the
         # job recomputes them after a change); 0 turns the cache off.
         "FIGURES_CACHE_SECONDS": int(settings.get("FIGURES_CACHE_SECONDS", 86400)),
+        # While further refreshes wait on the queue, the figures are recomputed at most this
+        # often (a burst of submissions is not one refresh each); 0: every refresh computes.
+        "FIGURES_REFRESH_SECONDS": float(settings.get("FIGURES_REFRESH_SECONDS", 5)),
         "SEARCH_INDEX_DIR": settings.get("SEARCH_INDEX_DIR") or str(instance / "search-index"),
         "MAIL_SENDER": settings.get("MAIL_SENDER")
         or "규제철폐 제안센터 <no-reply@regrepeal.example>",

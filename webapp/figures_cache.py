@@ -41,6 +41,7 @@ from typing import Any, Generic, TypeVar
 import redis
 from flask import current_app, has_app_context, has_request_context, request
 from markupsafe import Markup
+from rq import Queue, get_current_job
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -120,9 +121,12 @@ return 0
 class FiguresCache:
     """Stored figures per name and filter, with the refresh's lock and flags."""
 
-    def __init__(self, redis_url: str | None, seconds: int, size: int = 256) -> None:
+    def __init__(
+        self, redis_url: str | None, seconds: int, size: int = 256, refresh_every: float = 0.0
+    ) -> None:
         self.seconds = seconds
         self.size = size
+        self.refresh_every = refresh_every
         self._redis = redis.Redis.from_url(redis_url) if redis_url else None
         self._local: OrderedDict[Hashable, tuple[float, _Entry]] = OrderedDict()
         self._lock = threading.Lock()
@@ -230,6 +234,26 @@ class FiguresCache:
             # Nowhere to store the figures: requests compute them until Redis is back.
             log.warning("figures cache unavailable; figures not refreshed", exc_info=True)
             return 0
+
+    def leave_to_queued_refresh(self) -> bool:
+        """Whether the running refresh job may leave its work to a refresh job still waiting on
+        the queue behind it: that one starts later, so it sees every change committed before
+        this job started. Only while the stored figures are younger than ``refresh_every``
+        seconds, so that a burst of changes (one job each) is one refresh every few seconds
+        instead of one per change, and never none for longer than that. The figures queue
+        carries refresh jobs only."""
+        if self._redis is None or self.refresh_every <= 0:
+            return False
+        job = get_current_job()
+        if job is None or job.origin != REFRESH_QUEUE:
+            return False  # run in-process, or by hand
+        try:
+            stamp = self._redis.hget(self._name((_DAY_FIGURES,)), "stamp")
+            if stamp is None or time() - float(stamp) >= self.refresh_every:
+                return False
+            return bool(Queue(REFRESH_QUEUE, connection=job.connection).count)
+        except redis.RedisError:
+            return False
 
     def fill(self, session: Session) -> int:
         """Compute the refreshed filters' figures now, and ask for refreshes from now on (after a
@@ -548,5 +572,9 @@ figures.on_change(_change_committing)
 def refresh_figures() -> None:
     """Compute the current generation's public figures for the refreshed filters (stored in
     Redis or this process: nothing is written to the database, see ``reading_job``)."""
-    computed = _cache().refresh(db.session)
+    cache = _cache()
+    if cache.leave_to_queued_refresh():
+        log.info("figures refresh left to the refresh queued behind it")
+        return
+    computed = cache.refresh(db.session)
     log.info("figures refreshed for %s filter(s)", computed)

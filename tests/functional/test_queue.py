@@ -186,3 +186,49 @@ def test_the_figures_refresh_has_its_own_queue_and_worker(app, app_config, make_
         assert db.session.get(OutboxMessage, refresh_id).state is OutboxState.DONE
     after = stats.get("/api/v1/stats").get_json()
     assert after["received"]["total"] == 2 and after["updating"] is False
+
+
+@pytest.mark.parametrize("refresh_every", [5.0, 0.0], ids=["coalesced", "every-job"])
+def test_a_burst_of_figures_refreshes_computes_once_and_ends_current(
+    app, make_app, redis_db, monkeypatch, refresh_every
+):
+    """Each change queues a refresh job. A job that finds another refresh waiting behind it
+    while the figures are younger than FIGURES_REFRESH_SECONDS leaves the work to that one
+    (which starts later, so it sees this job's change too): three queued jobs are one
+    computation, and the figures end current with nothing pending. With 0 every job refreshes."""
+    from webapp.figures_cache import REFRESH_JOB, FiguresCache
+    from webapp.worker import AppWorker
+
+    queued = make_app(REDIS_URL=REDIS_URL, FIGURES_REFRESH_SECONDS=refresh_every)
+    stats = queued.test_client()
+    with queued.app_context():
+        factories.submitted()
+        commit(db.session)
+    assert stats.get("/api/v1/stats").get_json()["received"]["total"] == 1  # figures in use
+    with queued.app_context():
+        queued.extensions["regrepeal.figures_cache"].fill(db.session)  # fresh figures
+        for _ in range(3):
+            factories.submitted()
+            commit(db.session)
+        assert redis_db.llen("rq:queue:figures") == 3
+    assert stats.get("/api/v1/stats").get_json()["updating"] is True
+
+    refreshes = []
+    real_refresh = FiguresCache.refresh
+
+    def counted(self, session):  # type: ignore[no-untyped-def]
+        refreshes.append(1)
+        return real_refresh(self, session)
+
+    monkeypatch.setattr(FiguresCache, "refresh", counted)
+    worker = AppWorker(["figures"], connection=redis_db)
+    worker.app = queued
+    with queued.app_context():
+        worker.work(burst=True)
+        states = db.session.scalars(
+            select(OutboxMessage.state).where(OutboxMessage.job == REFRESH_JOB)
+        ).all()
+    assert len(refreshes) == (1 if refresh_every else 3)
+    assert set(states) == {OutboxState.DONE}
+    after = stats.get("/api/v1/stats").get_json()
+    assert after["received"]["total"] == 4 and after["updating"] is False
