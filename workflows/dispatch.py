@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 JOB_ENTRY = "workflows.jobs.run_outbox_message"
 QUEUES = ("default", "mail", "search", "figures")
 RETRY_INTERVALS = [10, 60, 300, 900, 3600]
+PIPELINE_BATCH = 500  # messages enqueued per Redis transaction (the sweeper hands over many)
 
 
 class InlineDispatcher:
@@ -57,25 +58,42 @@ class RQDispatcher:
 
     def dispatch(self, messages: list[outbox.Ready]) -> None:
         from redis.exceptions import RedisError
-        from rq import Retry
 
-        for message_id, queue_name, job in messages:
+        for start in range(0, len(messages), PIPELINE_BATCH):
+            batch = messages[start : start + PIPELINE_BATCH]
             try:
-                # The job name rides along, so the runner need not read the row to learn it
-                # (an entry queued by an older release has the id alone and is looked up).
-                self.queue(queue_name).enqueue(
-                    JOB_ENTRY,
-                    message_id,
-                    job,
-                    job_id=f"outbox-{message_id}",
-                    retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-                    failure_ttl=int(timedelta(days=30).total_seconds()),
-                    result_ttl=3600,
-                )
+                self._enqueue(batch)
             except RedisError as exc:
-                # The message stays pending in the database; deliver_due hands it over later.
-                log.warning("could not enqueue outbox message %s: %s", message_id, exc)
+                # The messages stay pending in the database; deliver_due hands them over later.
+                log.warning(
+                    "could not enqueue outbox messages %s…: %s", [m.id for m in batch][:5], exc
+                )
                 return
+
+    def _enqueue(self, messages: list[outbox.Ready]) -> None:
+        from rq import Queue, Retry
+
+        # One round trip (MULTI … EXEC) for every message of a commit, on whichever queues: RQ's
+        # own enqueue is a transaction of its own per job.
+        with self.connection.pipeline() as pipeline:
+            for message_id, queue_name, job in messages:
+                self.queue(queue_name).enqueue_many(
+                    [
+                        Queue.prepare_data(
+                            JOB_ENTRY,
+                            # The job name rides along, so the runner need not read the row to
+                            # learn it (an entry queued by an older release has the id alone and
+                            # is looked up).
+                            args=(message_id, job),
+                            job_id=f"outbox-{message_id}",
+                            retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                            failure_ttl=int(timedelta(days=30).total_seconds()),
+                            result_ttl=3600,
+                        )
+                    ],
+                    pipeline=pipeline,
+                )
+            pipeline.execute()
 
     def requeue_abandoned(self, names: tuple[str, ...] | list[str] = QUEUES) -> int:
         """Jobs whose worker stopped reporting (killed mid-job) go back to their queue at once;

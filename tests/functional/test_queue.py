@@ -232,3 +232,51 @@ def test_a_burst_of_figures_refreshes_computes_once_and_ends_current(
     assert set(states) == {OutboxState.DONE}
     after = stats.get("/api/v1/stats").get_json()
     assert after["received"]["total"] == 4 and after["updating"] is False
+
+
+def test_a_commits_messages_are_enqueued_in_one_redis_transaction(app, make_app, redis_db):
+    """A submission hands three jobs to three queues: one MULTI … EXEC, not one per job; each
+    job keeps its id, retries and the job name riding along."""
+    from rq.job import Job
+
+    from workflows.dispatch import RETRY_INTERVALS, RQDispatcher
+
+    queued = make_app(REDIS_URL=REDIS_URL)
+    with queued.app_context():
+        active = queued.extensions["regrepeal.dispatcher"]
+        assert isinstance(active, RQDispatcher)
+        executed = []
+        real_pipeline = active.connection.pipeline
+
+        def pipeline(*args, **kwargs):  # type: ignore[no-untyped-def]
+            made = real_pipeline(*args, **kwargs)
+            real_execute = made.execute
+
+            def execute(*a, **k):  # type: ignore[no-untyped-def]
+                executed.append(len(made.command_stack))
+                return real_execute(*a, **k)
+
+            made.execute = execute
+            return made
+
+        active.connection.pipeline = pipeline  # type: ignore[method-assign]
+        active.dispatch(
+            [
+                outbox.Ready(7001, "search", "index_proposal"),
+                outbox.Ready(7002, "mail", "notify_proposer"),
+                outbox.Ready(7003, "figures", "refresh_figures"),
+            ]
+        )
+        del active.connection.pipeline
+    assert len(executed) == 1
+    for message_id, queue_name, job_name in [
+        (7001, "search", "index_proposal"),
+        (7002, "mail", "notify_proposer"),
+        (7003, "figures", "refresh_figures"),
+    ]:
+        assert redis_db.lrange(f"rq:queue:{queue_name}", 0, -1) == [f"outbox-{message_id}".encode()]
+        job = Job.fetch(f"outbox-{message_id}", connection=redis_db)
+        assert job.func_name == "workflows.jobs.run_outbox_message"
+        assert job.args == (message_id, job_name)
+        assert job.retries_left == len(RETRY_INTERVALS)
+        assert job.get_status() == "queued"
