@@ -417,6 +417,13 @@ def main() -> None:
     parser.add_argument("--soak-csv", type=Path, default=None)
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument(
+        "--compare-fork",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="then the first scenario ROUNDS times more with each kind of job worker, alternately",
+    )
+    parser.add_argument(
         "--worker-nice", type=int, default=0, help="CPU priority of the job worker (nice)"
     )
     parser.add_argument(
@@ -446,17 +453,18 @@ def main() -> None:
     prepare_voters(env, args.voters, args.rounds, voters)
 
     hello_port, app_port = free_port(), free_port()
-    processes = [
-        gunicorn("wsgi:app", app_port, env, args.workers, args.threads),
-        subprocess.Popen(
-            [*flask, "worker"],
+
+    def job_worker(fork: bool = False) -> subprocess.Popen:  # type: ignore[type-arg]
+        return subprocess.Popen(
+            [*flask, "worker", "--fork" if fork else "--no-fork"],
             cwd=ROOT,
             env=env,
             stderr=subprocess.DEVNULL,
             # Below the web processes, as a deployment on one machine would run it (`nice`).
             preexec_fn=(lambda: os.nice(args.worker_nice)) if args.worker_nice else None,
-        ),
-    ]
+        )
+
+    processes = [gunicorn("wsgi:app", app_port, env, args.workers, args.threads), job_worker()]
     if not args.soak:
         processes.append(gunicorn("bench.hello:app", hello_port, env, args.workers, args.threads))
     memory_summary = ""
@@ -499,7 +507,8 @@ def main() -> None:
             ]
             if args.only:
                 scenarios = [s for s in scenarios if any(text in s[0] for text in args.only)]
-            for name, path, extra, script in scenarios:
+
+            def measure(path: str, extra: dict[str, str], script: Path) -> dict:  # type: ignore[type-arg]
                 settle(app_port)
                 warm = wrk(base + path, 2, 4, extra, script)  # each worker's first requests
                 extra = {**extra, "BENCH_VOTE_START": str(warm.get("ballots", 0))}
@@ -511,7 +520,20 @@ def main() -> None:
                 figures["drain_s"] = drain(redis)
                 after = cpu_by_part(processes[0].pid, processes[1].pid)
                 figures["cpu"] = {part: after[part] - before[part] for part in after}
-                rows.append((name, figures))
+                return figures
+
+            for name, path, extra, script in scenarios:
+                rows.append((name, measure(path, extra, script)))
+            # The submissions again, alternately with a worker that runs its jobs itself and
+            # one that forks a work-horse per job (`flask worker --fork`).
+            name, path, extra, script = scenarios[0]
+            for _round in range(args.compare_fork):
+                for fork in (False, True):
+                    processes[1].terminate()
+                    processes[1].wait(timeout=60)
+                    processes[1] = job_worker(fork)
+                    kind = "a work-horse per job" if fork else "jobs in the worker"
+                    rows.append((f"{name}, {kind}", measure(path, extra, script)))
         memory_after = rss_mb(processes[0].pid)
     finally:
         for process in processes:
