@@ -424,6 +424,9 @@ def main() -> None:
         help="then the first scenario ROUNDS times more with each kind of job worker, alternately",
     )
     parser.add_argument(
+        "--worker-fork", action="store_true", help="the job worker forks a work-horse per job"
+    )
+    parser.add_argument(
         "--worker-nice", type=int, default=0, help="CPU priority of the job worker (nice)"
     )
     parser.add_argument(
@@ -464,7 +467,10 @@ def main() -> None:
             preexec_fn=(lambda: os.nice(args.worker_nice)) if args.worker_nice else None,
         )
 
-    processes = [gunicorn("wsgi:app", app_port, env, args.workers, args.threads), job_worker()]
+    processes = [
+        gunicorn("wsgi:app", app_port, env, args.workers, args.threads),
+        job_worker(args.worker_fork),
+    ]
     if not args.soak:
         processes.append(gunicorn("bench.hello:app", hello_port, env, args.workers, args.threads))
     memory_summary = ""

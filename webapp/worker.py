@@ -1,5 +1,5 @@
 """RQ workers inside the application context, plus the outbox sweeper that re-delivers pending
-messages (after a Redis outage, a crashed work-horse, a back-off)."""
+messages (after a Redis outage, a crashed worker, a back-off)."""
 
 from __future__ import annotations
 
