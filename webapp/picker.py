@@ -9,7 +9,7 @@ nothing. Only the form's own save button changes data.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import request
@@ -75,3 +75,20 @@ def keep_ticks(field: Any, cap: int, check: Callable[[list[int]], object]) -> No
             check(field.data or [])
         except InvalidInput as exc:
             field.errors = [refusal_text(exc)]
+
+
+def drop_gone(
+    field: Any, cap: int, still_there: Iterable[int], message: Callable[[int], str]
+) -> None:
+    """On a move, the ticked boxes whose item is no longer in the set (another member of staff
+    announced it, or it was withdrawn, meanwhile) cannot be listed again: they are unticked and
+    the field says how many, rather than losing them unsaid. On the save the save's own refusal
+    names them (nothing is dropped from what is saved), and past the cap ``keep_ticks`` has
+    said so already (the boxes past it were not looked up)."""
+    ticked = set(field.data or [])
+    if move() is None or len(ticked) > cap:
+        return
+    gone = ticked - set(still_there)
+    if gone:
+        field.data = [i for i in field.data if i not in gone]
+        field.errors = [message(len(gone))]

@@ -930,3 +930,36 @@ def test_the_sessions_list_counts_agendas_without_loading_them(app, scene):
     assert loaded == []
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PanelSession)) == 2
+
+
+def test_a_ticked_decision_announced_meanwhile_is_unticked_with_a_word(app, scene, monkeypatch):
+    """A decision ticked on the announcement form that left the backlog meanwhile (put in
+    another announcement from another session) is unticked on the next move through the list,
+    and the form says so."""
+    from webapp.deliberation import chair as chair_views
+    from workflows import announcement
+
+    monkeypatch.setattr(chair_views, "CANDIDATES_SHOWN", 2)
+    backlog = [i for i, _ in _backlog(app, 4)]
+    chair = _client(app, "chair@office.example")
+    token = csrf_token(chair, "/chair/announcements/new")
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == "chair@office.example")).one()
+        notice = announcement.create_announcement(
+            db.session, user, title="다른 발표", announced_on=date(2025, 3, 21), summary=""
+        )
+        announcement.add_to_announcement(
+            db.session, user, notice, db.session.get(Proposal, backlog[2])
+        )
+        commit(db.session)
+    page = chair.post(
+        "/chair/announcements/new",
+        data=_announcement_form(
+            token, summary="요약 초안", proposals=[str(backlog[0]), str(backlog[2])], after="0"
+        ),
+    )
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "고른 과제 중 1건은 그사이 발표할 수 없게 되어 선택에서 빠졌습니다." in text
+    assert checked_ids(text, "proposals") == {backlog[0]} and "1건을 골랐습니다." in text
+    assert "요약 초안" in text

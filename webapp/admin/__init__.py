@@ -131,6 +131,14 @@ def new_vote():  # type: ignore[no-untyped-def]
     filters = _candidate_filter()
     shown, more = voting.find_candidates(db.session, filters, limit=CANDIDATES_SHOWN)
     ticked = voting.ticked_repeals(db.session, form.candidates.data or [])
+    picker.drop_gone(
+        form.candidates,
+        voting.MAX_CANDIDATES,
+        (p.id for p in ticked),
+        lambda n: _(
+            "고른 후보 중 %(n)s건은 그사이 후보가 될 수 없게 되어 선택에서 빠졌습니다.", n=n
+        ),
+    )
     listed = {p.id: p for p in [*ticked, *shown]}
     form.candidates.choices = [
         (p.id, f"{p.repeal_no}호 {p.title}")

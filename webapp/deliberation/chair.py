@@ -182,6 +182,12 @@ def _announceable_choices(form: AnnouncementForm | AddToAnnouncementForm) -> dic
     filters = _announceable_filter()
     shown, more = agenda.find_announceable(db.session, filters, limit=CANDIDATES_SHOWN)
     ticked = agenda.ticked_announceable(db.session, form.proposals.data or [])
+    picker.drop_gone(
+        form.proposals,
+        agenda.MAX_PER_ANNOUNCEMENT,
+        (p.id for p in ticked),
+        lambda n: _("고른 과제 중 %(n)s건은 그사이 발표할 수 없게 되어 선택에서 빠졌습니다.", n=n),
+    )
     listed = {p.id: p for p in sorted([*ticked, *shown], key=lambda p: p.id)}
     form.proposals.choices = [(p.id, f"{p.receipt_no} {p.title}") for p in listed.values()]
     return {
