@@ -129,6 +129,20 @@ def _start_worker(
     )
 
 
+def _mail_job() -> tuple[int, str]:
+    """The id of the one e-mail job's outbox message, and its RQ job id."""
+    message_id = db.session.scalars(
+        select(OutboxMessage.id).where(OutboxMessage.job == "notify_proposer")
+    ).one()
+    return message_id, f"outbox-{message_id}"
+
+
+def _wait_for_job(redis: Redis, job_id: str, status: object, what: str) -> None:
+    from rq.job import Job
+
+    wait_for(lambda: Job.fetch(job_id, connection=redis).get_status() == status, 60, what)
+
+
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.parametrize("forking", [False, True], ids=["jobs-in-the-worker", "work-horses"])
@@ -142,7 +156,7 @@ def test_a_worker_killed_in_the_middle_of_a_job_runs_it_again_with_one_effect(
 def _killed_mid_job(app_config, make_app, shared_redis, stack, forking) -> None:  # type: ignore[no-untyped-def]
     import mailbox
 
-    from rq.job import Job, JobStatus
+    from rq.job import JobStatus
 
     redis_url = REDIS_URL or ""
     queued = make_app(REDIS_URL=redis_url)
@@ -157,18 +171,11 @@ def _killed_mid_job(app_config, make_app, shared_redis, stack, forking) -> None:
         box.lock()
         try:
             commit(db.session)
-            message_id = db.session.scalars(
-                select(OutboxMessage.id).where(OutboxMessage.job == "notify_proposer")
-            ).one()
-            job_id = f"outbox-{message_id}"
+            message_id, job_id = _mail_job()
             worker = _start_worker(app_config, redis_url, log, forking)
             try:
-                wait_for(
-                    lambda: (
-                        Job.fetch(job_id, connection=shared_redis).get_status() == JobStatus.STARTED
-                    ),
-                    60,
-                    "the worker to start the job",
+                _wait_for_job(
+                    shared_redis, job_id, JobStatus.STARTED, "the worker to start the job"
                 )
                 time.sleep(0.5)  # inside notify_proposer, waiting for the mailbox
             finally:
@@ -213,7 +220,7 @@ def test_a_job_running_longer_than_the_grace_is_not_taken_for_abandoned(
     5 s: the e-mail job gives up waiting for the mailbox after that.)"""
     import mailbox
 
-    from rq.job import Job, JobStatus
+    from rq.job import JobStatus
 
     redis_url = REDIS_URL or ""
     queued = make_app(REDIS_URL=redis_url)
@@ -226,10 +233,7 @@ def test_a_job_running_longer_than_the_grace_is_not_taken_for_abandoned(
         box.lock()  # the e-mail job waits for the mailbox
         try:
             commit(db.session)
-            message_id = db.session.scalars(
-                select(OutboxMessage.id).where(OutboxMessage.job == "notify_proposer")
-            ).one()
-            job_id = f"outbox-{message_id}"
+            message_id, job_id = _mail_job()
             worker = start_worker(
                 app_config,
                 redis_url,
@@ -239,26 +243,15 @@ def test_a_job_running_longer_than_the_grace_is_not_taken_for_abandoned(
                 WORKER_FORK="0",
             )
             try:
-                wait_for(
-                    lambda: (
-                        Job.fetch(job_id, connection=shared_redis).get_status() == JobStatus.STARTED
-                    ),
-                    60,
-                    "the worker to start the job",
+                _wait_for_job(
+                    shared_redis, job_id, JobStatus.STARTED, "the worker to start the job"
                 )
                 time.sleep(3.5)  # sweeps past heartbeat + grace, the job still held up
             finally:
                 box.unlock()
                 box.close()
             try:
-                wait_for(
-                    lambda: (
-                        Job.fetch(job_id, connection=shared_redis).get_status()
-                        == JobStatus.FINISHED
-                    ),
-                    60,
-                    "the job to finish",
-                )
+                _wait_for_job(shared_redis, job_id, JobStatus.FINISHED, "the job to finish")
             finally:
                 kill_worker(worker)
         finally:

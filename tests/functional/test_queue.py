@@ -153,18 +153,25 @@ def test_a_dead_workers_job_found_by_rqs_own_maintenance_goes_back_to_its_queue_
         assert registry.get_job_ids(cleanup=False) == []
 
 
+def _figures_in_use(make_app, **settings):  # type: ignore[no-untyped-def]
+    """An app on Redis with one proposal whose public figures were asked for (so that every
+    change from now on queues a refresh), and its test client."""
+    queued = make_app(REDIS_URL=REDIS_URL, **settings)
+    stats = queued.test_client()
+    with queued.app_context():
+        factories.submitted()
+        commit(db.session)
+    assert stats.get("/api/v1/stats").get_json()["received"]["total"] == 1
+    return queued, stats
+
+
 def test_the_figures_refresh_has_its_own_queue_and_worker(app, app_config, make_app, redis_db):
     """A refresh takes ~20 s at a million proposals: it waits on queue "figures" for its own
     worker, so the workers of "default" (exports, imports) never run it or wait behind it."""
     from webapp.figures_cache import REFRESH_JOB
 
     assert "figures" in app.config["WORKER_QUEUES"]  # a worker without --queues serves it too
-    queued = make_app(REDIS_URL=REDIS_URL)
-    stats = queued.test_client()
-    with queued.app_context():
-        factories.submitted()
-        commit(db.session)
-    assert stats.get("/api/v1/stats").get_json()["received"]["total"] == 1  # figures in use
+    queued, stats = _figures_in_use(make_app)
     with queued.app_context():
         factories.submitted()
         commit(db.session)
@@ -199,12 +206,7 @@ def test_a_burst_of_figures_refreshes_computes_once_and_ends_current(
     from webapp.figures_cache import REFRESH_JOB, FiguresCache
     from webapp.worker import AppWorker
 
-    queued = make_app(REDIS_URL=REDIS_URL, FIGURES_REFRESH_SECONDS=refresh_every)
-    stats = queued.test_client()
-    with queued.app_context():
-        factories.submitted()
-        commit(db.session)
-    assert stats.get("/api/v1/stats").get_json()["received"]["total"] == 1  # figures in use
+    queued, stats = _figures_in_use(make_app, FIGURES_REFRESH_SECONDS=refresh_every)
     with queued.app_context():
         queued.extensions["regrepeal.figures_cache"].fill(db.session)  # fresh figures
         for _ in range(3):
