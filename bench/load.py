@@ -375,10 +375,11 @@ def soak(
         sample = [
             (f"gunicorn worker {pid}", pid, own_rss_mb(pid)) for pid in children(gunicorn_pid)
         ]
-        # The work-horse is forked per job and lives only while the job runs (0 between jobs).
+        # The worker's children: RQ's scheduler (a fork of the worker), and with --worker-fork
+        # the work-horse, forked per job and living only while the job runs.
         horses = children(worker_pid)
         sample.append(("rq worker", worker_pid, own_rss_mb(worker_pid)))
-        sample.append(("rq work-horse (during a job)", 0, sum(map(own_rss_mb, horses))))
+        sample.append(("rq worker's children", 0, sum(map(own_rss_mb, horses))))
         for name, pid, mb in sample:
             csv.append(f"{elapsed:.0f},{name},{pid},{mb:.1f}")
             series.setdefault(name, []).append((elapsed, mb))
