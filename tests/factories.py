@@ -4,7 +4,7 @@ workflow operations themselves (so a factory can never build an impossible propo
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -139,14 +139,7 @@ def proposal_in(
         if panel is not None:
             panel_session(office, panel, [proposal])
         return proposal
-    deliberation.decide_proposal(
-        db.session,
-        office.chair,
-        proposal,
-        outcome="repeal",
-        reasons="불합리한 규제입니다",
-        responsible_official="김담당",
-    )
+    decide_repeal(office, proposal)
     if state is State.DECIDED:
         return proposal
     notice = announcement.create_announcement(
@@ -156,6 +149,19 @@ def proposal_in(
     announcement.publish_announcement(db.session, office.chair, notice)
     assert state is State.ANNOUNCED
     return proposal
+
+
+def decide_repeal(office: Office, proposal: Proposal, at: datetime | None = None) -> None:
+    """The chair decides ``proposal`` (in deliberation) a repeal, with the usual reasons."""
+    deliberation.decide_proposal(
+        db.session,
+        office.chair,
+        proposal,
+        outcome="repeal",
+        reasons="불합리한 규제입니다",
+        responsible_official="김담당",
+        at=at,
+    )
 
 
 def panel_session(office: Office, members: list[User], agenda: list[Proposal]) -> PanelSession:

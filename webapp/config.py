@@ -93,6 +93,11 @@ def _encryption_keys(setting: Any, secret_key: str) -> list[str]:
     return keys
 
 
+def _switched_on(value: Any) -> bool:
+    """An off-by-default switch: on for 1, true or yes (any case)."""
+    return str(value if value is not None else "0").lower() in ("1", "true", "yes")
+
+
 def build_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     instance = Path(instance_path)
     settings: dict[str, Any] = {key: os.environ[key] for key in ENV_KEYS if os.environ.get(key)}
@@ -151,7 +156,7 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         "WORKER_SWEEP_SECONDS": float(settings.get("WORKER_SWEEP_SECONDS") or 15),
         # Jobs run in the worker's own process; on, RQ forks a work-horse per job (isolation of
         # each job, at about 20 times the CPU of a submission's jobs: docs/faults-and-load.md).
-        "WORKER_FORK": str(settings.get("WORKER_FORK", "0")).lower() in ("1", "true", "yes"),
+        "WORKER_FORK": _switched_on(settings.get("WORKER_FORK")),
         # The built-in identity check is for development only; production names a real one.
         "IDENTITY_PROVIDER": settings.get(
             "IDENTITY_PROVIDER", None if production else "development"
@@ -175,7 +180,7 @@ def build_config(instance_path: str, overrides: dict[str, Any] | None = None) ->
         ),
         # Load the Korean analysis model when the app is created (gunicorn --preload: loaded
         # once in the master, shared by the forked workers) instead of on the first search.
-        "SEARCH_PRELOAD": str(settings.get("SEARCH_PRELOAD", "0")).lower() in ("1", "true", "yes"),
+        "SEARCH_PRELOAD": _switched_on(settings.get("SEARCH_PRELOAD")),
         # A rebuild of the search index analyses the texts without kept terms in this many
         # spawned processes (0: in the rebuilding process; each worker loads its own model).
         # Off by default: on the shared two-core machine it was slower (docs/search-benchmark.md).

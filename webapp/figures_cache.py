@@ -41,7 +41,6 @@ from typing import Any, Generic, TypeVar
 import redis
 from flask import current_app, has_app_context, has_request_context, request
 from markupsafe import Markup
-from rq import Queue, get_current_job
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -244,6 +243,8 @@ class FiguresCache:
         carries refresh jobs only."""
         if self._redis is None or self.refresh_every <= 0:
             return False
+        from rq import Queue, get_current_job  # not at import: the embedded web app needs no RQ
+
         job = get_current_job()
         if job is None or job.origin != REFRESH_QUEUE:
             return False  # run in-process, or by hand

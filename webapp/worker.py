@@ -3,6 +3,7 @@ messages (after a Redis outage, a crashed worker, a back-off)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from datetime import timedelta
@@ -75,13 +76,11 @@ class AppWorker(_AppWorkerRules, SimpleWorker):
         )
         reporter.daemon = True
         reporter.start()
+        # An application context per job: a session of its own, removed after the job.
+        context = self.app.app_context() if self.app is not None else contextlib.nullcontext()
         try:
-            app = self.app
-            if app is None:
+            with context:
                 self.perform_job(job, queue)
-            else:
-                with app.app_context():  # a session of its own, removed after the job
-                    self.perform_job(job, queue)
         finally:
             finished.set()
             reporter.join()

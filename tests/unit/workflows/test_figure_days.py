@@ -10,7 +10,7 @@ import pytest
 
 from models import Campaign, Role, db
 from tests import factories
-from workflows import announcement, deliberation, intake, reexamination, review, triage
+from workflows import announcement, intake, reexamination, review, triage
 from workflows.dashboard import build_dashboard
 from workflows.figure_days import (
     campaign_stats_from,
@@ -114,15 +114,7 @@ def _world() -> list[Campaign]:
         if kind == 5:
             continue  # in deliberation
         at = _business_day(at, 3 + i % 6)
-        deliberation.decide_proposal(
-            db.session,
-            office.chair,
-            proposal,
-            outcome="repeal",
-            reasons="불합리한 규제입니다",
-            responsible_official="김담당",
-            at=at,
-        )
+        factories.decide_repeal(office, proposal, at=at)
         if kind != 6:
             to_announce.append(proposal)
     # One cell's repeals on two days, numbered alternately: the first two of the range are
@@ -139,15 +131,7 @@ def _world() -> list[Campaign]:
         )
         triage.start_review(db.session, office.reviewer, proposal, at=at)
         review.send_to_deliberation(db.session, office.reviewer, proposal, at=at)
-        deliberation.decide_proposal(
-            db.session,
-            office.chair,
-            proposal,
-            outcome="repeal",
-            reasons="불합리한 규제입니다",
-            responsible_official="김담당",
-            at=at + timedelta(days=1),
-        )
+        factories.decide_repeal(office, proposal, at=at + timedelta(days=1))
         to_announce.append(proposal)
     notice = announcement.create_announcement(
         db.session, office.chair, title="주간 발표", announced_on=date(2025, 4, 24)
