@@ -31,6 +31,7 @@ import workflows.figures as figures
 from models import Outcome, Stage, State
 from models.encryption import build_box, derive_key
 from webapp.config import normalise_database_url
+from workflows import tally
 from workflows.calendar import is_business_day
 from workflows.numbering import SEOUL
 
@@ -654,6 +655,13 @@ def main() -> None:
                 cur.execute(setval)
             cur.execute(
                 "UPDATE counter SET value = %s WHERE name = 'repeal_no'", (generator.repeal_no,)
+            )
+            # The replica role kept the registers' tally triggers off too: counted once here.
+            names = ", ".join(tally.COLUMNS)
+            cur.execute("DELETE FROM proposal_tally")
+            cur.execute(
+                f"INSERT INTO proposal_tally ({names}, n)"  # noqa: S608 - the tally's column names
+                f" SELECT {names}, count(*) FROM proposal GROUP BY {names}"
             )
             figures_value = rng.getrandbits(62)
             cur.execute("UPDATE counter SET value = %s WHERE name = 'figures'", (figures_value,))

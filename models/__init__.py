@@ -32,6 +32,7 @@ from .proposal import (
     Proposal,
     ProposalEvent,
     ProposalStageFigure,
+    ProposalTally,
     Review,
 )
 from .reexamination import ReexaminationRequest
@@ -78,6 +79,7 @@ __all__ = [
     "Proposal",
     "ProposalEvent",
     "ProposalStageFigure",
+    "ProposalTally",
     "RecoveryCode",
     "Recusal",
     "ReexaminationRequest",

@@ -143,13 +143,14 @@ class LabelledEnum(enum.StrEnum):
 LABELS: dict[str, dict[str, tuple[str, str]]] = {}
 
 
-def enum_column(enum_cls: type[enum.StrEnum], name: str) -> SAEnum:
-    """A portable enum column: VARCHAR plus a named CHECK constraint listing the codes."""
+def enum_column(enum_cls: type[enum.StrEnum], name: str | None) -> SAEnum:
+    """A portable enum column: VARCHAR plus a named CHECK constraint listing the codes (none
+    without a ``name``: a column only the database's own triggers write)."""
     return SAEnum(
         enum_cls,
         name=name,
         native_enum=False,
-        create_constraint=True,
+        create_constraint=name is not None,
         length=32,
         validate_strings=True,
         values_callable=lambda e: [m.value for m in e],

@@ -446,3 +446,24 @@ class ProposalStageFigure(Base):
     )
     stage: Mapped[Stage] = mapped_column(enum_column(Stage, "stage_figure_stage"), primary_key=True)
     business_days: Mapped[int | None]
+
+
+class ProposalTally(Base):
+    """How many proposals have each combination of the registers' columns, as signed deltas
+    written by triggers on ``proposal`` (+1 for a row's new values, -1 for its old ones, on every
+    insert, delete and update that changes one of them), in the same transaction as the change.
+    A register's total under any filter is then a sum over a few thousand rows instead of a count
+    over a million proposals, and it is never older than the rows the page lists. The deltas are
+    summed into one row per combination now and then (``workflows.tally.compact``); the
+    proposals stay the truth (``workflows.tally.rebuild``)."""
+
+    __tablename__ = "proposal_tally"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[State] = mapped_column(enum_column(State, None))
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, None))
+    source_kind: Mapped[SourceKind] = mapped_column(enum_column(SourceKind, None))
+    sector_code: Mapped[str | None] = mapped_column(String(40))
+    regulation_type_code: Mapped[str | None] = mapped_column(String(40))
+    announcement_id: Mapped[int | None]
+    n: Mapped[int]

@@ -358,6 +358,9 @@ def figures_fill() -> None:
     visitor's request has to: any other filter is then summed from the parts."""
     import time
 
+    from .figures_cache import compact_tally
+
+    click.echo(f"{compact_tally(db.session)} delta(s) of the registers' tally summed")
     if not current_app.config["REDIS_URL"]:
         click.echo("REDIS_URL is not set: the figures are kept per process; nothing to fill")
         return

@@ -45,7 +45,8 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from models import Campaign, db, utcnow
-from workflows import figures, outbox
+from models.base import writing_apart
+from workflows import figures, outbox, tally
 from workflows.figure_days import (
     DayFigures,
     campaign_stats_from,
@@ -579,3 +580,13 @@ def refresh_figures() -> None:
         return
     computed = cache.refresh(db.session)
     log.info("figures refreshed for %s filter(s)", computed)
+    compact_tally(db.session)
+
+
+def compact_tally(session: Session) -> int:
+    """Sum the registers' tally deltas written since the last time (``workflows.tally``): a
+    write of its own in a job that otherwise only reads."""
+    with writing_apart(session):
+        summed = tally.compact(session.connection())
+        session.commit()
+    return summed

@@ -16,10 +16,13 @@ from models import (
     Decision,
     Proposal,
     ProposalEvent,
+    ProposalTally,
     Stage,
     State,
 )
 from models.masking import mask_name, mask_text
+
+from . import tally
 
 # A proposal is public once the office has screened it (taken it into review): the text has been
 # read by staff and personal data in it can be masked. Withdrawn proposals are not shown (the
@@ -52,11 +55,11 @@ PUBLIC_NOTE_KINDS = {
 }
 
 
-def public_condition() -> ColumnElement[bool]:
-    """SQL form of the publication policy."""
+def public_condition(of: type[Proposal] | type[ProposalTally] = Proposal) -> ColumnElement[bool]:
+    """SQL form of the publication policy, over the proposals (or their tally's same columns)."""
     return or_(
-        Proposal.state.in_(list(PUBLIC_STATES)),
-        and_(Proposal.state == State.INFO_REQUESTED, Proposal.stage == Stage.REVIEW),
+        of.state.in_(list(PUBLIC_STATES)),
+        and_(of.state == State.INFO_REQUESTED, of.stage == Stage.REVIEW),
     )
 
 
@@ -76,17 +79,24 @@ class PublicFilter:
 
 
 def _filtered(query: Select[Any], filters: PublicFilter) -> Select[Any]:
+    return query.where(*_filter_conditions(filters))
+
+
+def _filter_conditions(
+    filters: PublicFilter, of: type[Proposal] | type[ProposalTally] = Proposal
+) -> list[ColumnElement[bool]]:
+    conditions = []
     if filters.sector:
-        query = query.where(Proposal.sector_code == filters.sector)
+        conditions.append(of.sector_code == filters.sector)
     if filters.regulation_type:
-        query = query.where(Proposal.regulation_type_code == filters.regulation_type)
+        conditions.append(of.regulation_type_code == filters.regulation_type)
     if filters.announcement_id:
-        query = query.where(Proposal.announcement_id == filters.announcement_id)
+        conditions.append(of.announcement_id == filters.announcement_id)
     if filters.stage:
-        query = query.where(Proposal.stage == filters.stage)
+        conditions.append(of.stage == filters.stage)
     if filters.source:
-        query = query.where(Proposal.source_kind == filters.source)
-    return query
+        conditions.append(of.source_kind == filters.source)
+    return conditions
 
 
 def repeal_register(session: Session, filters: PublicFilter | None = None) -> list[Proposal]:
@@ -100,18 +110,16 @@ def repeal_register(session: Session, filters: PublicFilter | None = None) -> li
     return list(session.scalars(_filtered(query, filters or PublicFilter())))
 
 
-def count_rows(session: Session, query: Select[Any]) -> int:
-    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
-
-
 def count_repeals(session: Session, filters: PublicFilter) -> int:
-    return count_rows(
-        session, _filtered(select(Proposal.id).where(Proposal.state == State.ANNOUNCED), filters)
-    )
+    """The repeal register's total, summed from the proposals' tally (``workflows.tally``)."""
+    of = ProposalTally
+    return tally.total(session, of.state == State.ANNOUNCED, *_filter_conditions(filters, of))
 
 
 def count_public_proposals(session: Session, filters: PublicFilter) -> int:
-    return count_rows(session, _filtered(select(Proposal.id).where(public_condition()), filters))
+    """The public register's total, summed from the proposals' tally (``workflows.tally``)."""
+    of = ProposalTally
+    return tally.total(session, public_condition(of), *_filter_conditions(filters, of))
 
 
 def repeal_by_number(session: Session, number: int) -> Proposal | None:
