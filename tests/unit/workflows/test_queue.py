@@ -101,6 +101,8 @@ def test_one_pass_counts_under_a_scattering_filter_equal_the_capped_counts(ctx):
             queue.QueueFilter(sector="admin_welfare"),
             queue.QueueFilter(sector="admin_welfare", stage=Stage.REVIEW),
             queue.QueueFilter(source=SourceKind.CITIZEN, state=State.SUBMITTED),
+            queue.QueueFilter(sector="admin_welfare", regulation_type="economic"),
+            queue.QueueFilter(channel="online_window"),  # not a column of the tally
         ):
             one_pass = queue.counts(db.session, office.reviewer, Targets(), f, now, cap=2)
             separate = {
@@ -115,3 +117,21 @@ def test_one_pass_counts_under_a_scattering_filter_equal_the_capped_counts(ctx):
     )
     assert welfare["new"] == 2 and welfare["mine"] == 4 and welfare["in_review"] == 2
     assert welfare["waiting"] == 1 and welfare["all"] == 7
+
+
+def test_the_all_queue_is_summed_from_the_tally_only_where_it_holds_the_filters_and_scope(ctx):
+    office = factories.Office()
+    official = factories.user(Role.OFFICIAL)
+    for sector in ("admin_welfare", "admin_welfare", "business_smallbiz"):
+        factories.submitted(sector_code=sector)
+    factories.proposal_in(State.DECIDED, office=office).sector_code = "admin_welfare"
+    db.session.flush()
+    welfare = queue.QueueFilter(sector="admin_welfare")
+    assert queue._all_from_tally(db.session, office.reviewer, welfare) == 3
+    assert queue._all_from_tally(db.session, office.reviewer, queue.QueueFilter()) == 4
+    # The official's scope (their department's share) and a channel are not in the tally.
+    assert queue._all_from_tally(db.session, official, welfare) is None
+    channel = queue.QueueFilter(sector="admin_welfare", channel="online_window")
+    assert queue._all_from_tally(db.session, office.reviewer, channel) is None
+    assert queue.counts(db.session, official, Targets(), welfare)["all"] == 0
+    assert queue.counts(db.session, office.reviewer, Targets(), channel)["all"] == 3

@@ -52,9 +52,7 @@ def _assert_totals_match() -> int:
         assert public.count_public_proposals(db.session, filters) == _counted(
             filters, repeals=False
         ), filters
-        assert public.count_repeals(db.session, filters) == _counted(filters, repeals=True), (
-            filters
-        )
+        assert public.count_repeals(db.session, filters) == _counted(filters, repeals=True), filters
         checked += 1
     return checked
 
