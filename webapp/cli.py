@@ -8,7 +8,7 @@ from datetime import timedelta
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import Role, db
 from workflows.dispatch import RQDispatcher, commit, deliver_due
@@ -348,6 +348,24 @@ def secrets_rotate() -> None:
 @click.group("figures")
 def figures_cli() -> None:
     """The public figures, kept between changes (in Redis when REDIS_URL is set)."""
+
+
+@figures_cli.command("rebuild-tally")
+@with_appcontext
+def figures_rebuild_tally() -> None:
+    """Count the registers' tally again from the proposals (after a load that bypassed its
+    triggers, or to check it: the totals before and after are printed)."""
+    from models import Proposal
+    from models.base import writing_apart
+    from workflows import tally
+
+    before = tally.total(db.session)
+    with writing_apart(db.session):
+        tally.rebuild(db.session.connection())
+        commit(db.session)
+    after = tally.total(db.session)
+    proposals = db.session.scalar(select(func.count(Proposal.id)))
+    click.echo(f"tally rebuilt: {before} before, {after} now, {proposals} proposal(s)")
 
 
 @figures_cli.command("fill")

@@ -163,3 +163,18 @@ def test_deltas_not_yet_committed_when_summed_are_kept(app, ctx):
     db.session.expire_all()
     assert public.count_public_proposals(db.session, PublicFilter()) == before + 1
     _assert_totals_match()
+
+
+def test_the_rebuild_command_counts_the_tally_again_and_says_so(app, ctx):
+    _every_state(factories.Office())
+    proposals = db.session.scalar(select(func.count(Proposal.id)))
+    db.session.execute(delete(ProposalTally).where(ProposalTally.state == State.ANNOUNCED))
+    commit(db.session)
+    assert public.count_repeals(db.session, PublicFilter()) == 0  # as a load past it would leave
+    result = app.test_cli_runner().invoke(args=["figures", "rebuild-tally"])
+    assert result.exit_code == 0, result.output
+    assert f"now, {proposals} proposal(s)" in result.output
+    assert f"{proposals - 1} before, {proposals} now" in result.output
+    db.session.expire_all()
+    assert public.count_repeals(db.session, PublicFilter()) == 1
+    _assert_totals_match()
