@@ -657,12 +657,8 @@ def main() -> None:
                 "UPDATE counter SET value = %s WHERE name = 'repeal_no'", (generator.repeal_no,)
             )
             # The replica role kept the registers' tally triggers off too: counted once here.
-            names = ", ".join(tally.COLUMNS)
-            cur.execute("DELETE FROM proposal_tally")
-            cur.execute(
-                f"INSERT INTO proposal_tally ({names}, n)"  # noqa: S608 - the tally's column names
-                f" SELECT {names}, count(*) FROM proposal GROUP BY {names}"
-            )
+            for statement in tally.REBUILD:
+                cur.execute(statement)
             figures_value = rng.getrandbits(62)
             cur.execute("UPDATE counter SET value = %s WHERE name = 'figures'", (figures_value,))
         conn.commit()

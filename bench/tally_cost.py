@@ -95,12 +95,8 @@ def main() -> None:
                     measured[mode]["with commit"] += committed
         finally:
             _switch(conn, True)
-            names = ", ".join(tally.COLUMNS)
-            conn.execute("DELETE FROM proposal_tally")
-            conn.execute(
-                f"INSERT INTO proposal_tally ({names}, n)"  # noqa: S608 - the tally's column names
-                f" SELECT {names}, count(*) FROM proposal GROUP BY {names}"
-            )
+            for statement in tally.REBUILD:
+                conn.execute(statement)
             conn.commit()
     report: dict[str, Any] = {
         mode: {part: _summary(values) for part, values in parts.items()}
