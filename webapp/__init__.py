@@ -20,6 +20,7 @@ from workflows.mail import FileMailer, SMTPMailer
 from . import log_masking
 from .config import build_config
 from .extensions import babel, csrf, login_manager, migrate
+from .i18n import install_template_gettext
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ def register_extensions(app: Flask) -> None:
         return "ko"
 
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
 
     with app.app_context():
         engine: Engine = db.engine

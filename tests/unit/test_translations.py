@@ -65,3 +65,24 @@ def test_every_string_in_the_source_tree_has_an_english_translation():
         if not all(strings):
             missing.append(msgid)
     assert missing == [], "run `make translations` and translate these in en/messages.po"
+
+
+def test_templates_translate_in_the_request_s_language_and_follow_a_forced_one(app):
+    """The templates' gettext keeps the catalogue per request and locale (webapp/i18n.py): a
+    forced locale (an e-mail in its recipient's language) and the request's own after it, and
+    a second request in another language, each get theirs."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    page = "{{ _('검토') }}|{{ ngettext('%(num)s건', '%(num)s건', 2) }}"
+    with app.test_request_context("/?lang=en"):
+        assert render_template_string(page).startswith("Review|")
+        with force_locale("ko"):
+            assert render_template_string(page) == "검토|2건"
+        assert render_template_string(page).startswith("Review|")
+        refresh()
+        assert render_template_string(page).startswith("Review|")
+    with app.test_request_context("/?lang=ko"):
+        assert render_template_string(page) == "검토|2건"
+    with app.test_request_context("/?lang=en"), force_locale("ko"):
+        assert render_template_string(page) == "검토|2건"
