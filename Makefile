@@ -29,8 +29,8 @@ lint: setup
 
 # Embedded: SQLite and jobs in-process, with the browser walks. The tests that need the real
 # servers are left to the second run, which talks to PostgreSQL, Redis and real RQ worker
-# processes (and fails loudly when one of them is missing), then walks the browser tests again
-# on them (a pytest run of their own: one Chromium, started after the rest has finished).
+# processes (and fails loudly when one of them is missing); it leaves out the browser walks,
+# which test the pages the first run has already walked (CI time, see README "Tests").
 test-embedded: setup
 	$(BIN)/pytest -p no:cacheprovider -m "not postgres and not redis"
 
@@ -42,9 +42,8 @@ test-services: setup
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/pytest -p no:cacheprovider --ignore=tests/browser \
 		--ignore=tests/functional/test_search_demo.py
-	$(MAKE) --no-print-directory test-browser-services
 
-# The browser walks on PostgreSQL + Redis alone.
+# The browser walks on PostgreSQL + Redis as well (not part of `make test`).
 test-browser-services: setup
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
 		$(BIN)/pytest -p no:cacheprovider tests/browser
