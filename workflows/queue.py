@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import True_
 
 from models import (
     OPEN_STATES,
@@ -301,8 +302,8 @@ def _all_from_tally(session: Session, actor: User, f: QueueFilter) -> int | None
     """The "all" queue's size summed from the registers' tally when the actor sees every
     proposal and every filter set is one of its columns (the count read up to ``cap`` rows
     besides the other queues' pass: most proposals are decided, outside that pass); else None."""
-    if actor.role is Role.OFFICIAL:
-        return None  # scope_clause: the department's share, which the tally does not hold
+    if not isinstance(scope_clause(actor), True_):
+        return None  # the actor's share (an official's department), which the tally lacks
     conditions = [ProposalTally.state != State.DRAFT]
     for item in fields(f):
         value = getattr(f, item.name)
