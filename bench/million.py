@@ -606,15 +606,18 @@ def _migrate(url: str) -> None:
         db.engine.dispose()
 
 
+def plain_url(database_url: str) -> str:
+    """A database URL as psycopg takes it (the application's form names its driver)."""
+    return normalise_database_url(database_url).replace("postgresql+psycopg://", "postgresql://")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--proposals", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
-    url = normalise_database_url(args.database_url).replace(
-        "postgresql+psycopg://", "postgresql://"
-    )
+    url = plain_url(args.database_url)
     rng = random.Random(args.seed)
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:

@@ -26,8 +26,9 @@ from typing import Any
 
 import psycopg
 
-from webapp.config import normalise_database_url
 from workflows import tally
+
+from .million import plain_url
 
 TRIGGERS = ("proposal_tally_insert_delete", "proposal_tally_update")
 
@@ -72,9 +73,7 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    url = normalise_database_url(args.database_url).replace(
-        "postgresql+psycopg://", "postgresql://"
-    )
+    url = plain_url(args.database_url)
     rng = random.Random(2026)
     measured: dict[str, dict[str, list[float]]] = {
         mode: {"statement": [], "with commit": []} for mode in ("on", "off")

@@ -22,7 +22,7 @@ from search import Scope
 from tests import factories
 from tests.functional.helpers import account, api_token, csrf_token, login
 from tests.functional.test_citizen import FORM
-from workflows import announcement, deliberation, review, triage
+from workflows import announcement, review, triage
 from workflows.dispatch import commit
 
 NAME = "독고영재"
@@ -59,14 +59,7 @@ def _announce(receipt_no: str) -> tuple[int, int]:
     proposal = db.session.scalar(select(Proposal).where(Proposal.receipt_no == receipt_no))
     triage.start_review(db.session, office.reviewer, proposal)
     review.send_to_deliberation(db.session, office.reviewer, proposal)
-    deliberation.decide_proposal(
-        db.session,
-        office.chair,
-        proposal,
-        outcome="repeal",
-        reasons="불합리한 규제입니다",
-        responsible_official="김담당",
-    )
+    factories.decide_repeal(office, proposal)
     notice = announcement.create_announcement(
         db.session, office.chair, title="주간 발표", announced_on=date(2025, 2, 6)
     )

@@ -29,17 +29,6 @@ def _session_with_item(quorum: int = 2):  # type: ignore[no-untyped-def]
     return office, proposal, panel, panel.agenda[0]
 
 
-def _decide(office, proposal):  # type: ignore[no-untyped-def]
-    return deliberation.decide_proposal(
-        db.session,
-        office.chair,
-        proposal,
-        outcome="repeal",
-        reasons="불합리한 규제입니다",
-        responsible_official="김담당",
-    )
-
-
 def test_a_session_needs_members_and_a_quorum_it_can_reach(ctx):
     office = factories.Office()
     with pytest.raises(InvalidInput) as none:
@@ -64,7 +53,7 @@ def test_the_chair_cannot_decide_before_the_quorum_and_nothing_changes(ctx):
     deliberation.record_opinion(db.session, office.panel[0], item, vote="repeal", score=5)
     version, events = proposal.version, len(proposal.events)
     with pytest.raises(TransitionNotAllowed) as refused:
-        _decide(office, proposal)
+        factories.decide_repeal(office, proposal)
     assert refused.value.rule == "quorum_not_met"
     assert "정족수(2명)" in refused.value.message_ko and "의견 1건" in refused.value.message_ko
     assert proposal.state is State.IN_DELIBERATION and proposal.version == version
@@ -72,14 +61,14 @@ def test_the_chair_cannot_decide_before_the_quorum_and_nothing_changes(ctx):
     assert db.session.scalar(select(func.count(Decision.id))) == 0
 
     deliberation.record_opinion(db.session, office.panel[1], item, vote="relax", score=4)
-    _decide(office, proposal)
+    factories.decide_repeal(office, proposal)
     assert proposal.state is State.DECIDED
 
 
 def test_a_proposal_never_put_on_an_agenda_is_not_held_back_by_a_quorum(ctx):
     office = factories.Office()
     proposal = factories.proposal_in(State.IN_DELIBERATION, office=office)
-    _decide(office, proposal)
+    factories.decide_repeal(office, proposal)
     assert proposal.state is State.DECIDED
 
 
@@ -160,7 +149,7 @@ def test_minutes_are_made_from_the_opinions_for_office_staff_only(ctx):
     deliberation.record_opinion(db.session, a, item, vote="repeal", score=5, comment="찬성")
     deliberation.record_opinion(db.session, b, item, vote="repeal", score=4)
     deliberation.declare_conflict(db.session, c, item, reason="관련 단체 자문")
-    _decide(office, proposal)
+    factories.decide_repeal(office, proposal)
 
     minutes = agenda.minutes(db.session, office.reviewer, panel)
     (entry,) = minutes.items
@@ -181,7 +170,7 @@ def test_the_chair_desk_lists_what_waits_for_a_decision_and_an_announcement(ctx)
         deliberation.record_opinion(db.session, member, item, vote="repeal")
     assert agenda.awaiting_decision(db.session, office.chair)[0].quorum_met
     assert agenda.announceable(db.session) == []
-    _decide(office, proposal)
+    factories.decide_repeal(office, proposal)
     assert agenda.awaiting_decision(db.session, office.chair) == []
     assert agenda.announceable(db.session) == [proposal]
     with pytest.raises(PermissionDenied):
